@@ -1,0 +1,1 @@
+"""Fairness audit engine (public names are re-exported here; see ``__all__``)."""
