@@ -1,0 +1,256 @@
+"""``run_audit``: group metrics, disparities, adverse impact, aggregates and findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from audit._aggregates import aggregates
+from audit._counts import (
+    RATE_METRICS,
+    CellCounts,
+    Grouping,
+    bootstrap_cells,
+    count_cells,
+    interval,
+    rate_parts,
+    rates,
+)
+from audit._errors import ColumnError
+from audit._findings import findings
+from audit._prepare import UNKNOWN_REFERENCE
+from audit._scores import score_metrics
+from audit._stats import holm, two_proportion_test
+from audit._types import (
+    AdverseImpactRow,
+    AdverseImpactTable,
+    AuditResult,
+    AuditSpec,
+    ConfusionCounts,
+    Disparity,
+    Estimate,
+    GroupMetrics,
+    PreparedData,
+)
+
+UNDER_2_PERCENT = 0.02
+SMALL_GROUP_WARNING = (
+    "{count} group(s) have fewer than {minimum} rows and are marked too small to judge: {groups}."
+)
+
+
+@dataclass(frozen=True)
+class _AttributeView:
+    """One attribute's counts, rates and bootstrap replicates, shared by every table."""
+
+    grouping: Grouping
+    counts: np.ndarray  # (G, 4)
+    boot: np.ndarray  # (B, G, 4)
+    point: dict[str, np.ndarray]  # metric -> (G,)
+    reps: dict[str, np.ndarray]  # metric -> (B, G)
+    reference: int
+
+    @property
+    def n(self) -> np.ndarray:
+        return self.counts.sum(axis=1)
+
+
+def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
+    """Audit the model's decisions in ``data`` as ``spec`` says.
+
+    Parameters
+    ----------
+    data : PreparedData
+        Validated arrays from `prepare`.
+    spec : AuditSpec
+        Options: references, criteria, minimum group size, bootstrap samples, seed.
+
+    Returns
+    -------
+    AuditResult
+        Every number the dashboard, the JSON record and the PDF show.
+
+    Examples
+    --------
+    >>> result = run_audit(prepare(frame, spec), spec)  # doctest: +SKIP
+    >>> result.group("sex", "female").metrics["selection_rate"].value  # doctest: +SKIP
+    0.3125
+    """
+    cells = count_cells(data, intersections=spec.intersections)
+    boot = bootstrap_cells(cells.cells, samples=spec.bootstrap, seed=spec.seed)
+    views = [_view(g, cells, boot, spec) for g in cells.groupings]
+
+    groups = tuple(gm for v in views for gm in _group_metrics(v, spec))
+    scored = score_metrics(data, cells, spec) if data.score is not None else {}
+    if scored:
+        groups = tuple(_with_scores(g, scored) for g in groups)
+    disparities = [d for v in views for d in _disparities(v, spec)]
+    impact = [_adverse_impact(v, spec) for v in views]
+    disparities, impact = _correct(disparities, impact, spec)
+
+    small = [f"{g.attribute}={g.group}" for g in groups if g.small]
+    warnings = ()
+    if small:
+        warnings = (SMALL_GROUP_WARNING.format(
+            count=len(small), minimum=spec.min_group_size, groups=", ".join(small)),)
+    aggregate_list = aggregates(data, cells, boot, spec, {v.grouping.attribute: v.reference
+                                                          for v in views})
+    result_findings = findings(views, impact, spec, data.favorable)
+    return AuditResult(
+        spec=spec,
+        favorable=data.favorable,
+        rows=data.rows,
+        groups=groups,
+        disparities=tuple(disparities),
+        adverse_impact=tuple(impact),
+        aggregates=aggregate_list,
+        findings=result_findings,
+        references={v.grouping.attribute: v.grouping.labels[v.reference] for v in views},
+        warnings=warnings,
+        bootstrap_samples=int(boot.shape[0]),
+    )
+
+
+def _view(grouping: Grouping, cells: CellCounts, boot: np.ndarray,
+          spec: AuditSpec) -> _AttributeView:
+    counts = grouping.sum(cells.cells)
+    boot_counts = grouping.sum(boot) if boot.shape[0] else np.empty((0, *counts.shape))
+    wanted = spec.reference.get(grouping.attribute)
+    if wanted is not None:
+        if wanted not in grouping.labels:
+            raise ColumnError(UNKNOWN_REFERENCE.format(
+                group=wanted, attribute=grouping.attribute,
+                groups=", ".join(repr(label) for label in grouping.labels[:20])))
+        reference = grouping.labels.index(wanted)
+    else:
+        # largest known group; ties go to the first in sorted order
+        sizes = np.where(grouping.unknown, -1, counts.sum(axis=1))
+        reference = int(np.argmax(sizes))
+    return _AttributeView(
+        grouping=grouping, counts=counts, boot=boot_counts, point=rates(counts),
+        reps=rates(boot_counts), reference=reference,
+    )
+
+
+def _estimate(value: float, low: float, high: float) -> Estimate:
+    return Estimate(float(value), float(low), float(high))
+
+
+def _group_metrics(view: _AttributeView, spec: AuditSpec) -> list[GroupMetrics]:
+    intervals = {m: interval(view.reps[m], confidence=spec.confidence) for m in RATE_METRICS}
+    out = []
+    for g, label in enumerate(view.grouping.labels):
+        tp, fp, tn, fn = (int(c) for c in view.counts[g])
+        n = tp + fp + tn + fn
+        metrics = {m: _estimate(view.point[m][g], intervals[m][0][g], intervals[m][1][g])
+                   for m in RATE_METRICS}
+        metrics["count"] = Estimate(float(n), float("nan"), float("nan"))
+        out.append(GroupMetrics(
+            attribute=view.grouping.attribute, group=label, n=n,
+            counts=ConfusionCounts(tp=tp, fp=fp, tn=tn, fn=fn), metrics=metrics,
+            small=n < spec.min_group_size, unknown=bool(view.grouping.unknown[g]),
+        ))
+    return out
+
+
+def _with_scores(group: GroupMetrics, scored: dict[tuple[str, str], dict[str, Estimate]]
+                 ) -> GroupMetrics:
+    extra = scored.get((group.attribute, group.group), {})
+    return replace(group, metrics={**group.metrics, **extra})
+
+
+def _difference_and_ratio(point: np.ndarray, reps: np.ndarray, ref: int,
+                          confidence: float) -> tuple[list[Estimate], list[Estimate]]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = point - point[ref]
+        ratio = np.where(point[ref] > 0, point / point[ref], np.nan)
+        diff_reps = reps - reps[:, [ref]]
+        ratio_reps = np.where(reps[:, [ref]] > 0, reps / reps[:, [ref]], np.nan)
+    d_low, d_high = interval(diff_reps, confidence=confidence)
+    r_low, r_high = interval(ratio_reps, confidence=confidence)
+    return ([_estimate(diff[g], d_low[g], d_high[g]) for g in range(point.shape[0])],
+            [_estimate(ratio[g], r_low[g], r_high[g]) for g in range(point.shape[0])])
+
+
+def _disparities(view: _AttributeView, spec: AuditSpec) -> list[Disparity]:
+    ref = view.reference
+    others = [g for g in range(len(view.grouping.labels)) if g != ref]
+    out = []
+    for metric in RATE_METRICS:
+        differences, ratios = _difference_and_ratio(
+            view.point[metric], view.reps[metric], ref, spec.confidence)
+        num, den = rate_parts(view.counts, metric)
+        p_values, tests = two_proportion_test(num[others], den[others],
+                                              np.full(len(others), num[ref]),
+                                              np.full(len(others), den[ref]))
+        for i, g in enumerate(others):
+            out.append(Disparity(
+                attribute=view.grouping.attribute, group=view.grouping.labels[g],
+                reference=view.grouping.labels[ref], metric=metric,
+                difference=differences[g], ratio=ratios[g], test=tests[i],
+                p_value=float(p_values[i]), p_adjusted=float("nan"), significant=False,
+                small=bool(view.n[g] < spec.min_group_size or view.n[ref] < spec.min_group_size),
+            ))
+    return out
+
+
+def highest_category(view: _AttributeView, spec: AuditSpec) -> int:
+    """The comparison category for impact ratios: the highest selection rate among known
+    categories with at least 2% of the data (LL144 lets smaller ones be excluded)."""
+    share = view.n / max(int(view.n.sum()), 1)
+    eligible = ~view.grouping.unknown & (share >= UNDER_2_PERCENT)
+    if not eligible.any():
+        eligible = ~view.grouping.unknown if (~view.grouping.unknown).any() else eligible | True
+    rates_ = np.where(eligible, np.nan_to_num(view.point["selection_rate"], nan=-1.0), -np.inf)
+    return int(np.argmax(rates_))
+
+
+def _adverse_impact(view: _AttributeView, spec: AuditSpec) -> AdverseImpactTable:
+    top = highest_category(view, spec)
+    known = ~view.grouping.unknown
+    total_known = int(view.n[known].sum())
+    _, ratios = _difference_and_ratio(view.point["selection_rate"], view.reps["selection_rate"],
+                                      top, spec.confidence)
+    selected, n = rate_parts(view.counts, "selection_rate")
+    p_values, tests = two_proportion_test(selected, n, np.full(n.shape, selected[top]),
+                                          np.full(n.shape, n[top]))
+    rows = []
+    for g, label in enumerate(view.grouping.labels):
+        share = float(view.n[g] / total_known) if known[g] and total_known else float("nan")
+        rows.append(AdverseImpactRow(
+            category=label, n=int(view.n[g]), selected=int(selected[g]),
+            selection_rate=float(view.point["selection_rate"][g]),
+            impact_ratio=ratios[g] if known[g] else Estimate(*(float("nan"),) * 3),
+            share=share, under_2_percent=bool(known[g] and share < UNDER_2_PERCENT),
+            small=bool(view.n[g] < spec.min_group_size), unknown=not known[g],
+            test=tests[g] if g != top and known[g] else "",
+            p_value=float(p_values[g]) if g != top and known[g] else float("nan"),
+        ))
+    unknown_labels = tuple(view.grouping.labels[g] for g in np.flatnonzero(~known))
+    return AdverseImpactTable(
+        attribute=view.grouping.attribute, highest_category=view.grouping.labels[top],
+        rows=tuple(rows), unknown_count=int(view.n[~known].sum()),
+        unknown_categories=unknown_labels,
+    )
+
+
+def _correct(disparities: list[Disparity], impact: list[AdverseImpactTable], spec: AuditSpec
+             ) -> tuple[list[Disparity], list[AdverseImpactTable]]:
+    """Holm-correct every p-value of the audit as one family."""
+    raw = np.array([d.p_value for d in disparities]
+                   + [r.p_value for t in impact for r in t.rows], dtype=float)
+    adjusted = holm(raw)
+    k = len(disparities)
+    fixed = [
+        replace(d, p_adjusted=float(adjusted[i]), significant=bool(adjusted[i] < spec.alpha))
+        for i, d in enumerate(disparities)
+    ]
+    tables, i = [], k
+    for table in impact:
+        rows = []
+        for row in table.rows:
+            rows.append(replace(row, p_adjusted=float(adjusted[i])))
+            i += 1
+        tables.append(replace(table, rows=tuple(rows)))
+    return fixed, tables

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from audit._engine import run_audit
+from audit._prepare import prepare
+from audit._types import AuditSpec
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+@pytest.fixture(scope="session")
+def lending_frame() -> pd.DataFrame:
+    applicants = pd.read_csv(SAMPLES / "lending_applicants.csv")
+    decisions = pd.read_csv(SAMPLES / "lending_predictions.csv")
+    return applicants.merge(decisions, on="applicant_id", validate="one_to_one")
+
+
+@pytest.fixture(scope="session")
+def lending_spec() -> AuditSpec:
+    return AuditSpec(label="outcome", prediction="decision", sensitive=("sex", "race"),
+                     favorable="approved", bootstrap=200)
+
+
+@pytest.fixture(scope="session")
+def lending(lending_frame, lending_spec):
+    data = prepare(lending_frame, lending_spec, id_column="applicant_id")
+    return data, run_audit(data, lending_spec)
+
+
+@pytest.fixture(scope="session")
+def hiring_frame() -> pd.DataFrame:
+    return pd.read_csv(SAMPLES / "hiring.csv")
