@@ -32,7 +32,8 @@ from audit._counts import FN, FP, TN, TP, CellCounts, interval, rates
 from audit._types import Aggregate, AuditSpec, Estimate, PreparedData
 
 FAIRLEARN = "fairlearn: max − min over groups (difference), min / max (ratio)"
-AIF360_PAIR = "aif360: unprivileged (this group) − privileged (reference); ratio unprivileged / privileged"
+AIF360_PAIR = ("aif360: unprivileged (this group) − privileged (reference); "
+               "ratio unprivileged / privileged")
 AIF360_INDEX = "aif360: generalized entropy of the benefit b = prediction − label + 1"
 CONSISTENCY = ("aif360: 1 − mean |decision − mean decision of 5 nearest neighbours|, on a seeded "
                "sample of {rows} rows; numeric features standardised, text one-hot encoded")
@@ -128,11 +129,11 @@ def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: Au
             for name, (value, rep) in pairs.items():
                 out.append(Aggregate(attribute, name, estimate(value, rep), "aif360", AIF360_PAIR,
                                      group=label, reference=grouping.labels[ref]))
-        out.append(Aggregate(attribute, "between_group_theil_index",
-                             estimate(between_group_theil(counts), between_group_theil(boot_counts)),
-                             "aif360", AIF360_INDEX))
+        between = estimate(between_group_theil(counts), between_group_theil(boot_counts))
+        out.append(Aggregate(attribute, "between_group_theil_index", between, "aif360",
+                             AIF360_INDEX))
 
-    total, boot_total = cells.cells.sum(axis=0), boot.sum(axis=1)
+    boot_total = boot.sum(axis=1)
     metrics = sklearn_metrics()
     benefit = 1.0 + data.y_pred.astype(float) - data.y_true.astype(float)
     for name, alpha in (("theil_index", 1), ("generalized_entropy_index", 2)):

@@ -27,8 +27,10 @@ RULE_NAMES = {
 }
 RATE_WORDS = {
     "selection_rate": "selection rates (share given {fav!r})",
-    "true_positive_rate": "true positive rates (share given {fav!r} among those whose label is {fav!r})",
-    "false_positive_rate": "false positive rates (share given {fav!r} among those whose label is not)",
+    "true_positive_rate":
+        "true positive rates (share given {fav!r} among those whose label is {fav!r})",
+    "false_positive_rate":
+        "false positive rates (share given {fav!r} among those whose label is not)",
 }
 SPAN_METRICS = {
     "equal_opportunity_difference": ("true_positive_rate",),
@@ -85,7 +87,8 @@ def findings(views: list[_AttributeView], impact: list[AdverseImpactTable], spec
     return tuple(out)
 
 
-def _insufficient(criterion: Criterion, attribute: str, excluded: list[str]) -> tuple[Finding, float]:
+def _insufficient(criterion: Criterion, attribute: str,
+                  excluded: list[str]) -> tuple[Finding, float]:
     message = (f"{attribute}: fewer than two groups are large enough to judge "
                f"{RULE_NAMES[criterion.metric].format(t=criterion.threshold)}; no verdict."
                + _excluded_note(excluded))
@@ -164,7 +167,8 @@ def _span_finding(view: _AttributeView, criterion: Criterion, spec: AuditSpec,
     rule = RULE_NAMES[criterion.metric].format(t=criterion.threshold)
     what = RATE_WORDS[metric].format(fav=favorable)
     message = (
-        f"{view.grouping.attribute}: {what} differ by up to {gap:.2f}{_ci(estimate, spec.confidence)}"
+        f"{view.grouping.attribute}: {what} differ by up to {gap:.2f}"
+        f"{_ci(estimate, spec.confidence)}"
         f", between {labels[high]} ({view.point[metric][high]:.2f}) and {labels[low]} "
         f"({view.point[metric][low]:.2f}). This {'passes' if status == 'pass' else 'fails'} "
         f"{rule}."

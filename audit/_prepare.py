@@ -78,10 +78,11 @@ NO_SENSITIVE = (
     "column such as sex or race. Fix: choose one or more sensitive columns."
 )
 
-FAVORABLE_WORDS = frozenset(
-    "1 true yes y approved approve accepted accept hired hire granted admitted selected "
-    "shortlisted pass passed positive good eligible offer offered success".split()
-)
+FAVORABLE_WORDS = frozenset({
+    "1", "true", "yes", "y", "approved", "approve", "accepted", "accept", "hired", "hire",
+    "granted", "admitted", "selected", "shortlisted", "pass", "passed", "positive", "good",
+    "eligible", "offer", "offered", "success",
+})
 UNKNOWN_WORDS = frozenset(
     {"unknown", "missing", "not reported", "not specified", "unspecified", "undisclosed",
      "prefer not to say", "declined", "declined to state", "?", "none", "other/unknown"}

@@ -1,0 +1,10 @@
+"""``python -m audit``: the headless audit (see ``audit._cli``)."""
+
+from __future__ import annotations
+
+import sys
+
+from audit._cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Command line: ``python -m audit run ...`` (contract).
+
+Exit status: 0 when every criterion passes, 1 when one fails, 2 on bad input (a
+one-paragraph message on stderr naming the file, column and fix; never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from audit._crosscheck import crosscheck
+from audit._errors import AuditInputError
+from audit._load import read_path
+from audit._pipeline import audit_inputs
+from audit._record import AuditRecord, metrics_csv, record_to_dict, to_json
+from audit._types import DEFAULT_CRITERIA, AuditSpec, Criterion
+
+EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+BAD_REFERENCE = (
+    "--reference {value!r} is not of the form COLUMN=GROUP. Fix: write it like "
+    "--reference sex=male."
+)
+BAD_OUT = "Cannot write the results to {out!r}: {reason}. Fix: give a folder you can write to."
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake as exit 2 with one plain message."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"error: {message}\n")
+        raise SystemExit(EXIT_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m audit", description="Fairness audit of a model's decisions.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = commands.add_parser("run", help="audit a dataset and the model's predictions")
+    run.add_argument("--data", required=True, help="dataset CSV (features, label, groups)")
+    run.add_argument("--predictions", help="predictions CSV, joined to the dataset")
+    run.add_argument("--id-column", help="column that joins the two files")
+    run.add_argument("--label", required=True, help="true outcome column")
+    run.add_argument("--prediction", required=True, help="model decision column")
+    run.add_argument("--score", help="model score/probability column")
+    run.add_argument("--sensitive", required=True, action="append",
+                     help="sensitive attribute column (repeat for several)")
+    run.add_argument("--favorable", help="the value that means the good outcome")
+    run.add_argument("--reference", action="append", default=[], metavar="COLUMN=GROUP",
+                     help="reference group of an attribute (default: its largest group)")
+    run.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples (1000)")
+    run.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    run.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")
+    run.add_argument("--min-group-size", type=int, default=30,
+                     help="groups smaller than this are not judged (30)")
+    run.add_argument("--impact-ratio", type=float, default=0.8,
+                     help="lowest acceptable impact ratio (0.8)")
+    run.add_argument("--max-difference", type=float, default=0.1,
+                     help="largest acceptable equal-opportunity/equalized-odds gap (0.1)")
+    run.add_argument("--crosscheck", action="store_true",
+                     help="recompute every rate with fairlearn and aif360 and record the "
+                     "largest difference (slow on large data)")
+    run.add_argument("--out", default="audit-out", help="output folder (audit-out)")
+    return parser
+
+
+def _references(values: Sequence[str]) -> dict[str, str]:
+    references = {}
+    for value in values:
+        column, sep, group = value.partition("=")
+        if not sep or not column.strip() or not group.strip():
+            raise AuditInputError(BAD_REFERENCE.format(value=value))
+        references[column.strip()] = group.strip()
+    return references
+
+
+def _criteria(impact_ratio: float, max_difference: float) -> tuple[Criterion, ...]:
+    thresholds = {"impact_ratio": impact_ratio, "equal_opportunity_difference": max_difference,
+                  "equalized_odds_difference": max_difference}
+    return tuple(Criterion(c.metric, thresholds[c.metric], c.bound) for c in DEFAULT_CRITERIA)
+
+
+def _run(args: argparse.Namespace) -> int:
+    spec = AuditSpec(
+        label=args.label, prediction=args.prediction, score=args.score,
+        sensitive=tuple(args.sensitive), favorable=args.favorable,
+        reference=_references(args.reference),
+        criteria=_criteria(args.impact_ratio, args.max_difference),
+        min_group_size=args.min_group_size, bootstrap=args.bootstrap,
+        confidence=args.confidence, seed=args.seed,
+    )
+    dataset = read_path(args.data)
+    predictions = read_path(args.predictions) if args.predictions else None
+    run = audit_inputs(dataset=dataset, predictions=predictions, spec=spec,
+                       id_column=args.id_column)
+    check = crosscheck(run.data, run.result) if args.crosscheck else None
+    record = record_to_dict(AuditRecord(result=run.result, inputs=run.inputs,
+                                        id_column=run.id_column, crosscheck=check))
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "audit.json").write_text(to_json(record) + "\n", encoding="utf-8")
+        (out / "metrics.csv").write_text(metrics_csv(record), encoding="utf-8")
+    except OSError as err:
+        raise AuditInputError(BAD_OUT.format(out=str(out), reason=err.strerror or err)) from err
+    if check is not None:
+        largest = max(check.fairlearn_max_abs_difference, check.aif360_max_abs_difference)
+        print(f"Cross-check: {check.compared} values recomputed with fairlearn and aif360; "
+              f"largest difference {largest:.1e} ({'agrees' if check.agrees else 'DISAGREES'}).")
+    for warning in run.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for finding in record["findings"]:
+        print(f"[{finding['status'].upper()}] {finding['message']}")
+    verdict = "PASSED" if run.result.passed else "FAILED"
+    print(f"{verdict}: {len(record['findings'])} criteria checked; wrote {out / 'audit.json'}")
+    return EXIT_PASS if run.result.passed else EXIT_FAIL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except AuditInputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_INPUT
