@@ -124,9 +124,11 @@ def _view(grouping: Grouping, cells: CellCounts, boot: np.ndarray,
                 groups=", ".join(repr(label) for label in grouping.labels[:20])))
         reference = grouping.labels.index(wanted)
     else:
-        # largest known group; ties go to the first in sorted order
+        # the largest known group; between groups of equal size, the one selected most, so
+        # that ratios to the reference read as "x times the rate of" the advantaged group
         sizes = np.where(grouping.unknown, -1, counts.sum(axis=1))
-        reference = int(np.argmax(sizes))
+        selected = counts[:, 0] + counts[:, 1]
+        reference = int(np.lexsort((-selected, -sizes))[0])
     return _AttributeView(
         grouping=grouping, counts=counts, boot=boot_counts, point=rates(counts),
         reps=rates(boot_counts), reference=reference,

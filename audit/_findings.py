@@ -54,10 +54,20 @@ def _significance(p_adjusted: float, alpha: float) -> str:
             "it could be chance.")
 
 
+LIST_LIMIT = 6
+
+
+def _listed(names: list[str]) -> str:
+    """At most ``LIST_LIMIT`` names, then how many more: a finding stays readable."""
+    shown = ", ".join(names[:LIST_LIMIT])
+    more = len(names) - LIST_LIMIT
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
 def _excluded_note(names: list[str]) -> str:
     if not names:
         return ""
-    return " Not judged (too small, under 2% of the data, or unknown): " + ", ".join(names) + "."
+    return f" Not judged (too small, under 2% of the data, or unknown): {_listed(names)}."
 
 
 def findings(views: list[_AttributeView], impact: list[AdverseImpactTable], spec: AuditSpec,
@@ -117,8 +127,8 @@ def _impact_finding(table: AdverseImpactTable, criterion: Criterion, spec: Audit
             f"{top.selection_rate:.1%}). This fails {rule}."
         )
         if len(failing) > 1:
-            message += " Also below: " + ", ".join(
-                f"{r.category} ({r.impact_ratio.value:.2f})" for r in failing if r is not worst
+            message += " Also below: " + _listed(
+                [f"{r.category} ({r.impact_ratio.value:.2f})" for r in failing if r is not worst]
             ) + "."
     else:
         message = (
@@ -145,7 +155,7 @@ def _span_finding(view: _AttributeView, criterion: Criterion, spec: AuditSpec,
     labels = view.grouping.labels
     judged_mask = ~view.grouping.unknown & (view.n >= spec.min_group_size)
     excluded = [f"{labels[g]} (n={int(view.n[g])})" for g in np.flatnonzero(~judged_mask)]
-    best: tuple[float, str, int, int] | None = None
+    gaps: list[tuple[float, str, int, int]] = []
     spans = []
     for metric in SPAN_METRICS[criterion.metric]:
         values = np.where(judged_mask, view.point[metric], np.nan)
@@ -153,26 +163,31 @@ def _span_finding(view: _AttributeView, criterion: Criterion, spec: AuditSpec,
         if np.isfinite(values).sum() < 2:
             continue
         high, low = int(np.nanargmax(values)), int(np.nanargmin(values))
-        gap = float(values[high] - values[low])
+        gaps.append((float(values[high] - values[low]), metric, high, low))
         spans.append(_row_span(reps))
-        if best is None or gap > best[0]:
-            best = (gap, metric, high, low)
-    if best is None:
+    if not gaps:
         return _insufficient(criterion, view.grouping.attribute, excluded)
-    gap, metric, high, low = best
+    gap, metric, high, low = max(gaps, key=lambda item: item[0])
     rep_span = np.fmax.reduce(np.vstack(spans), axis=0) if spans[0].size else np.empty(0)
     lo, hi = interval(rep_span.reshape(-1, 1), confidence=spec.confidence)
     estimate = Estimate(gap, float(lo[0]), float(hi[0]))
     status = "pass" if criterion.passes(gap) else "fail"
     rule = RULE_NAMES[criterion.metric].format(t=criterion.threshold)
-    what = RATE_WORDS[metric].format(fav=favorable)
-    message = (
-        f"{view.grouping.attribute}: {what} differ by up to {gap:.2f}"
-        f"{_ci(estimate, spec.confidence)}"
-        f", between {labels[high]} ({view.point[metric][high]:.2f}) and {labels[low]} "
-        f"({view.point[metric][low]:.2f}). This {'passes' if status == 'pass' else 'fails'} "
-        f"{rule}."
-    )
+
+    def gap_words(item: tuple[float, str, int, int]) -> str:
+        size, name, top, bottom = item
+        return (f"{RATE_WORDS[name].format(fav=favorable)} differ by up to {size:.2f}, "
+                f"between {labels[top]} ({view.point[name][top]:.2f}) and {labels[bottom]} "
+                f"({view.point[name][bottom]:.2f})")
+
+    verdict = "passes" if status == "pass" else "fails"
+    if len(gaps) == 1:
+        message = (f"{view.grouping.attribute}: {gap_words(gaps[0])}"
+                   f"{_ci(estimate, spec.confidence)}. This {verdict} {rule}.")
+    else:
+        message = (f"{view.grouping.attribute}: {'; '.join(gap_words(g) for g in gaps)}. "
+                   f"The larger gap, {gap:.2f}{_ci(estimate, spec.confidence)}, {verdict} "
+                   f"{rule}.")
     num, den = rate_parts(view.counts, metric)
     p, _ = two_proportion_test(num[[high]], den[[high]], num[[low]], den[[low]])
     return Finding(criterion, view.grouping.attribute, status, estimate,
