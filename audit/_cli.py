@@ -13,7 +13,9 @@ from pathlib import Path
 
 from audit._crosscheck import crosscheck
 from audit._errors import AuditInputError
+from audit._history_cli import add_history_parser, add_save_arguments, run_history, save_record
 from audit._load import read_path
+from audit._pdf import render_pdf
 from audit._pipeline import audit_inputs
 from audit._record import AuditRecord, metrics_csv, record_to_dict, to_json
 from audit._types import DEFAULT_CRITERIA, AuditSpec, Criterion
@@ -63,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="recompute every rate with fairlearn and aif360 and record the "
                      "largest difference (slow on large data)")
     run.add_argument("--out", default="audit-out", help="output folder (audit-out)")
+    add_save_arguments(run)
+    add_history_parser(commands)
     return parser
 
 
@@ -103,6 +107,7 @@ def _run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         (out / "audit.json").write_text(to_json(record) + "\n", encoding="utf-8")
         (out / "metrics.csv").write_text(metrics_csv(record), encoding="utf-8")
+        (out / "audit.pdf").write_bytes(render_pdf(record))
     except OSError as err:
         raise AuditInputError(BAD_OUT.format(out=str(out), reason=err.strerror or err)) from err
     if check is not None:
@@ -113,6 +118,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     for finding in record["findings"]:
         print(f"[{finding['status'].upper()}] {finding['message']}")
+    if args.save:
+        print(save_record(record, args.db))
     verdict = "PASSED" if run.result.passed else "FAILED"
     print(f"{verdict}: {len(record['findings'])} criteria checked; wrote {out / 'audit.json'}")
     return EXIT_PASS if run.result.passed else EXIT_FAIL
@@ -121,6 +128,8 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "history":
+            return run_history(args)
         return _run(args)
     except AuditInputError as err:
         print(f"error: {err}", file=sys.stderr)
