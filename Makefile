@@ -17,7 +17,7 @@ $(STAMP): requirements.lock
 
 run: $(STAMP)
 	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
-		--server.headless true --browser.gatherUsageStats false -- --sample lending
+		--server.headless true --browser.gatherUsageStats false -- --sample
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider

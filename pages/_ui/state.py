@@ -1,0 +1,38 @@
+"""Session state: every key is created here, once, with ``setdefault``.
+
+Values are our typed objects, never loose dicts. Each browser session has its own
+``st.session_state``; nothing user-specific lives at module level.
+
+Keys
+----
+dataset : audit.AuditInput | None          the last valid dataset upload
+predictions : audit.AuditInput | None      the last valid predictions upload
+id_column : str | None                     the join column the user chose
+spec : audit.AuditSpec | None              the column roles and options of the last run
+run : audit.AuditRun | None                the last successful audit (what every page shows)
+explanations : object | None               explanations for ``run`` (Explanations page)
+review : audit.Review | None               the board's notes and decision (Review page)
+record_identity : object | None            the audit id and time kept for ``run`` so that the
+                                           PDF, JSON and history entry are one record
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+DEFAULTS: dict[str, object] = {
+    "dataset": None,
+    "predictions": None,
+    "id_column": None,
+    "spec": None,
+    "run": None,
+    "explanations": None,
+    "review": None,
+    "record_identity": None,
+}
+
+
+def init_state() -> None:
+    """Create every session key once. Call at the top of app.py and of every page."""
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, value)

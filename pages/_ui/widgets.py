@@ -1,0 +1,155 @@
+"""Rendering helpers shared by the pages. They format and show; they never compute."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TypeVar
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from audit._charts import (
+    adverse_impact_frame,
+    chart_metrics,
+    impact_band,
+    intersection_heatmap,
+    intersection_parts,
+    metric_label,
+    verdict_frame,
+)
+from audit._pipeline import AuditRun
+from audit._types import INTERSECTION_SEP, AuditInput, AuditResult, Provenance
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]$~])")
+SHA_SHOWN = 12
+T = TypeVar("T")
+
+
+def plain(text: str) -> str:
+    """Text from a file (names, values, messages) made safe for Streamlit markdown."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def nav_link(page: str, label: str, icon: str) -> None:
+    """A link to another page of the app (``page`` relative to app.py).
+
+    When a page is opened on its own (``AppTest.from_file("pages/...")``) the other pages
+    are unknown to Streamlit; the link then becomes a hint to use the sidebar.
+    """
+    try:
+        st.page_link(page, label=label, icon=icon)
+    except StreamlitPageNotFoundError:
+        st.caption(f"{label}: see the sidebar.")
+
+
+def describe(provenance: Provenance) -> str:
+    """``6,000 rows × 12 columns · sha256 1a2b3c4d5e6f · utf-8, ','``."""
+    return (f"{provenance.rows:,} rows × {len(provenance.columns)} columns · sha256 "
+            f"{provenance.sha256[:SHA_SHOWN]} · {provenance.encoding}, "
+            f"separator {provenance.delimiter!r}")
+
+
+def preview(source: AuditInput, *, role: str, rows: int = 10) -> None:
+    st.markdown(f"**{role}: {plain(source.provenance.name)}**")
+    st.caption(describe(source.provenance))
+    st.dataframe(source.frame.head(rows), hide_index=True)
+
+
+def inputs_caption(run: AuditRun) -> None:
+    files = " and ".join(f"{role} {plain(p.name)} ({describe(p)})" for role, p in run.inputs)
+    result = run.result
+    st.caption(f"Audited {result.rows:,} rows from {files}. Favorable outcome: "
+               f"{plain(repr(result.favorable))}. {result.bootstrap_samples:,} bootstrap samples, "
+               f"{result.spec.confidence:.0%} intervals.")
+
+
+def findings_summary(result: AuditResult) -> None:
+    """The verdict, a criterion-by-attribute overview, then every finding in plain words."""
+    failed = sum(f.status == "fail" for f in result.findings)
+    undecided = sum(f.status == "insufficient_data" for f in result.findings)
+    total = len(result.findings)
+    if failed:
+        st.error(f"**Overall: fails.** {failed} of {total} checks failed.",
+                 icon=":material/cancel:")
+    elif undecided == total:
+        st.warning("**Overall: no verdict.** No group was large enough to judge.",
+                   icon=":material/help:")
+    else:
+        st.success(f"**Overall: passes.** All {total - undecided} checks that could be judged "
+                   "passed.", icon=":material/check_circle:")
+    st.dataframe(verdict_frame(result), hide_index=True)
+    show = {"fail": (st.error, ":material/cancel:"), "pass": (st.success, ":material/check:"),
+            "insufficient_data": (st.warning, ":material/help:")}
+    for finding in result.findings:
+        element, icon = show[finding.status]
+        element(plain(finding.message), icon=icon)
+
+
+def warnings_box(run: AuditRun) -> None:
+    if run.warnings:
+        with st.expander(f"Warnings ({len(run.warnings)})"):
+            for warning in run.warnings:
+                st.warning(plain(warning))
+
+
+def heatmap_section(result: AuditResult) -> None:
+    """The intersection as a grid; with three or more attributes, the others are fixed."""
+    attribute = next((a for a in result.spec.attributes if INTERSECTION_SEP in a), None)
+    if attribute is None:
+        st.info("Choose two or more sensitive attributes to see their intersection.")
+        return
+    parts = intersection_parts(attribute)
+    left, middle, right = st.columns(3)
+    with left:
+        rows = pick("Rows", parts, parts[min(1, len(parts) - 1)], key="heatmap_rows") or parts[0]
+    with middle:
+        others = [p for p in parts if p != rows]
+        columns = pick("Columns", others, others[0], key="heatmap_columns") or others[0]
+    metric = right.selectbox("Colour by", chart_metrics(result), format_func=metric_label,
+                             key="heatmap_metric")
+    fixed: dict[str, str] = {}
+    for other in (p for p in parts if p not in (rows, columns)):
+        values = sorted({g.group.split(INTERSECTION_SEP)[parts.index(other)]
+                         for g in result.groups_of(attribute)})
+        fixed[other] = pick(f"Show only {other} =", values, values[0],
+                            key=f"heatmap_fixed::{other}") or values[0]
+    st.plotly_chart(intersection_heatmap(result, attribute, metric, rows=rows, columns=columns,
+                                         fixed=fixed), key="chart_heatmap")
+
+
+def adverse_impact_section(result: AuditResult, attribute: str) -> None:
+    table = next(t for t in result.adverse_impact if t.attribute == attribute)
+    minimum, _ = impact_band(result)
+    st.dataframe(adverse_impact_frame(table, confidence=result.spec.confidence,
+                                      impact_ratio=minimum), hide_index=True)
+    unknown = (f" Rows with an unknown category ({plain(', '.join(table.unknown_categories))}): "
+               f"{table.unknown_count:,}, left out of the ratios."
+               if table.unknown_categories else " No rows with an unknown category.")
+    st.caption(f"Impact ratio = selection rate / the highest selection rate "
+               f"({plain(table.highest_category)}), among categories with at least 2% of the "
+               f"data.{unknown}")
+
+
+def pick(label: str, options: Sequence[T], default: T | None, *, key: str,
+         none: str | None = None, help: str | None = None) -> T | None:  # noqa: A002
+    """A selectbox that starts at ``default`` and resets when its value is no longer offered.
+
+    The value is driven through session state (not ``index``), so that a reset reaches the
+    browser too. With ``none``, the box may be left empty (``None``), shown as that text.
+    """
+    valid = [*options, None] if none is not None else options
+    if st.session_state.get(key, ...) not in valid:
+        st.session_state[key] = default if default in options else None
+    # index=None makes an optional box clearable; the value itself comes from session state
+    return st.selectbox(label, options, key=key, help=help, placeholder=none or "Choose one",
+                        index=None if none is not None else 0)
+
+
+def pick_many(label: str, options: Sequence[T], default: Sequence[T], *, key: str,
+              help: str | None = None) -> list[T]:  # noqa: A002 - Streamlit's name
+    """A multiselect that starts at ``default`` and resets when a value is no longer offered."""
+    current = st.session_state.get(key)
+    if current is None or any(v not in options for v in current):
+        st.session_state[key] = [v for v in default if v in options]
+    return st.multiselect(label, options, key=key, help=help)

@@ -1,0 +1,182 @@
+"""Figures and display tables show the engine's numbers, unchanged, with small groups marked."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import plotly.graph_objects as go
+import pytest
+
+from audit._charts import (
+    TOO_SMALL,
+    UNDER_2,
+    adverse_impact_frame,
+    chart_metrics,
+    disparity_figure,
+    fmt,
+    fmt_interval,
+    fmt_p,
+    fmt_percent,
+    group_metrics_frame,
+    group_rates_figure,
+    impact_band,
+    intersection_heatmap,
+    intersection_parts,
+    metric_label,
+    verdict_frame,
+)
+from audit._load import read_path
+from audit._pipeline import audit_inputs
+from audit._types import AuditResult, AuditSpec, Criterion, Estimate
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
+METRICS = ("selection_rate", "true_positive_rate")
+
+
+def _audit(**options) -> AuditResult:
+    spec = AuditSpec(
+        label="outcome", prediction="decision", favorable="approved", bootstrap=200, **options
+    )
+    return audit_inputs(
+        dataset=read_path(SAMPLES / "lending_applicants.csv"),
+        predictions=read_path(SAMPLES / "lending_predictions.csv"),
+        spec=spec,
+        id_column="applicant_id",
+    ).result
+
+
+@pytest.fixture(scope="module")
+def result() -> AuditResult:
+    # min_group_size=100 makes Native American (n=90) and Unknown (n=60) "small"
+    return _audit(sensitive=("sex", "race"), reference={"sex": "male"}, min_group_size=100)
+
+
+def test_group_rates_show_each_metric_with_its_interval(result):
+    figure = group_rates_figure(result, "race", METRICS)
+    assert isinstance(figure, go.Figure)
+    assert [t.name for t in figure.data] == [metric_label(m) for m in METRICS]
+    groups = result.groups_of("race")
+    for trace, metric in zip(figure.data, METRICS, strict=True):
+        estimates = [g.metrics[metric] for g in groups]
+        assert list(trace.y) == pytest.approx([e.value for e in estimates])
+        assert list(trace.error_y.array) == pytest.approx([e.ci_high - e.value for e in estimates])
+        assert list(trace.error_y.arrayminus) == pytest.approx(
+            [e.value - e.ci_low for e in estimates]
+        )
+        assert list(trace.marker.pattern.shape) == ["/" if g.small else "" for g in groups]
+
+
+def test_small_groups_are_labelled_too_small_to_judge(result):
+    ticks = group_rates_figure(result, "race", METRICS).data[0].x
+    small = {g.group for g in result.groups_of("race") if g.small}
+    assert small == {"Native American", "Unknown"}
+    for tick in ticks:
+        name = tick.split("<br>")[0]
+        assert (TOO_SMALL in tick) is (name in small)
+
+
+def test_disparity_ratios_and_the_shaded_band(result):
+    figure = disparity_figure(result, "sex", ["selection_rate"])
+    (band,) = [s for s in figure.layout.shapes if s.type == "rect"]
+    assert (band.x0, band.x1) == pytest.approx((0.8, 1.25))
+    (trace,) = figure.data
+    female = next(
+        d
+        for d in result.disparities
+        if d.attribute == "sex" and d.group == "female" and d.metric == "selection_rate"
+    )
+    assert female.reference == "male"
+    assert list(trace.x) == pytest.approx([female.ratio.value])
+    assert female.ratio.value == pytest.approx(0.703, abs=0.001)  # planted, sample_data/README
+
+
+def test_band_follows_the_impact_ratio_criterion(result):
+    strict = replace(
+        result, spec=replace(result.spec, criteria=(Criterion("impact_ratio", 0.9, "min"),))
+    )
+    assert impact_band(strict) == pytest.approx((0.9, 1 / 0.9))
+    band = next(
+        s for s in disparity_figure(strict, "sex", METRICS).layout.shapes if s.type == "rect"
+    )
+    assert (band.x0, band.x1) == pytest.approx((0.9, 1 / 0.9))
+
+
+def test_heatmap_cells_are_the_intersection_groups(result):
+    attribute = "sex × race"
+    assert intersection_parts(attribute) == ("sex", "race")
+    figure = intersection_heatmap(result, attribute, "selection_rate", rows="race", columns="sex")
+    (heat,) = figure.data
+    assert list(heat.x) == ["female", "male"]
+    for i, race in enumerate(heat.y):
+        for j, sex in enumerate(heat.x):
+            group = result.group(attribute, f"{sex} × {race}")
+            assert heat.z[i][j] == pytest.approx(group.metrics["selection_rate"].value)
+            assert f"n={group.n:,}" in heat.text[i][j]
+            assert (TOO_SMALL in heat.text[i][j]) is group.small
+
+
+def test_heatmap_of_three_attributes_shows_one_slice():
+    result = _audit(sensitive=("sex", "race", "age_group"))
+    attribute = "sex × race × age_group"
+    figure = intersection_heatmap(
+        result,
+        attribute,
+        "true_positive_rate",
+        rows="race",
+        columns="age_group",
+        fixed={"sex": "female"},
+    )
+    (heat,) = figure.data
+    assert "sex = female" in figure.layout.title.text
+    group = result.group(attribute, f"female × Black × {heat.x[0]}")
+    row = list(heat.y).index("Black")
+    expected = group.metrics["true_positive_rate"].value
+    assert heat.z[row][0] == pytest.approx(expected)
+
+
+def test_adverse_impact_table_flags(result):
+    table = next(t for t in result.adverse_impact if t.attribute == "race")
+    frame = adverse_impact_frame(table, confidence=0.95)
+    rows = {r["category"]: r for r in frame.to_dict("records")}
+    black = next(r for r in table.rows if r.category == "Black")
+    assert rows["Black"]["impact ratio"] == fmt(black.impact_ratio.value)
+    assert rows["Black"]["95% CI"] == fmt_interval(black.impact_ratio)
+    assert rows["Black"]["selection rate"] == fmt_percent(black.selection_rate)
+    assert "fails the four-fifths rule" in rows["Black"]["flags"]
+    assert UNDER_2 in rows["Native American"]["flags"]
+    assert TOO_SMALL in rows["Native American"]["flags"]
+    assert "unknown category" in rows["Unknown"]["flags"]
+    assert rows["Unknown"]["impact ratio"] == "–"
+    assert "highest selection rate" in rows[table.highest_category]["flags"]
+    assert rows["Asian"]["flags"] == ""
+
+
+def test_group_metrics_frame(result):
+    frame = group_metrics_frame(result, "sex", METRICS)
+    female = result.group("sex", "female").metrics["selection_rate"]
+    assert frame.loc[0, "group"] == "female"
+    assert frame.loc[0, "selection rate"] == f"{fmt(female.value)} ({fmt_interval(female)})"
+
+
+def test_verdict_frame_has_one_row_per_attribute(result):
+    frame = verdict_frame(result)
+    assert list(frame["attribute"]) == list(result.spec.attributes)
+    assert frame.loc[0, "Four-fifths rule (at least 0.80)"] == "FAILS"
+
+
+def test_chart_metrics_are_fairlearn_names(result):
+    names = chart_metrics(result)
+    assert names[:2] == ("selection_rate", "true_positive_rate")
+    assert "count" not in names
+
+
+def test_formatting_of_undefined_values():
+    nan = float("nan")
+    assert fmt(nan) == "–"
+    assert fmt_percent(nan) == "–"
+    assert fmt_p(nan) == "–"
+    assert fmt_p(1e-40) == "< 0.001"
+    assert fmt_p(0.0201) == "0.020"
+    assert fmt_interval(Estimate(0.5, nan, nan)) == "–"
+    assert fmt_interval(Estimate(0.5, 0.4, 0.6)) == "0.400–0.600"

@@ -1,0 +1,142 @@
+"""The dashboard in a real browser: upload the sample files, run, read the planted disparity.
+
+Starts ``streamlit run app.py`` on a free local port and drives headless Chromium
+(``/usr/bin/chromium``, the system package: ``apt-get install -y chromium``) with the
+playwright package. Screenshots go to ``tests/e2e/artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from audit._pipeline import audit_inputs
+from audit._types import AuditSpec
+from tests.conftest import ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+START_TIMEOUT_S = 90
+STEP_TIMEOUT_MS = 120_000
+WIDTH = 1400
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (ARTIFACTS / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with {process.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer within {START_TIMEOUT_S} s; see {log.name}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[Page]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser test needs the system Chromium. "
+                    "Install it with: apt-get update && apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page(viewport={"width": WIDTH, "height": 1000})
+            tab.set_default_timeout(STEP_TIMEOUT_MS)
+            yield tab
+        finally:
+            browser.close()
+
+
+def _screenshot(page: Page, name: str, height: int) -> Path:
+    """The whole page: Streamlit scrolls inside its own container, so grow the viewport."""
+    page.set_viewport_size({"width": WIDTH, "height": height})
+    page.wait_for_timeout(1500)  # let charts and tables finish drawing
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": WIDTH, "height": 1000})
+    return path
+
+
+def test_upload_run_and_read_the_planted_disparity(server: str, page: Page, sample_inputs):
+    dataset, predictions = sample_inputs
+    # the mapping the Upload page guesses for the sample (tests/pages/test_upload.py)
+    spec = AuditSpec(label="outcome", prediction="decision",
+                     sensitive=("sex", "race", "age_group"), favorable="approved")
+    expected = audit_inputs(dataset=dataset, predictions=predictions, spec=spec,
+                            id_column="applicant_id").result
+    sex = next(f for f in expected.findings
+               if f.attribute == "sex" and f.criterion.metric == "impact_ratio")
+    ratio = f"{sex.estimate.value:.2f}"
+    assert ratio == "0.70"  # planted: sample_data/README.md
+
+    page.goto(f"{server}/Upload")
+    page.get_by_text("1. Upload and map columns").wait_for()
+    page.locator(".st-key-upload_dataset input[type=file]").set_input_files(str(SAMPLE_DATASET))
+    page.get_by_text("6,000 rows × 12 columns").wait_for()
+    page.locator(".st-key-upload_predictions input[type=file]").set_input_files(
+        str(SAMPLE_PREDICTIONS))
+    page.get_by_text("6,000 rows × 2 columns").wait_for()
+    page.get_by_text("Column roles").wait_for()
+    _screenshot(page, "upload.png", 2200)
+
+    page.get_by_role("button", name="Run audit").click()
+    page.get_by_text("Audit ready").wait_for()
+    page.get_by_role("link", name="Read the disparities").click()
+
+    page.get_by_text("Overall: fails").wait_for()
+    page.get_by_text(f"sex: female get 'approved' at {ratio} times the rate of male").wait_for()
+    page.locator(".js-plotly-plot").nth(2).wait_for()
+    assert page.get_by_text("Traceback").count() == 0
+    shot = _screenshot(page, "fairness.png", 4600)
+    assert shot.stat().st_size > 50_000
+
+
+def test_sample_button_opens_the_fairness_page(server: str, page: Page):
+    page.goto(server)
+    page.get_by_role("button", name="Try it with sample data").click()
+    page.get_by_text("2. Read the disparities").wait_for()
+    page.get_by_text("sex: female get 'approved' at 0.70 times the rate of male").wait_for()
+    _screenshot(page, "home_sample.png", 1000)

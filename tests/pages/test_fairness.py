@@ -1,0 +1,118 @@
+"""Fairness page: the engine's findings and numbers, references and criteria that re-run the
+cached audit, and views that never recompute it."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from audit._charts import TOO_SMALL, fmt
+from audit._pipeline import audit_inputs
+from audit._types import Criterion
+from pages._ui.widgets import plain
+from tests.conftest import ROOT
+
+TIMEOUT = 120
+
+
+@pytest.fixture
+def page() -> AppTest:
+    """The Fairness page as a user reaches it: Home, "Try it with sample data"."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.button(key="try_sample").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "2. Read the disparities"
+    return at
+
+
+def _table(at: AppTest):
+    """The adverse-impact table (the last dataframe on the page), indexed by category."""
+    return at.dataframe[-1].value.set_index("category")
+
+
+def test_without_a_run_it_points_to_upload_and_sample():
+    at = AppTest.from_file(str(ROOT / "pages" / "2_Fairness.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.info[0].value.startswith("No audit has been run yet.")
+
+
+def test_findings_and_table_are_the_engines(page, sample_run):
+    result = sample_run.result
+    failed = sum(f.status == "fail" for f in result.findings)
+    assert page.error[0].value == (
+        f"**Overall: fails.** {failed} of {len(result.findings)} checks failed.")
+    shown = [e.value for e in [*page.error, *page.success, *page.warning]]
+    for finding in result.findings:
+        assert plain(finding.message) in shown
+    sex = next(t for t in result.adverse_impact if t.attribute == "sex")
+    female = next(r for r in sex.rows if r.category == "female")
+    assert _table(page).loc["female", "impact ratio"] == fmt(female.impact_ratio.value) == "0.703"
+    assert len(page.get("plotly_chart")) == 3
+
+
+def _in_order(node):
+    """Every element under ``node``, in the order the page shows them."""
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _in_order(child)
+
+
+def test_the_summary_comes_before_the_charts(page):
+    kinds = [n.type for n in _in_order(page.main)]
+    assert kinds.index("error") < kinds.index("plotly_chart")
+
+
+def test_reference_change_recomputes_through_the_cache(page):
+    first = page.session_state["run"]
+    assert first.result.references["sex"] == "male"
+    page.selectbox(key="fairness_reference::sex").set_value("female").run()
+    assert not page.exception
+    changed = page.session_state["run"]
+    assert changed is not first
+    assert changed.result.references["sex"] == "female"
+    assert page.session_state["spec"].reference["sex"] == "female"
+    assert "Ratio to the reference group (female)" in [s.value for s in page.subheader]
+    page.selectbox(key="fairness_reference::sex").set_value("male").run()
+    # the same spec again: the cache hands back the very object computed first
+    assert page.session_state["run"] is first
+
+
+def test_changing_views_and_pages_never_recomputes(page):
+    first = page.session_state["run"]
+    page.multiselect(key="fairness_metrics").set_value(["accuracy", "base_rate"]).run()
+    page.selectbox(key="heatmap_metric").set_value("true_positive_rate").run()
+    page.selectbox(key="fairness_attribute").set_value("sex × race").run()
+    assert not page.exception
+    assert page.session_state["run"] is first
+    page.switch_page("pages/1_Upload.py").run()
+    page.switch_page("pages/2_Fairness.py").run()
+    assert not page.exception
+    assert page.session_state["run"] is first
+    # the view choices survive the page switch
+    assert page.selectbox(key="fairness_attribute").value == "sex × race"
+
+
+def test_criteria_thresholds_rerun_the_audit(page, sample_inputs):
+    page.number_input(key="crit_impact_ratio").set_value(0.6).run()
+    assert not page.exception
+    run = page.session_state["run"]
+    spec = run.result.spec
+    assert Criterion("impact_ratio", 0.6, "min") in spec.criteria
+    dataset, predictions = sample_inputs
+    expected = audit_inputs(dataset=dataset, predictions=predictions, spec=spec,
+                            id_column="applicant_id").result
+    sex = next(f for f in expected.findings
+               if f.attribute == "sex" and f.criterion.metric == "impact_ratio")
+    assert sex.status == "pass"
+    assert plain(sex.message) in [s.value for s in page.success]
+
+
+def test_small_groups_are_marked_too_small_to_judge(page):
+    page.number_input(key="crit_min_group_size").set_value(100).run()
+    page.selectbox(key="fairness_attribute").set_value("race").run()
+    assert not page.exception
+    assert page.session_state["run"].result.spec.min_group_size == 100
+    assert TOO_SMALL in _table(page).loc["Native American", "flags"]
+    assert TOO_SMALL not in _table(page).loc["Black", "flags"]
+    page.selectbox(key="fairness_attribute").set_value("sex × race").run()
+    assert TOO_SMALL in _table(page).loc["male × Unknown", "flags"]

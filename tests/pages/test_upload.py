@@ -1,0 +1,147 @@
+"""Upload page: upload, map, run; what the user reads equals the engine's answer; bad input
+gets the engine's message and loses nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from audit._charts import chart_metrics, fmt
+from audit._load import MSG_EMPTY_FILE, MSG_RAGGED_ROW
+from audit._pipeline import audit_inputs
+from audit._prepare import ROLE_CLASH
+from audit._types import AuditSpec
+from pages._ui.widgets import plain
+from tests.conftest import HIRING, ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS
+
+TIMEOUT = 120
+
+
+def _upload(at: AppTest, key: str, path: Path | None = None, *, name: str = "",
+            data: bytes = b"") -> AppTest:
+    if path is not None:
+        name, data = path.name, path.read_bytes()
+    at.file_uploader(key=key).set_value((name, data, "text/csv"))
+    return at.run()
+
+
+@pytest.fixture
+def upload_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.switch_page("pages/1_Upload.py").run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture
+def uploaded(upload_page: AppTest) -> AppTest:
+    _upload(upload_page, "upload_dataset", SAMPLE_DATASET)
+    _upload(upload_page, "upload_predictions", SAMPLE_PREDICTIONS)
+    assert not upload_page.exception, [e.value for e in upload_page.exception]
+    assert not upload_page.error
+    return upload_page
+
+
+def test_preview_shows_rows_columns_and_hash(uploaded, sample_inputs):
+    dataset, _ = sample_inputs
+    captions = [c.value for c in uploaded.caption]
+    assert any(f"6,000 rows × 12 columns · sha256 {dataset.provenance.sha256[:12]}" in c
+               for c in captions)
+    assert len(uploaded.dataframe) == 2
+
+
+def test_roles_are_guessed_for_the_sample(uploaded):
+    assert uploaded.selectbox(key="role_id").value == "applicant_id"
+    assert uploaded.selectbox(key="role_label").value == "outcome"
+    assert uploaded.selectbox(key="role_prediction").value == "decision"
+    assert uploaded.selectbox(key="role_score").value is None
+    assert uploaded.multiselect(key="role_sensitive").value == ["sex", "race", "age_group"]
+    assert uploaded.selectbox(key="role_favorable").value == "approved"
+
+
+def test_run_shows_the_engines_numbers(uploaded, sample_inputs):
+    at = uploaded
+    at.multiselect(key="role_sensitive").set_value(["sex", "race"])
+    at.selectbox(key="role_reference::race").set_value("White")
+    at.run()
+    at.button(key="run_audit").click().run()
+    assert not at.exception and not at.error
+
+    dataset, predictions = sample_inputs
+    spec = AuditSpec(label="outcome", prediction="decision", sensitive=("sex", "race"),
+                     favorable="approved", reference={"race": "White"})
+    expected = audit_inputs(dataset=dataset, predictions=predictions, spec=spec,
+                            id_column="applicant_id").result
+    run = at.session_state["run"]
+    assert run.result.spec == spec
+    assert [f.message for f in run.result.findings] == [f.message for f in expected.findings]
+    failed = sum(f.status == "fail" for f in expected.findings)
+    assert at.success[0].value == (
+        "Audit ready for lending\\_applicants.csv and lending\\_predictions.csv: 6,000 rows, "
+        f"{failed} of {len(expected.findings)} checks failed.")
+
+    at.switch_page("pages/2_Fairness.py").run()
+    assert not at.exception
+    shown = [e.value for e in at.error]
+    for finding in expected.findings:
+        assert plain(finding.message) in shown
+    race = next(t for t in expected.adverse_impact if t.attribute == "race")
+    black = next(r for r in race.rows if r.category == "Black")
+    at.selectbox(key="fairness_attribute").set_value("race").run()
+    table = at.dataframe[-1].value
+    assert table.set_index("category").loc["Black", "impact ratio"] == fmt(
+        black.impact_ratio.value)
+    assert fmt(black.impact_ratio.value) == "0.655"  # planted, sample_data/README.md
+
+
+def test_a_bad_file_shows_the_engines_message_and_keeps_the_earlier_work(uploaded):
+    at = uploaded
+    at.button(key="run_audit").click().run()
+    dataset, run = at.session_state["dataset"], at.session_state["run"]
+    assert run is not None
+
+    _upload(at, "upload_dataset", name="ragged.csv", data=b"a,b\n1,2\n3,4,5\n")
+    assert not at.exception
+    assert at.error[0].value == MSG_RAGGED_ROW.format(
+        file="ragged.csv", line=3, found=3, expected=2, delimiter="comma")
+    assert at.session_state["dataset"] is dataset
+    assert at.session_state["run"] is run
+    assert any("Still using the earlier dataset file lending\\_applicants.csv" in c.value
+               for c in at.caption)
+
+    _upload(at, "upload_predictions", name="empty.csv", data=b"")
+    assert at.error[-1].value == MSG_EMPTY_FILE.format(file="empty.csv")
+    assert at.session_state["run"] is run
+    # the mapping still works on the kept files
+    assert at.selectbox(key="role_label").value == "outcome"
+
+
+def test_a_bad_mapping_shows_the_engines_message_and_keeps_the_run(uploaded):
+    at = uploaded
+    at.button(key="run_audit").click().run()
+    run = at.session_state["run"]
+    at.selectbox(key="role_prediction").set_value("outcome").run()
+    at.button(key="run_audit").click().run()
+    assert not at.exception
+    assert at.error[0].value == ROLE_CLASH.format(column="outcome", first="label",
+                                                  second="prediction")
+    assert at.session_state["run"] is run
+
+
+def test_one_file_with_a_score(upload_page):
+    at = _upload(upload_page, "upload_dataset", HIRING)
+    assert at.selectbox(key="role_score").value == "score"
+    assert at.selectbox(key="role_favorable").value == "1"
+    at.button(key="run_audit").click().run()
+    assert not at.exception and not at.error
+    result = at.session_state["run"].result
+    assert result.spec.score == "score"
+    assert result.spec.sensitive == ("gender", "age_band", "ethnicity")
+    at.switch_page("pages/2_Fairness.py").run()
+    every = list(chart_metrics(result))
+    assert "roc_auc" in every and "calibration_difference" in every
+    at.multiselect(key="fairness_metrics").set_value(every).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 3
