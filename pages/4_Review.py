@@ -1,0 +1,101 @@
+"""Review: the board's notes and decision on the findings; the signed record's exports.
+
+The decision rests on the criteria table (from the run's findings). "Save review" keeps a
+`Review` in session state; the downloads and "Save to history" use the record built from
+the run and that review, so the PDF, the JSON and the stored entry are the same record.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from audit._errors import AuditInputError
+from audit._record import Review, fingerprint, metrics_csv, now_utc, to_json
+from pages._ui import review as ui
+from pages._ui import widgets
+from pages._ui.state import init_state
+
+st.set_page_config(page_title="Review · Fairness audit", layout="wide")
+init_state()
+st.title("4. Review and sign off")
+
+run = st.session_state["run"]
+if run is None:
+    st.info("No audit has been run yet. Upload the files and run the audit first; the "
+            "board's review and the audit record come after.")
+    widgets.nav_link("pages/1_Upload.py", "Upload your files", ":material/upload_file:")
+    st.stop()
+
+ident = ui.identity(run)
+explanations = st.session_state["explanations"]
+saved: Review | None = st.session_state["review"]
+draft = ui.build_record(run, explanations, None, ident)
+
+st.subheader("The criteria the decision rests on")
+st.dataframe(ui.criteria_frame(draft), hide_index=True)
+
+st.subheader("Notes and decision")
+reviewers = st.text_input(
+    "Reviewer name(s), separated by commas", key="review_reviewers",
+    value=", ".join(saved.reviewers) if saved else "")
+notes: dict[str, str] = {}
+for finding in draft["findings"]:
+    label = f"{ui.STATUS.get(finding['status'], '')} — {finding['message']}"
+    notes[finding["id"]] = st.text_area(
+        widgets.plain(label), key=f"review_note_{finding['id']}", height=80,
+        value=saved.finding_notes.get(finding["id"], "") if saved else "")
+overall = st.text_area("Overall notes", key="review_notes", value=saved.notes if saved else "")
+codes = list(ui.DECISIONS)
+decision = st.radio(
+    "Decision", codes, format_func=ui.DECISIONS.__getitem__, key="review_decision",
+    index=codes.index(saved.decision) if saved else None, horizontal=True)
+conditions = st.text_area(
+    "Conditions (required when approving with conditions)", key="review_conditions",
+    value=saved.conditions if saved else "")
+
+if st.button("Save review", key="review_save", type="primary"):
+    names = ui.parse_reviewers(reviewers)
+    errors = ui.review_errors(names, decision, conditions)
+    for error in errors:
+        st.error(error)
+    if not errors:
+        saved = Review(reviewers=names, decision=decision, notes=overall.strip(),
+                       conditions=conditions.strip(),
+                       finding_notes={k: v.strip() for k, v in notes.items() if v.strip()},
+                       reviewed_at=now_utc())
+        st.session_state["review"] = saved
+        if ident.saved_seq is not None:  # the previous record is filed: this is a new one
+            ui.renew_identity(run)
+            ident = ui.identity(run)
+        st.success(f"Review saved: {ui.DECISIONS[saved.decision].lower()} by "
+                   f"{widgets.plain(', '.join(saved.reviewers))}.")
+
+st.subheader("The audit record")
+record = ui.build_record(run, explanations, saved, ident)
+sha = fingerprint(record)
+if saved is None:
+    st.info("Not yet reviewed: the record and its PDF will say so. Save the review above to "
+            "include the decision.")
+st.caption(f"Audit {ident.audit_id} · record sha256 `{sha}`")
+stem = f"audit-{ident.audit_id[:8]}"
+columns = st.columns(4)
+columns[0].download_button("PDF record", ui.pdf_for(sha, record), f"{stem}.pdf",
+                           "application/pdf", key="download_pdf")
+columns[1].download_button("JSON record", to_json(record) + "\n", f"{stem}.json",
+                           "application/json", key="download_json")
+columns[2].download_button("Metrics CSV", metrics_csv(record), f"{stem}-metrics.csv",
+                           "text/csv", key="download_metrics")
+columns[3].download_button("Adverse-impact CSV", ui.adverse_impact_csv(record),
+                           f"{stem}-adverse-impact.csv", "text/csv", key="download_impact")
+
+if st.button("Save to history", key="review_save_history"):
+    try:
+        entry = ui.history_store().append(record)
+    except AuditInputError as err:
+        st.error(str(err))
+    else:
+        ui.mark_saved(entry.seq)
+        st.success(f"Saved to the audit history as #{entry.seq}. Record sha256: "
+                   f"{entry.record_sha256}")
+elif ident.saved_seq is not None:
+    st.caption(f"This record is in the audit history as #{ident.saved_seq}.")

@@ -1,0 +1,132 @@
+"""The Review and History pages' layer: the record the board signs, its exports, the store.
+
+A record's identity (audit id and creation time) is made once per audit run and kept in
+session state under ``record_identity``, so the PDF, the JSON and the history entry of one
+review are the same record on every rerun. Once a record is in the history it is never
+replaced: saving a changed review afterwards files a new record with a new audit id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from audit._history import HistoryEntry, HistoryStore, default_url
+from audit._pdf import format_estimate, format_number, render_pdf
+from audit._pipeline import AuditRun
+from audit._record import AuditRecord, Review, now_utc, record_to_dict, write_csv
+
+IDENTITY_KEY = "record_identity"
+DECISIONS = {"approve": "Approve", "approve_with_conditions": "Approve with conditions",
+             "reject": "Reject"}
+STATUS = {"pass": "PASS", "fail": "FAIL", "insufficient_data": "NO VERDICT"}
+NO_REVIEWER = "Enter at least one reviewer's name (separate several names with commas)."
+NO_DECISION = "Choose a decision: approve, approve with conditions, or reject."
+NO_CONDITIONS = ("Conditions are required when the decision is 'approve with conditions'. "
+                 "Write the conditions the model must meet.")
+ADVERSE_IMPACT_COLUMNS = ("attribute", "category", "n", "selected", "selection_rate",
+                          "impact_ratio", "ci_low", "ci_high", "share", "under_2_percent",
+                          "small", "unknown", "p_value", "p_adjusted", "highest_category",
+                          "unknown_count")
+
+
+@dataclass(frozen=True)
+class RecordIdentity:
+    """The audit id and creation time of the record made from ``run``."""
+
+    run: AuditRun
+    audit_id: str
+    created_at: str
+    saved_seq: int | None = None
+
+
+def identity(run: AuditRun) -> RecordIdentity:
+    """This run's record identity, made on first use (a new run gets a new one)."""
+    current = st.session_state.get(IDENTITY_KEY)
+    if current is None or current.run is not run:
+        if current is not None:
+            st.session_state["review"] = None  # it was the review of the previous run
+        current = RecordIdentity(run, str(uuid.uuid4()), now_utc())
+        st.session_state[IDENTITY_KEY] = current
+    return current
+
+
+def renew_identity(run: AuditRun) -> None:
+    """A new audit id for the next record of ``run`` (the last one is in the history)."""
+    st.session_state[IDENTITY_KEY] = RecordIdentity(run, str(uuid.uuid4()), now_utc())
+
+
+def mark_saved(seq: int) -> None:
+    st.session_state[IDENTITY_KEY] = replace(st.session_state[IDENTITY_KEY], saved_seq=seq)
+
+
+def build_record(run: AuditRun, explanations: Any, review: Review | None,
+                 ident: RecordIdentity) -> dict[str, Any]:
+    """The JSON record of ``run`` with the board's review (the one every export uses)."""
+    return record_to_dict(AuditRecord(
+        result=run.result, inputs=run.inputs, id_column=run.id_column,
+        explanations=explanations if hasattr(explanations, "to_dict") else None,
+        review=review, audit_id=ident.audit_id, created_at=ident.created_at))
+
+
+def parse_reviewers(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def review_errors(reviewers: Sequence[str], decision: str | None, conditions: str) -> list[str]:
+    """What is missing before the review can be saved (empty when it is complete)."""
+    errors = [] if reviewers else [NO_REVIEWER]
+    if decision is None:
+        errors.append(NO_DECISION)
+    elif decision == "approve_with_conditions" and not conditions.strip():
+        errors.append(NO_CONDITIONS)
+    return errors
+
+
+def criteria_frame(record: Mapping[str, Any]) -> pd.DataFrame:
+    """The criteria the decision rests on: one row per finding."""
+    return pd.DataFrame([{
+        "attribute": f["attribute"], "criterion": f["criterion"].replace("_", " "),
+        "threshold": f"{'≥' if f.get('bound') == 'min' else '≤'} "
+                     f"{format_number(f['threshold'], 2)}",
+        "value (95% CI)": format_estimate(f), "status": STATUS.get(f["status"], f["status"]),
+    } for f in record["findings"]], columns=["attribute", "criterion", "threshold",
+                                             "value (95% CI)", "status"])
+
+
+def adverse_impact_csv(record: Mapping[str, Any]) -> str:
+    """The adverse-impact tables as one CSV, text cells neutralised (``write_csv``)."""
+    rows = [{"attribute": t["attribute"], "highest_category": t["highest_category"],
+             "unknown_count": t["unknown_count"], **r, "impact_ratio": r["impact_ratio"]["value"],
+             "ci_low": r["impact_ratio"]["ci_low"], "ci_high": r["impact_ratio"]["ci_high"]}
+            for t in record["adverse_impact"] for r in t["rows"]]
+    return write_csv(rows, ADVERSE_IMPACT_COLUMNS)
+
+
+def history_frame(entries: Sequence[HistoryEntry]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "seq": e.seq, "audit_id": e.audit_id, "created_at": e.created_at,
+        "dataset": e.dataset_name, "verdict": "PASSED" if e.passed else "FAILED",
+        "decision": DECISIONS.get(e.decision or "", "Not reviewed"), "saved_at": e.saved_at,
+    } for e in entries])
+
+
+@st.cache_data(max_entries=16, show_spinner="Rendering the PDF…")
+def pdf_for(record_sha256: str, _record: Mapping[str, Any]) -> bytes:
+    """The record's PDF, rendered once per record (keyed by its fingerprint)."""
+    return render_pdf(_record)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _store(url: str) -> HistoryStore:
+    return HistoryStore(url)
+
+
+def history_store() -> HistoryStore:
+    """The store at ``$AUDIT_DB_URL`` (or the default file). Raises `HistoryError`."""
+    return _store(default_url())
