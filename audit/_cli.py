@@ -13,10 +13,12 @@ from pathlib import Path
 
 from audit._crosscheck import crosscheck
 from audit._errors import AuditInputError
+from audit._explain import Explanations, explain
 from audit._history_cli import add_history_parser, add_save_arguments, run_history, save_record
 from audit._load import read_path
+from audit._model_io import load_model
 from audit._pdf import render_pdf
-from audit._pipeline import audit_inputs
+from audit._pipeline import AuditRun, audit_inputs
 from audit._record import AuditRecord, metrics_csv, record_to_dict, to_json
 from audit._types import DEFAULT_CRITERIA, AuditSpec, Criterion
 
@@ -24,6 +26,10 @@ EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 BAD_REFERENCE = (
     "--reference {value!r} is not of the form COLUMN=GROUP. Fix: write it like "
     "--reference sex=male."
+)
+NO_MODEL = (
+    "Cannot read the model file {path!r}: {reason}. Fix: give the path of a .skops or .onnx "
+    "file you can read."
 )
 BAD_OUT = "Cannot write the results to {out!r}: {reason}. Fix: give a folder you can write to."
 
@@ -64,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--crosscheck", action="store_true",
                      help="recompute every rate with fairlearn and aif360 and record the "
                      "largest difference (slow on large data)")
+    run.add_argument("--explain", action="store_true",
+                     help="add SHAP explanations and proxy detection to the record")
+    run.add_argument("--model", metavar="FILE",
+                     help="with --explain: the model itself (.skops or .onnx; never pickle) "
+                     "instead of a surrogate")
+    run.add_argument("--explain-sample", type=int, default=2000, metavar="N",
+                     help="with --explain: rows explained, stratified by group (2000)")
     run.add_argument("--out", default="audit-out", help="output folder (audit-out)")
     add_save_arguments(run)
     add_history_parser(commands)
@@ -86,6 +99,20 @@ def _criteria(impact_ratio: float, max_difference: float) -> tuple[Criterion, ..
     return tuple(Criterion(c.metric, thresholds[c.metric], c.bound) for c in DEFAULT_CRITERIA)
 
 
+def _explain(args: argparse.Namespace, run: AuditRun) -> Explanations:
+    model = None
+    if args.model:
+        path = Path(args.model)
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise AuditInputError(NO_MODEL.format(path=args.model,
+                                                  reason=err.strerror or err)) from err
+        model = load_model(data, name=path.name)
+    return explain(run.data, references=run.result.references, model=model,
+                   sample_size=args.explain_sample, seed=args.seed)
+
+
 def _run(args: argparse.Namespace) -> int:
     spec = AuditSpec(
         label=args.label, prediction=args.prediction, score=args.score,
@@ -100,8 +127,10 @@ def _run(args: argparse.Namespace) -> int:
     run = audit_inputs(dataset=dataset, predictions=predictions, spec=spec,
                        id_column=args.id_column)
     check = crosscheck(run.data, run.result) if args.crosscheck else None
+    explanations = _explain(args, run) if args.explain or args.model else None
     record = record_to_dict(AuditRecord(result=run.result, inputs=run.inputs,
-                                        id_column=run.id_column, crosscheck=check))
+                                        id_column=run.id_column, crosscheck=check,
+                                        explanations=explanations))
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -116,6 +145,12 @@ def _run(args: argparse.Namespace) -> int:
               f"largest difference {largest:.1e} ({'agrees' if check.agrees else 'DISAGREES'}).")
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if explanations is not None:
+        # each attribute alone; the intersections' sentences are in audit.json and the PDF
+        sentences = [s for attribute in run.result.spec.sensitive
+                     for s in explanations.summary(attribute)]
+        for sentence in dict.fromkeys(sentences):
+            print(f"[WHY] {sentence}")
     for finding in record["findings"]:
         print(f"[{finding['status'].upper()}] {finding['message']}")
     if args.save:

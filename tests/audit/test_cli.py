@@ -11,7 +11,7 @@ import jsonschema
 import pandas as pd
 import pytest
 
-from audit import _load, _prepare
+from audit import _load, _model_io, _prepare
 from audit._cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,3 +174,35 @@ def test_crosscheck_records_agreement_with_fairlearn_and_aif360(tmp_path, capsys
     # 20 groups x 7 fairlearn rates + 17 non-reference groups (1 + 5 + 11) x 8 aif360 values
     assert check["compared"] + check["undefined"] == 20 * 7 + 17 * 8
     assert "Cross-check: " in out and "(agrees)." in out
+
+
+def test_explain_adds_additive_explanations_naming_the_planted_features(tmp_path, capsys):
+    code, out, _ = run([*LENDING, "--reference", "sex=male", "--explain",
+                        "--explain-sample", "1500", "--out", str(tmp_path)], capsys)
+    assert code == 1
+    record = json.loads((tmp_path / "audit.json").read_text())
+    jsonschema.validate(record, SCHEMA)
+    explanations = record["explanations"]
+    assert explanations["method"] == "surrogate"
+    assert explanations["sample_size"] == 1500
+    assert explanations["fidelity"]["held_out_rows"] > 0
+    gaps = {(g["attribute"], g["group"]): g for g in explanations["gap_attribution"]}
+    for gap in gaps.values():  # contributions sum exactly to the gap (the base value cancels)
+        total = sum(c["contribution"] for c in gap["contributions"])
+        assert total == pytest.approx(gap["gap"], abs=1e-6)
+    top = lambda key: max(gaps[key]["contributions"], key=lambda c: abs(c["contribution"]))  # noqa: E731
+    assert top(("sex", "female"))["feature"] == "sex"  # the planted direct effect
+    assert top(("sex", "female"))["sensitive"] is True
+    assert top(("race", "Black"))["feature"] == "zip_region"  # the planted proxy effect
+    race_proxies = [p for p in explanations["proxies"] if p["attribute"] == "race"]
+    assert max(race_proxies, key=lambda p: p["score"])["feature"] == "zip_region"
+    assert "[WHY] " in out and "zip_region" in out
+
+
+def test_pickled_model_is_refused_without_being_opened(tmp_path, capsys):
+    model = tmp_path / "model.pkl"
+    model.write_bytes(b"\x80\x04\x95this would run code if unpickled")
+    code, _, err = run([*LENDING, "--explain", "--model", str(model),
+                        "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert err == "error: " + _model_io.PICKLE_REFUSED.format(name="model.pkl") + "\n"
