@@ -13,6 +13,7 @@ in ``undefined`` rather than compared.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -57,12 +58,12 @@ def _group_labels(data: PreparedData, attribute: str) -> pd.Series:
     return pd.Series(labels, name=attribute)
 
 
-def fairlearn_rates(data: PreparedData, attribute: str) -> pd.DataFrame:
-    """fairlearn's ``MetricFrame.by_group`` for the rates it defines, on 0/1 arrays."""
+def fairlearn_functions() -> dict[str, Callable[..., float]]:
+    """fairlearn's functions for the rates it defines, on 0/1 arrays with 1 favorable."""
     from fairlearn import metrics as fm
     from sklearn.metrics import accuracy_score
 
-    functions = {
+    return {
         "selection_rate": fm.selection_rate,
         "true_positive_rate": partial(fm.true_positive_rate, pos_label=1),
         "false_positive_rate": partial(fm.false_positive_rate, pos_label=1),
@@ -71,9 +72,15 @@ def fairlearn_rates(data: PreparedData, attribute: str) -> pd.DataFrame:
         "accuracy": accuracy_score,
         "count": fm.count,
     }
-    frame = fm.MetricFrame(metrics=functions, y_true=data.y_true.astype(int),
-                           y_pred=data.y_pred.astype(int),
-                           sensitive_features=_group_labels(data, attribute))
+
+
+def fairlearn_rates(data: PreparedData, attribute: str) -> pd.DataFrame:
+    """fairlearn's ``MetricFrame.by_group`` for the rates it defines."""
+    from fairlearn.metrics import MetricFrame
+
+    frame = MetricFrame(metrics=fairlearn_functions(), y_true=data.y_true.astype(int),
+                        y_pred=data.y_pred.astype(int),
+                        sensitive_features=_group_labels(data, attribute))
     return frame.by_group
 
 

@@ -25,10 +25,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from audit._prepare import FAVORABLE_WORDS, MAX_SENSITIVE_CATEGORIES
+from audit._prepare import FAVORABLE_WORDS, MAX_SENSITIVE_CATEGORIES, _text
 
 MAX_CATEGORIES = MAX_SENSITIVE_CATEGORIES
 
@@ -89,15 +88,6 @@ def distinct_values(frame: pd.DataFrame, column: str, *, limit: int | None = Non
     """
     text = sorted({_text(v) for v in frame[column].dropna().unique()})
     return tuple(text[:limit] if limit is not None else text)
-
-
-def _text(value: object) -> str:
-    """A value as the engine reads it (`audit._prepare`): 1.0 → '1', True → 'True'."""
-    if isinstance(value, bool | np.bool_):
-        return str(bool(value))
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _is_binary(series: pd.Series) -> bool:

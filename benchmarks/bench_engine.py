@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from audit._crosscheck import fairlearn_functions  # noqa: E402
 from audit._engine import run_audit  # noqa: E402
 from audit._prepare import prepare  # noqa: E402
 from audit._types import INTERSECTION_SEP, AuditSpec  # noqa: E402
@@ -47,22 +47,14 @@ def make_frame(rows: int, seed: int = 0) -> pd.DataFrame:
 
 
 def fairlearn_audit(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    from fairlearn import metrics as fm
-    from sklearn.metrics import accuracy_score
+    """MetricFrame over each attribute and the intersection, as a fairlearn user would."""
+    from fairlearn.metrics import MetricFrame
 
-    functions = {
-        "selection_rate": fm.selection_rate,
-        "true_positive_rate": partial(fm.true_positive_rate, pos_label=1),
-        "false_positive_rate": partial(fm.false_positive_rate, pos_label=1),
-        "true_negative_rate": partial(fm.true_negative_rate, pos_label=1),
-        "false_negative_rate": partial(fm.false_negative_rate, pos_label=1),
-        "accuracy": accuracy_score,
-        "count": fm.count,
-    }
+    functions = fairlearn_functions()
     out = {}
     for features in (["sex"], ["race"], ["sex", "race"]):
-        mf = fm.MetricFrame(metrics=functions, y_true=frame["label"], y_pred=frame["prediction"],
-                            sensitive_features=frame[features])
+        mf = MetricFrame(metrics=functions, y_true=frame["label"], y_pred=frame["prediction"],
+                         sensitive_features=frame[features])
         out[INTERSECTION_SEP.join(features)] = mf.by_group
     return out
 
