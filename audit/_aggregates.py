@@ -54,7 +54,7 @@ def _span(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _fairlearn_family(point: dict[str, np.ndarray], reps: dict[str, np.ndarray]
                       ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each fairlearn aggregate as (point value, replicate values)."""
-    out = {}
+    out: dict[str, list[np.ndarray]] = {}
     for rates_, key in ((point, 0), (reps, 1)):
         sr_d, sr_r = _span(rates_["selection_rate"])
         tpr_d, tpr_r = _span(rates_["true_positive_rate"])
@@ -68,7 +68,7 @@ def _fairlearn_family(point: dict[str, np.ndarray], reps: dict[str, np.ndarray]
             "equal_opportunity_ratio": tpr_r,
         }
         for name, value in values.items():
-            out.setdefault(name, [None, None])[key] = value
+            out.setdefault(name, [value, value])[key] = value
     return {name: (pair[0], pair[1]) for name, pair in out.items()}
 
 
@@ -125,10 +125,9 @@ def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: Au
         for g, label in enumerate(grouping.labels):
             if g == ref:
                 continue
-            pairs = _aif360_pair(point, reps, g, ref)
-            for name, (value, rep) in pairs.items():
-                out.append(Aggregate(attribute, name, estimate(value, rep), "aif360", AIF360_PAIR,
-                                     group=label, reference=grouping.labels[ref]))
+            for name, (pair_value, pair_reps) in _aif360_pair(point, reps, g, ref).items():
+                out.append(Aggregate(attribute, name, estimate(pair_value, pair_reps), "aif360",
+                                     AIF360_PAIR, group=label, reference=grouping.labels[ref]))
         between = estimate(between_group_theil(counts), between_group_theil(boot_counts))
         out.append(Aggregate(attribute, "between_group_theil_index", between, "aif360",
                              AIF360_INDEX))
@@ -150,7 +149,7 @@ def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: Au
 
 def _aif360_pair(point: dict[str, np.ndarray], reps: dict[str, np.ndarray], g: int, ref: int
                  ) -> dict[str, tuple[float, np.ndarray]]:
-    out = {}
+    out: dict[str, list[np.ndarray]] = {}
     for rates_, key in ((point, 0), (reps, 1)):
         def at(metric: str, rates_: dict[str, np.ndarray] = rates_) -> tuple:
             values = rates_[metric]
@@ -167,7 +166,7 @@ def _aif360_pair(point: dict[str, np.ndarray], reps: dict[str, np.ndarray], g: i
                 "average_odds_difference": 0.5 * ((fpr_g - fpr_r) + (tpr_g - tpr_r)),
             }
         for name, value in values.items():
-            out.setdefault(name, [None, None])[key] = value
+            out.setdefault(name, [value, value])[key] = value
     return {name: (float(pair[0]), pair[1]) for name, pair in out.items()}
 
 

@@ -129,15 +129,15 @@ def crosscheck(data: PreparedData, result: AuditResult) -> CrossCheck:
         for g in result.groups_of(attribute):
             if g.group == reference:
                 continue
-            theirs = aif360_pair(data, attribute, g.group, reference)
-            ours = {name: g.metrics[name].value for name in AIF360_RATES}
-            ours.update({m: pairs[(g.group, m)] for m in ("statistical_parity_difference",
-                                                          "equal_opportunity_difference",
-                                                          "average_odds_difference")})
-            for name, value in ours.items():
-                if math.isnan(value) or math.isnan(theirs[name]):
+            reference_values = aif360_pair(data, attribute, g.group, reference)
+            engine_values = {name: g.metrics[name].value for name in AIF360_RATES}
+            engine_values.update({m: pairs[(g.group, m)] for m in (
+                "statistical_parity_difference", "equal_opportunity_difference",
+                "average_odds_difference")})
+            for name, value in engine_values.items():
+                if math.isnan(value) or math.isnan(reference_values[name]):
                     undefined += 1
                     continue
-                aif_max = max(aif_max, abs(value - theirs[name]))
+                aif_max = max(aif_max, abs(value - reference_values[name]))
                 compared += 1
     return CrossCheck(fl_max, aif_max, compared, undefined)

@@ -90,7 +90,7 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
     disparities, impact = _correct(disparities, impact, spec)
 
     small = [f"{g.attribute}={g.group}" for g in groups if g.small]
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if small:
         warnings = (SMALL_GROUP_WARNING.format(
             count=len(small), minimum=spec.min_group_size, groups=", ".join(small)),)

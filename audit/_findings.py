@@ -14,7 +14,7 @@ import numpy as np
 
 from audit._counts import interval, rate_parts
 from audit._stats import holm, two_proportion_test
-from audit._types import AdverseImpactTable, AuditSpec, Criterion, Estimate, Finding
+from audit._types import AdverseImpactTable, AuditSpec, Criterion, Estimate, Finding, Status
 
 if TYPE_CHECKING:
     from audit._engine import _AttributeView
@@ -116,7 +116,7 @@ def _impact_finding(table: AdverseImpactTable, criterion: Criterion, spec: Audit
         return _insufficient(criterion, table.attribute, excluded)
     worst = min(others, key=lambda r: r.impact_ratio.value)
     top = next(r for r in table.rows if r.category == table.highest_category)
-    status = "pass" if criterion.passes(worst.impact_ratio.value) else "fail"
+    status: Status = "pass" if criterion.passes(worst.impact_ratio.value) else "fail"
     rule = RULE_NAMES[criterion.metric].format(t=criterion.threshold)
     if status == "fail":
         failing = [r for r in others if not criterion.passes(r.impact_ratio.value)]
@@ -171,7 +171,7 @@ def _span_finding(view: _AttributeView, criterion: Criterion, spec: AuditSpec,
     rep_span = np.fmax.reduce(np.vstack(spans), axis=0) if spans[0].size else np.empty(0)
     lo, hi = interval(rep_span.reshape(-1, 1), confidence=spec.confidence)
     estimate = Estimate(gap, float(lo[0]), float(hi[0]))
-    status = "pass" if criterion.passes(gap) else "fail"
+    status: Status = "pass" if criterion.passes(gap) else "fail"
     rule = RULE_NAMES[criterion.metric].format(t=criterion.threshold)
 
     def gap_words(item: tuple[float, str, int, int]) -> str:
