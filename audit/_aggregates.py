@@ -136,7 +136,8 @@ def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: Au
     metrics = sklearn_metrics()
     benefit = 1.0 + data.y_pred.astype(float) - data.y_true.astype(float)
     for name, alpha in (("theil_index", 1), ("generalized_entropy_index", 2)):
-        value = metrics.generalized_entropy_index(benefit, alpha=alpha)
+        with np.errstate(divide="ignore", invalid="ignore"):  # no benefit at all: undefined
+            value = metrics.generalized_entropy_index(benefit, alpha=alpha)
         out.append(Aggregate("all", name,
                              estimate(value, generalized_entropy(boot_total, alpha)),
                              "aif360", AIF360_INDEX))

@@ -278,3 +278,13 @@ def test_reference_can_be_chosen(lending_frame):
     assert white.reference == "Black"
     sr = {g.group: g.metrics["selection_rate"].value for g in result.groups_of("race")}
     assert white.ratio.value == pytest.approx(sr["White"] / sr["Black"], abs=TOL)
+
+
+def test_entropy_indexes_are_undefined_when_nobody_benefits():
+    frame = pd.DataFrame({"g": ["a", "b", "a", "b"], "y": ["yes"] * 4, "p": ["no"] * 4})
+    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), favorable="yes",
+                     bootstrap=10, min_group_size=1)
+    result = run_audit(prepare(frame, spec), spec)
+    overall = {a.metric: a.estimate for a in result.aggregates if a.attribute == "all"}
+    assert math.isnan(overall["theil_index"].value)
+    assert math.isnan(overall["generalized_entropy_index"].value)
