@@ -1,0 +1,132 @@
+"""The Explanations page's cache and rendering helpers.
+
+SHAP takes seconds, so explanations are computed only when asked for, and once per
+(run's input sha256s, spec, references, sample size, seed, model sha256) through
+``st.cache_resource``: the `Explanations` object is frozen, so every rerun gets the same
+object back. An uploaded model is read once per upload; a refused upload is remembered as
+its error (like a bad CSV in ``cache.py``), so it is not read again on every rerun.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import streamlit as st
+
+from audit._errors import AuditInputError
+from audit._explain import Explanations, explain
+from audit._explain_charts import fidelity_text, method_text, sample_text
+from audit._model_io import TRUSTED_TYPES, LoadedModel, load_model
+from audit._pipeline import AuditRun
+from pages._ui import cache
+from pages._ui.widgets import SHA_SHOWN, plain
+
+# Pickle types are listed so that such an upload reaches load_model and is refused with
+# its reason, instead of being blocked by the browser without one.
+MODEL_TYPES = ["skops", "onnx", "pkl", "pickle", "joblib", "sav"]
+MAX_ENTRIES = 8
+
+
+def run_key(run: AuditRun) -> str:
+    """The run's inputs as ``role:sha256:name`` pairs."""
+    return "|".join(f"{role}:{p.sha256}:{p.name}" for role, p in run.inputs)
+
+
+@st.cache_resource(max_entries=MAX_ENTRIES, show_spinner=False)
+def _explain(inputs_key: str, spec_json: str, id_column: str | None, references_json: str,
+             sample_size: int, seed: int, intersections: bool, model_key: str, *,
+             _run: AuditRun, _model: LoadedModel | None) -> Explanations:
+    return explain(_run.data, references=_run.result.references, model=_model,
+                   sample_size=sample_size, seed=seed, intersections=intersections)
+
+
+def explanations_for(run: AuditRun, *, sample_size: int,
+                     model: LoadedModel | None) -> Explanations:
+    """`audit.explain` for ``run``, computed once per inputs, spec, size, seed and model.
+
+    Raises `AuditInputError` (not cached) when the model or the settings do not fit.
+    """
+    spec = run.result.spec
+    model_key = "" if model is None else f"{model.sha256}:{model.feature_names}"
+    return _explain(run_key(run), cache.spec_key(spec), run.id_column,
+                    json.dumps(dict(run.result.references), sort_keys=True), sample_size,
+                    spec.seed, spec.intersections, model_key, _run=run, _model=model)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load(file_id: str, name: str, size: int, feature_names: tuple[str, ...] | None, *,
+          _upload: cache.Upload) -> LoadedModel | AuditInputError:
+    try:
+        return load_model(_upload.getvalue(), name=name, feature_names=feature_names)
+    except AuditInputError as err:
+        return type(err)(str(err))  # without the traceback, which holds the file's bytes
+
+
+def load_upload(upload: cache.Upload,
+                feature_names: tuple[str, ...] | None = None) -> LoadedModel:
+    """The uploaded model, read once per upload. Raises `AuditInputError` if refused."""
+    outcome = _load(upload.file_id, upload.name, upload.size, feature_names, _upload=upload)
+    if isinstance(outcome, AuditInputError):
+        raise outcome
+    return outcome
+
+
+def trusted_types() -> None:
+    with st.expander("Types trusted in .skops files"):
+        st.markdown("scikit-learn's own estimators and transformers, and these types:\n"
+                    + "\n".join(f"- `{t}`" for t in TRUSTED_TYPES)
+                    + "\n\nA file with any other type is refused without being loaded.")
+
+
+def model_section(columns: Sequence[str]) -> tuple[LoadedModel | None, bool]:
+    """The optional model upload: ``(model, refused)``; errors are shown here."""
+    upload = st.file_uploader(
+        "Model file (optional): .skops or .onnx", type=MODEL_TYPES, key="upload_model",
+        help="Without a model, a surrogate is fitted to the uploaded decisions. Pickle and "
+             "joblib files are refused: opening them would run code from the file.")
+    if upload is None:
+        return None, False
+    if upload.name.lower().endswith(".skops"):
+        trusted_types()
+    try:
+        model = load_upload(upload)
+        if model.feature_names is None:
+            names = st.multiselect("The model's input columns, in the order it was trained on",
+                                   columns, key="model_columns")
+            model = load_upload(upload, tuple(names)) if names else model
+    except AuditInputError as err:
+        st.error(str(err))
+        return None, True
+    st.caption(f"Model {plain(model.name)}: {model.task}, explained with SHAP's "
+               f"{model.explainer} explainer · sha256 {model.sha256[:SHA_SHOWN]}")
+    return model, False
+
+
+def trust_panel(explanations: Explanations) -> None:
+    """Method, fidelity and sample: the facts that say how far to trust every chart."""
+    st.header("How far to trust this")
+    st.markdown(f"**Method:** {method_text(explanations)}")
+    st.markdown(f"**Fidelity:** {fidelity_text(explanations.fidelity, method=explanations.method)}")
+    st.markdown(f"**Sample:** {sample_text(explanations)}")
+    if explanations.fidelity.warning:
+        st.warning(plain(explanations.fidelity.warning), icon=":material/warning:")
+    if explanations.dropped_features:
+        st.caption(f"Features left out: {plain(', '.join(explanations.dropped_features))}")
+
+
+def fidelity_caption(explanations: Explanations) -> None:
+    """One line under a SHAP chart: what was explained and how faithfully."""
+    trust = "" if explanations.fidelity.trustworthy else " Indicative only."
+    st.caption(f"SHAP values of the {method_text(explanations)}; fidelity: "
+               f"{fidelity_text(explanations.fidelity, method=explanations.method)}.{trust}")
+
+
+def summary(explanations: Explanations, attribute: str) -> None:
+    """The engine's sentences, the fidelity warning first and apart."""
+    lines = explanations.summary(attribute)
+    warning = explanations.fidelity.warning
+    if warning and lines and lines[0] == warning:
+        st.warning(plain(warning), icon=":material/warning:")
+        lines = lines[1:]
+    st.markdown("\n".join(f"- {plain(line)}" for line in lines))
