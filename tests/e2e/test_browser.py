@@ -47,7 +47,7 @@ def server() -> Iterator[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
@@ -90,6 +90,25 @@ def page(server: str) -> Iterator[Page]:
             browser.close()
 
 
+def _wait_until_idle(page: Page) -> None:
+    """Wait for the script run to finish. Widgets clicked mid-run send the values the
+    browser shows at that moment, which may still be placeholders."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+
+
+def _wait_for_role(page: Page, key: str, value: str) -> None:
+    """Wait until a role picker shows ``value`` (as text, or in its input box)."""
+    page.wait_for_function(
+        """([key, value]) => {
+            const box = document.querySelector(`.st-key-${key}`);
+            if (!box) return false;
+            const inputs = [...box.querySelectorAll("input")].map((i) => i.value);
+            return box.innerText.includes(value) || inputs.includes(value);
+        }""",
+        arg=[key, value])
+
+
 def _screenshot(page: Page, name: str, height: int) -> Path:
     """The whole page: Streamlit scrolls inside its own container, so grow the viewport."""
     page.set_viewport_size({"width": WIDTH, "height": height})
@@ -120,6 +139,10 @@ def test_upload_run_and_read_the_planted_disparity(server: str, page: Page, samp
         str(SAMPLE_PREDICTIONS))
     page.get_by_text("6,000 rows × 2 columns").wait_for()
     page.get_by_text("Column roles").wait_for()
+    _wait_until_idle(page)
+    for key, value in (("role_id", "applicant_id"), ("role_label", "outcome"),
+                       ("role_prediction", "decision"), ("role_favorable", "approved")):
+        _wait_for_role(page, key, value)
     _screenshot(page, "upload.png", 2200)
 
     page.get_by_role("button", name="Run audit").click()
