@@ -536,6 +536,8 @@ def _parse(buf: bytes, *, delimiter: str, width: int, multiline: bool, file: str
     except pd.errors.EmptyDataError as err:
         raise CSVFormatError(MSG_HEADER_ONLY.format(file=file)) from err
     except (pd.errors.ParserError, pa.ArrowInvalid) as err:
+        if not multiline and "straddl" in str(err):  # a value longer than pyarrow's 1 MB block
+            return _parse(buf, delimiter=delimiter, width=width, multiline=True, file=file)
         bad = None if multiline else _find_bad_row(buf, delimiter, width)
         if bad is not None:
             raise ragged(bad) from err
