@@ -60,6 +60,11 @@ _EXPORTS: dict[str, str] = {
     "detect_proxies": "audit._proxy",
     "explain": "audit._explain",
     "load_model": "audit._model_io",
+    # privacy and limits
+    "IdentifierColumn": "audit._privacy",
+    "Limits": "audit._limits",
+    "find_identifiers": "audit._privacy",
+    "suppress_small_cells": "audit._privacy",
     # records
     "AuditRecord": "audit._record",
     "HistoryStore": "audit._history",

@@ -15,10 +15,12 @@ from audit._crosscheck import crosscheck
 from audit._errors import AuditInputError
 from audit._explain import Explanations, explain
 from audit._history_cli import add_history_parser, add_save_arguments, run_history, save_record
+from audit._limits import Limits
 from audit._load import read_path
 from audit._model_io import load_model
 from audit._pdf import render_pdf
 from audit._pipeline import AuditRun, audit_inputs
+from audit._privacy import suppress_small_cells
 from audit._record import AuditRecord, metrics_csv, record_to_dict, to_json
 from audit._types import DEFAULT_CRITERIA, AuditSpec, Criterion
 
@@ -26,6 +28,10 @@ EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 BAD_REFERENCE = (
     "--reference {value!r} is not of the form COLUMN=GROUP. Fix: write it like "
     "--reference sex=male."
+)
+BAD_SUPPRESSION = (
+    "--suppress-below {k} is negative. Fix: give the smallest group size to show, such as "
+    "--suppress-below 10, or 0 to show every group."
 )
 NO_MODEL = (
     "Cannot read the model file {path!r}: {reason}. Fix: give the path of a .skops or .onnx "
@@ -77,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "instead of a surrogate")
     run.add_argument("--explain-sample", type=int, default=2000, metavar="N",
                      help="with --explain: rows explained, stratified by group (2000)")
+    run.add_argument("--suppress-below", type=int, default=0, metavar="K",
+                     help="hide the numbers of groups with fewer than K rows in audit.json, "
+                     "audit.pdf and metrics.csv (0: off; --save keeps the full record)")
     run.add_argument("--out", default="audit-out", help="output folder (audit-out)")
     add_save_arguments(run)
     add_history_parser(commands)
@@ -122,8 +131,12 @@ def _run(args: argparse.Namespace) -> int:
         min_group_size=args.min_group_size, bootstrap=args.bootstrap,
         confidence=args.confidence, seed=args.seed,
     )
-    dataset = read_path(args.data)
-    predictions = read_path(args.predictions) if args.predictions else None
+    if args.suppress_below < 0:
+        raise AuditInputError(BAD_SUPPRESSION.format(k=args.suppress_below))
+    limits = Limits.from_env()
+    dataset = read_path(args.data, max_bytes=limits.max_bytes, max_rows=limits.max_rows)
+    predictions = (read_path(args.predictions, max_bytes=limits.max_bytes,
+                             max_rows=limits.max_rows) if args.predictions else None)
     run = audit_inputs(dataset=dataset, predictions=predictions, spec=spec,
                        id_column=args.id_column)
     check = crosscheck(run.data, run.result) if args.crosscheck else None
@@ -131,12 +144,14 @@ def _run(args: argparse.Namespace) -> int:
     record = record_to_dict(AuditRecord(result=run.result, inputs=run.inputs,
                                         id_column=run.id_column, crosscheck=check,
                                         explanations=explanations))
+    export = (suppress_small_cells(record, k=args.suppress_below) if args.suppress_below
+              else record)
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "audit.json").write_text(to_json(record) + "\n", encoding="utf-8")
-        (out / "metrics.csv").write_text(metrics_csv(record), encoding="utf-8")
-        (out / "audit.pdf").write_bytes(render_pdf(record))
+        (out / "audit.json").write_text(to_json(export) + "\n", encoding="utf-8")
+        (out / "metrics.csv").write_text(metrics_csv(export), encoding="utf-8")
+        (out / "audit.pdf").write_bytes(render_pdf(export))
     except OSError as err:
         raise AuditInputError(BAD_OUT.format(out=str(out), reason=err.strerror or err)) from err
     if check is not None:
@@ -151,7 +166,7 @@ def _run(args: argparse.Namespace) -> int:
                      for s in explanations.summary(attribute)]
         for sentence in dict.fromkeys(sentences):
             print(f"[WHY] {sentence}")
-    for finding in record["findings"]:
+    for finding in export["findings"]:
         print(f"[{finding['status'].upper()}] {finding['message']}")
     if args.save:
         print(save_record(record, args.db))

@@ -11,7 +11,7 @@ import jsonschema
 import pandas as pd
 import pytest
 
-from audit import _load, _model_io, _prepare
+from audit import _cli, _load, _model_io, _prepare
 from audit._cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,3 +206,31 @@ def test_pickled_model_is_refused_without_being_opened(tmp_path, capsys):
                         "--out", str(tmp_path / "out")], capsys)
     assert code == 2
     assert err == "error: " + _model_io.PICKLE_REFUSED.format(name="model.pkl") + "\n"
+
+
+def test_suppress_below_hides_small_groups_in_every_export(tmp_path, capsys):
+    code, _, _ = run([*LENDING, "--suppress-below", "60", "--out", str(tmp_path)], capsys)
+    assert code == 1
+    record = json.loads((tmp_path / "audit.json").read_text())
+    jsonschema.validate(record, SCHEMA)
+    assert record["suppression"]["k"] == 60
+    shown = {(g["attribute"], g["group"]): g["n"] for g in record["groups"]}
+    assert all(n >= 60 for n in shown.values())
+    assert ("sex × race", "male × Unknown") not in shown  # 29 rows
+    metrics = pd.read_csv(tmp_path / "metrics.csv")
+    assert "male × Unknown" not in set(metrics["group"])
+    assert metrics["n"].min() >= 60
+
+
+def test_negative_suppression_is_refused(tmp_path, capsys):
+    code, _, err = run([*LENDING, "--suppress-below", "-1", "--out", str(tmp_path)], capsys)
+    assert code == 2
+    assert err == "error: " + _cli.BAD_SUPPRESSION.format(k=-1) + "\n"
+
+
+def test_row_limit_from_the_environment(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("AUDIT_MAX_ROWS", "1000")
+    code, _, err = run([*LENDING, "--out", str(tmp_path)], capsys)
+    assert code == 2
+    assert err == "error: " + _load.MSG_TOO_MANY_ROWS.format(
+        file="lending_applicants.csv", rows=6000, limit=1000) + "\n"

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = [
     "AuditInput", "AuditInputError", "AuditRecord", "AuditResult", "AuditRun", "AuditSpec",
     "CSVFormatError", "ColumnError", "Criterion", "DEFAULT_CRITERIA", "Estimate",
-    "Explanations", "Finding", "GroupMetrics", "HistoryStore", "JoinError", "LoadedModel",
+    "Explanations", "Finding", "GroupMetrics", "HistoryStore", "IdentifierColumn", "JoinError",
+    "Limits", "LoadedModel", "find_identifiers", "suppress_small_cells",
     "PreparedData", "Provenance", "Review", "TRUSTED_TYPES", "audit_inputs", "compare",
     "crosscheck", "detect_proxies", "explain", "fingerprint", "join_inputs", "load_model",
     "metrics_csv", "prepare", "read_csv", "read_path", "record_to_dict", "render_pdf",
