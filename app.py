@@ -13,10 +13,12 @@ import streamlit as st
 
 from pages._ui import widgets
 from pages._ui.actions import load_sample
+from pages._ui.auth import require_login
 from pages._ui.state import init_state
 
 st.set_page_config(page_title="Fairness audit", page_icon=":material/balance:", layout="wide")
 init_state()
+require_login()
 if st.session_state["run"] is None and "--sample" in sys.argv[1:]:
     with st.spinner("Auditing the sample lending data…"):
         load_sample()

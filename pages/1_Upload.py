@@ -1,7 +1,9 @@
 """Upload: the two CSV files, a preview of each, the column roles, and the audit run.
 
-A file is kept in session state only once it was read without error, and a run only once
-it finished; a bad upload or a failed run leaves the earlier ones in place.
+A file is kept in session state only once it was read without error (within the size and
+row limits the operator set), and a run only once it finished; a bad upload or a failed
+run leaves the earlier ones in place. Columns that identify people directly are flagged
+and left out before anything else sees the file (`pages._ui.privacy`).
 """
 
 from __future__ import annotations
@@ -12,34 +14,46 @@ from audit._errors import AuditInputError
 from audit._types import DEFAULT_CRITERIA, AuditSpec
 from pages._ui import cache, widgets
 from pages._ui.actions import store_run
+from pages._ui.auth import require_login
+from pages._ui.privacy import identifier_step
 from pages._ui.state import init_state
 
 CONFIDENCE_LEVELS = [0.90, 0.95, 0.99]
 
 st.set_page_config(page_title="Upload · Fairness audit", layout="wide")
 init_state()
+require_login()
 state = st.session_state
 st.title("1. Upload and map columns")
 st.markdown("Upload the **dataset** (one row per person: the sensitive attributes and the true "
             "outcome) and, if the model's decisions are in a separate file, the **predictions** "
             "file with an id column that both files share.")
 
-for column, key, role, title in zip(
-    st.columns(2), ("upload_dataset", "upload_predictions"), ("dataset", "predictions"),
-    ("Dataset CSV", "Predictions CSV (optional)"), strict=True,
-):
+try:
+    limits = cache.upload_limits()
+except AuditInputError as err:  # the operator's AUDIT_MAX_* setting, not the user's file
+    st.error(str(err))
+    st.stop()
+roles, fresh = ("dataset", "predictions"), {}
+places = st.columns(2)
+for column, key, role, title in zip(places, ("upload_dataset", "upload_predictions"), roles,
+                                    ("Dataset CSV", "Predictions CSV (optional)"), strict=True):
     with column:
-        upload = st.file_uploader(title, type=["csv"], key=key)
+        upload = st.file_uploader(title, type=["csv"], key=key,
+                                  max_upload_size=limits.max_upload_mb)
         if upload is not None:
             try:
                 with st.spinner(f"Reading {upload.name}…"):
-                    state[role] = cache.read_upload(upload)
+                    fresh[role] = cache.read_upload(upload, limits)
             except AuditInputError as err:
                 st.error(str(err))
                 if state[role] is not None:
                     st.caption(f"Still using the earlier {role} file "
                                f"{widgets.plain(state[role].provenance.name)}.")
-        if state[role] is not None:
+identifier_step(fresh)  # keeps each new file in session state, without identifier columns
+for column, role in zip(places, roles, strict=True):
+    if state[role] is not None:
+        with column:
             widgets.preview(state[role], role=role.capitalize())
 if state["predictions"] is not None and state["upload_predictions"] is None and st.button(
         "Audit without a predictions file", key="clear_predictions"):
@@ -53,17 +67,17 @@ if dataset is None:
 
 st.header("Column roles")
 guess = cache.guess(dataset, predictions)
-columns = list(dict.fromkeys([*dataset.provenance.columns,
-                              *(predictions.provenance.columns if predictions else ())]))
+columns = list(dict.fromkeys([*dataset.frame.columns,
+                              *(predictions.frame.columns if predictions else ())]))
 prior = state["spec"]
 if prior is not None and not {prior.label, prior.prediction, *prior.sensitive} <= set(columns):
     prior = None  # the last run's mapping does not fit these files
-ids = (list(dataset.provenance.columns) if predictions is None else
-       [c for c in dataset.provenance.columns if c in predictions.provenance.columns])
+ids = (list(dataset.frame.columns) if predictions is None else
+       [c for c in dataset.frame.columns if c in predictions.frame.columns])
 
 
 def source_of(column: str):  # noqa: ANN202
-    return dataset if column in dataset.provenance.columns else predictions
+    return dataset if column in dataset.frame.columns else predictions
 
 
 left, right = st.columns(2)

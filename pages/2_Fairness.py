@@ -22,6 +22,7 @@ from audit._errors import AuditInputError
 from audit._types import AuditSpec, Criterion
 from pages._ui import cache, widgets
 from pages._ui.actions import inputs_of, store_run
+from pages._ui.auth import require_login
 from pages._ui.state import init_state
 
 DEFAULT_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate")
@@ -29,6 +30,7 @@ GAP_CRITERIA = ("equal_opportunity_difference", "equalized_odds_difference")
 
 st.set_page_config(page_title="Fairness · Fairness audit", layout="wide")
 init_state()
+require_login()
 st.title("2. Read the disparities")
 
 run = st.session_state["run"]

@@ -24,12 +24,14 @@ from audit._explain_charts import (
 )
 from pages._ui import explain as ui
 from pages._ui import widgets
+from pages._ui.auth import require_login
 from pages._ui.state import init_state
 
 DEFAULT_SAMPLE_SIZE = 2000
 
 st.set_page_config(page_title="Explanations · Fairness audit", layout="wide")
 init_state()
+require_login()
 state = st.session_state
 st.title("3. Why the model treats groups differently")
 

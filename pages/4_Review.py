@@ -3,6 +3,8 @@
 The decision rests on the criteria table (from the run's findings). "Save review" keeps a
 `Review` in session state; the downloads and "Save to history" use the record built from
 the run and that review, so the PDF, the JSON and the stored entry are the same record.
+The downloads may hide groups smaller than k (small-cell suppression); the history keeps
+the full record.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from audit._errors import AuditInputError
 from audit._record import Review, fingerprint, metrics_csv, now_utc, to_json
 from pages._ui import review as ui
 from pages._ui import widgets
+from pages._ui.auth import require_login, signed_in_name
 from pages._ui.state import init_state
 
 st.set_page_config(page_title="Review · Fairness audit", layout="wide")
 init_state()
+require_login()
 st.title("4. Review and sign off")
 
 run = st.session_state["run"]
@@ -37,7 +41,7 @@ st.dataframe(ui.criteria_frame(draft), hide_index=True)
 st.subheader("Notes and decision")
 reviewers = st.text_input(
     "Reviewer name(s), separated by commas", key="review_reviewers",
-    value=", ".join(saved.reviewers) if saved else "")
+    value=", ".join(saved.reviewers) if saved else signed_in_name())
 notes: dict[str, str] = {}
 for finding in draft["findings"]:
     label = f"{ui.STATUS.get(finding['status'], '')} — {finding['message']}"
@@ -77,16 +81,30 @@ if saved is None:
     st.info("Not yet reviewed: the record and its PDF will say so. Save the review above to "
             "include the decision.")
 st.caption(f"Audit {ident.audit_id} · record sha256 `{sha}`")
-stem = f"audit-{ident.audit_id[:8]}"
-columns = st.columns(4)
-columns[0].download_button("PDF record", ui.pdf_for(sha, record), f"{stem}.pdf",
-                           "application/pdf", key="download_pdf")
-columns[1].download_button("JSON record", to_json(record) + "\n", f"{stem}.json",
-                           "application/json", key="download_json")
-columns[2].download_button("Metrics CSV", metrics_csv(record), f"{stem}-metrics.csv",
-                           "text/csv", key="download_metrics")
-columns[3].download_button("Adverse-impact CSV", ui.adverse_impact_csv(record),
-                           f"{stem}-adverse-impact.csv", "text/csv", key="download_impact")
+k = int(st.number_input(
+    "Suppress groups smaller than k in exports (0 = off)", min_value=0, step=1, value=0,
+    key="review_suppress_k", help="The PDF, JSON and CSV downloads then show no number for a "
+    "group of fewer than k people. The audit history keeps the full record."))
+try:
+    export = ui.export_record(record, k)
+except AuditInputError as err:
+    st.error(str(err))
+else:
+    export_sha = sha if export is record else fingerprint(export)
+    if export is not record:
+        hidden = export["suppression"]["groups_suppressed"]
+        st.caption(f"The downloads hide {hidden} group(s) (fewer than {k} people, or hidden "
+                   f"with them) · export sha256 `{export_sha}`")
+    stem = f"audit-{ident.audit_id[:8]}"
+    columns = st.columns(4)
+    columns[0].download_button("PDF record", ui.pdf_for(export_sha, export),
+                               f"{stem}.pdf", "application/pdf", key="download_pdf")
+    columns[1].download_button("JSON record", to_json(export) + "\n", f"{stem}.json",
+                               "application/json", key="download_json")
+    columns[2].download_button("Metrics CSV", metrics_csv(export), f"{stem}-metrics.csv",
+                               "text/csv", key="download_metrics")
+    columns[3].download_button("Adverse-impact CSV", ui.adverse_impact_csv(export),
+                               f"{stem}-adverse-impact.csv", "text/csv", key="download_impact")
 
 if st.button("Save to history", key="review_save_history"):
     try:

@@ -13,12 +13,14 @@ from audit._errors import AuditInputError
 from audit._record import fingerprint, to_json
 from pages._ui import review as ui
 from pages._ui import widgets
+from pages._ui.auth import require_login
 from pages._ui.state import init_state
 
 DELTA_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate")
 
 st.set_page_config(page_title="History · Fairness audit", layout="wide")
 init_state()
+require_login()
 st.title("5. Audit history")
 
 try:

@@ -1,16 +1,23 @@
 """The page-side cache: uploads are read once, and an audit runs once per inputs and spec.
 
-Both caches are ``st.cache_resource``: the objects are frozen (never mutated), so every
+The caches are ``st.cache_resource``: the objects are frozen (never mutated), so every
 rerun gets the *same* object back instead of an unpickled copy of a large table. The
-cache keys are small: the upload's id, or the inputs' sha256 and file names plus the spec
-as canonical JSON. The tables themselves are passed as ``_``-prefixed arguments, which
-Streamlit does not hash.
+cache keys are small: the upload's id, or the inputs' sha256 and file names (and the
+columns left out of them) plus the spec as canonical JSON. The tables themselves are
+passed as ``_``-prefixed arguments, which Streamlit does not hash.
+
+The caches are shared by every session of the server, so they hold only what follows from
+the input bytes and the spec: two sessions see the same entry only when they audit the
+same bytes the same way. Whatever one session adds (reviews, notes, names) lives in its
+``st.session_state``, never here. Entries expire after `TTL`, so parsed uploads do not
+stay in the server's memory after the board has finished with them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -18,11 +25,14 @@ import streamlit as st
 
 from audit._errors import AuditInputError
 from audit._guess import MAX_CATEGORIES, RoleGuess, distinct_values, guess_roles
+from audit._limits import Limits
 from audit._load import read_csv
 from audit._pipeline import AuditRun, audit_inputs
+from audit._privacy import IdentifierColumn, drop_columns, find_identifiers
 from audit._types import AuditInput, AuditSpec
 
 MAX_ENTRIES = 16
+TTL = "2h"
 
 
 class Upload(Protocol):
@@ -41,25 +51,69 @@ def spec_key(spec: AuditSpec) -> str:
 
 
 def input_key(source: AuditInput | None) -> str:
-    return "" if source is None else f"{source.provenance.sha256}:{source.provenance.name}"
+    """The file's sha256 and name, and the columns left out of it (`without`)."""
+    if source is None:
+        return ""
+    present = set(source.frame.columns)
+    left_out = [c for c in source.provenance.columns if c not in present]
+    suffix = f":-{json.dumps(left_out)}" if left_out else ""
+    return f"{source.provenance.sha256}:{source.provenance.name}{suffix}"
 
 
-@st.cache_resource(max_entries=MAX_ENTRIES, show_spinner=False)
-def _read(file_id: str, name: str, size: int, _upload: Upload) -> AuditInput | AuditInputError:
+def upload_limits() -> Limits:
+    """The operator's limits (`Limits.from_env`), the upload size capped at Streamlit's own
+    ``server.maxUploadSize`` so that the widget, the server and the loader agree.
+
+    Raises `AuditInputError` when an ``AUDIT_MAX_*`` variable is not a whole number.
+    """
+    limits = Limits.from_env()
+    server_mb = int(st.get_option("server.maxUploadSize"))
+    return dataclasses.replace(limits, max_upload_mb=min(limits.max_upload_mb, server_mb))
+
+
+@st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL, show_spinner=False)
+def _read(file_id: str, name: str, size: int, max_bytes: int, max_rows: int,
+          _upload: Upload) -> AuditInput | AuditInputError:
     try:
-        return read_csv(_upload.getvalue(), name=name)
+        return read_csv(_upload.getvalue(), name=name, max_bytes=max_bytes, max_rows=max_rows)
     except AuditInputError as err:
         # remembered, so a bad upload is not parsed again on every rerun; a fresh copy
         # without the traceback, whose frames would keep the file's bytes alive
         return type(err)(str(err))
 
 
-def read_upload(upload: Upload) -> AuditInput:
-    """Read an uploaded file once per upload. Raises `AuditInputError` for a bad file."""
-    outcome = _read(upload.file_id, upload.name, upload.size, _upload=upload)
+def read_upload(upload: Upload, limits: Limits) -> AuditInput:
+    """Read an uploaded file once per upload, within ``limits``.
+
+    Raises `AuditInputError` for a bad file or one over a limit (the message states it).
+    """
+    outcome = _read(upload.file_id, upload.name, upload.size, limits.max_bytes,
+                    limits.max_rows, _upload=upload)
     if isinstance(outcome, AuditInputError):
         raise outcome
     return outcome
+
+
+@st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL, show_spinner=False)
+def _identifiers(source_key: str, _source: AuditInput) -> tuple[IdentifierColumn, ...]:
+    return find_identifiers(_source.frame, file=_source.provenance.name)
+
+
+def identifiers(source: AuditInput) -> tuple[IdentifierColumn, ...]:
+    """`audit.find_identifiers` for one file, once per file."""
+    return _identifiers(input_key(source), _source=source)
+
+
+@st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL, show_spinner=False)
+def _without(source_key: str, columns: tuple[str, ...], _source: AuditInput) -> AuditInput:
+    return drop_columns(_source, columns)
+
+
+def without(source: AuditInput, columns: Sequence[str]) -> AuditInput:
+    """``source`` without ``columns`` (the same object on every rerun; ``source`` if none)."""
+    if not columns:
+        return source
+    return _without(input_key(source), tuple(columns), _source=source)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -69,7 +123,7 @@ def read_bundled(path: str) -> AuditInput:
     return read_csv(file.read_bytes(), name=file.name)
 
 
-@st.cache_resource(max_entries=MAX_ENTRIES, show_spinner=False)
+@st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL, show_spinner=False)
 def _audit(dataset_key: str, predictions_key: str, spec_json: str, id_column: str | None, *,
            _dataset: AuditInput, _predictions: AuditInput | None, _spec: AuditSpec) -> AuditRun:
     return audit_inputs(dataset=_dataset, predictions=_predictions, spec=_spec,
@@ -86,7 +140,7 @@ def run_audit(*, dataset: AuditInput, predictions: AuditInput | None, spec: Audi
                   _dataset=dataset, _predictions=predictions, _spec=spec)
 
 
-@st.cache_resource(max_entries=MAX_ENTRIES, show_spinner=False)
+@st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL, show_spinner=False)
 def _guess(dataset_key: str, predictions_key: str, *, _dataset: AuditInput,
            _predictions: AuditInput | None) -> RoleGuess:
     return guess_roles(dataset=_dataset.frame,
@@ -99,7 +153,7 @@ def guess(dataset: AuditInput, predictions: AuditInput | None) -> RoleGuess:
                   _predictions=predictions)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, ttl=TTL, show_spinner=False)
 def _values(source_key: str, column: str, _source: AuditInput) -> tuple[str, ...]:
     return distinct_values(_source.frame, column, limit=MAX_CATEGORIES)
 

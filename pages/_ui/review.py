@@ -4,6 +4,11 @@ A record's identity (audit id and creation time) is made once per audit run and 
 session state under ``record_identity``, so the PDF, the JSON and the history entry of one
 review are the same record on every rerun. Once a record is in the history it is never
 replaced: saving a changed review afterwards files a new record with a new audit id.
+
+The record names the columns left out of the audit as identifiers (``inputs[].
+dropped_columns``). Downloads may hide small groups (`export_record`); the history always
+keeps the full record. The rendered PDF holds the board's notes, so it is kept in this
+session's state (``record_pdf``), never in a cache that other sessions share.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ import streamlit as st
 from audit._history import HistoryEntry, HistoryStore, default_url
 from audit._pdf import format_estimate, format_number, render_pdf
 from audit._pipeline import AuditRun
+from audit._privacy import dropped_columns, note_dropped_columns, suppress_small_cells
 from audit._record import AuditRecord, Review, now_utc, record_to_dict, write_csv
 
 IDENTITY_KEY = "record_identity"
+PDF_KEY = "record_pdf"
 DECISIONS = {"approve": "Approve", "approve_with_conditions": "Approve with conditions",
              "reject": "Reject"}
 STATUS = {"pass": "PASS", "fail": "FAIL", "insufficient_data": "NO VERDICT"}
@@ -68,10 +75,20 @@ def mark_saved(seq: int) -> None:
 def build_record(run: AuditRun, explanations: Any, review: Review | None,
                  ident: RecordIdentity) -> dict[str, Any]:
     """The JSON record of ``run`` with the board's review (the one every export uses)."""
-    return record_to_dict(AuditRecord(
+    record = record_to_dict(AuditRecord(
         result=run.result, inputs=run.inputs, id_column=run.id_column,
         explanations=explanations if hasattr(explanations, "to_dict") else None,
         review=review, audit_id=ident.audit_id, created_at=ident.created_at))
+    dropped = dropped_columns(run)
+    return note_dropped_columns(record, dropped) if dropped else record
+
+
+def export_record(record: Mapping[str, Any], k: int) -> Mapping[str, Any]:
+    """The record the downloads use: groups of fewer than ``k`` people hidden (0: all shown).
+
+    Raises `AuditInputError` when ``k`` would hide every group.
+    """
+    return suppress_small_cells(record, k=k) if k > 0 else record
 
 
 def parse_reviewers(text: str) -> tuple[str, ...]:
@@ -116,10 +133,17 @@ def history_frame(entries: Sequence[HistoryEntry]) -> pd.DataFrame:
     } for e in entries])
 
 
-@st.cache_data(max_entries=16, show_spinner="Rendering the PDF…")
-def pdf_for(record_sha256: str, _record: Mapping[str, Any]) -> bytes:
-    """The record's PDF, rendered once per record (keyed by its fingerprint)."""
-    return render_pdf(_record)
+def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> bytes:
+    """The record's PDF, rendered once per record (keyed by its fingerprint).
+
+    Kept in this session's state, not in ``st.cache_data``: it holds the board's notes.
+    """
+    kept = st.session_state.get(PDF_KEY)
+    if kept is None or kept[0] != record_sha256:
+        with st.spinner("Rendering the PDF…"):
+            kept = (record_sha256, render_pdf(record))
+        st.session_state[PDF_KEY] = kept
+    return kept[1]
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -14,6 +14,8 @@ explanations : object | None               explanations for ``run`` (Explanation
 review : audit.Review | None               the board's notes and decision (Review page)
 record_identity : object | None            the audit id and time kept for ``run`` so that the
                                            PDF, JSON and history entry are one record
+dropped_columns : dict | None              per role, (sha256, columns left out as identifiers)
+record_pdf : tuple[str, bytes] | None      the last rendered PDF; holds notes, so never cached
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ DEFAULTS: dict[str, object] = {
     "explanations": None,
     "review": None,
     "record_identity": None,
+    "dropped_columns": None,
+    "record_pdf": None,
 }
 
 
