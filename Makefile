@@ -17,7 +17,9 @@ $(STAMP): requirements.lock
 
 run: $(STAMP)
 	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
-		--server.headless true --browser.gatherUsageStats false -- --sample
+		--server.headless true --server.fileWatcherType none --browser.gatherUsageStats false \
+		--server.maxUploadSize $${AUDIT_MAX_UPLOAD_MB:-500} \
+		-- --sample
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
