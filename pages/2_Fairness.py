@@ -33,13 +33,7 @@ init_state()
 require_login()
 st.title("2. Read the disparities")
 
-run = st.session_state["run"]
-if run is None:
-    st.info("No audit has been run yet. Upload a dataset and the model's predictions on the "
-            "Upload page, or try the sample data from the Home page.")
-    widgets.nav_link("pages/1_Upload.py", "Upload your files", ":material/upload_file:")
-    widgets.nav_link("app.py", "Home: try it with sample data", ":material/home:")
-    st.stop()
+run = widgets.require_run()
 
 
 def threshold(spec: AuditSpec, metric: str, default: float) -> float:

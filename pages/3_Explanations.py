@@ -35,13 +35,7 @@ require_login()
 state = st.session_state
 st.title("3. Why the model treats groups differently")
 
-run = state["run"]
-if run is None:
-    st.info("No audit has been run yet. Upload a dataset and the model's predictions on the "
-            "Upload page, or try the sample data from the Home page.")
-    widgets.nav_link("pages/1_Upload.py", "Upload your files", ":material/upload_file:")
-    widgets.nav_link("app.py", "Home: try it with sample data", ":material/home:")
-    st.stop()
+run = widgets.require_run()
 
 st.markdown("The board uploads decisions, not a model, so by default a **surrogate** model is "
             "trained to reproduce them and explained with SHAP; how faithfully it reproduces "

@@ -23,12 +23,7 @@ init_state()
 require_login()
 st.title("4. Review and sign off")
 
-run = st.session_state["run"]
-if run is None:
-    st.info("No audit has been run yet. Upload the files and run the audit first; the "
-            "board's review and the audit record come after.")
-    widgets.nav_link("pages/1_Upload.py", "Upload your files", ":material/upload_file:")
-    st.stop()
+run = widgets.require_run()
 
 ident = ui.identity(run)
 explanations = st.session_state["explanations"]

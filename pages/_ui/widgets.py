@@ -26,6 +26,21 @@ SHA_SHOWN = 12
 T = TypeVar("T")
 
 
+NO_RUN = ("No audit has been run yet. Upload a dataset and the model's predictions on the "
+          "Upload page, or try the sample data from the Home page.")
+
+
+def require_run() -> AuditRun:
+    """The session's audit; without one, say how to get one and stop the page here."""
+    run = st.session_state["run"]
+    if run is None:
+        st.info(NO_RUN)
+        nav_link("pages/1_Upload.py", "Upload your files", ":material/upload_file:")
+        nav_link("app.py", "Home: try it with sample data", ":material/home:")
+        st.stop()
+    return run
+
+
 def plain(text: str) -> str:
     """Text from a file (names, values, messages) made safe for Streamlit markdown."""
     return _MARKDOWN.sub(r"\\\1", text)
