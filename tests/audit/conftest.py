@@ -7,7 +7,7 @@ import pytest
 
 from audit._engine import run_audit
 from audit._prepare import prepare
-from audit._types import AuditSpec
+from audit._types import AuditSpec, Provenance
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -34,3 +34,11 @@ def lending(lending_frame, lending_spec):
 @pytest.fixture(scope="session")
 def hiring_frame() -> pd.DataFrame:
     return pd.read_csv(SAMPLES / "hiring.csv")
+
+
+@pytest.fixture(scope="session")
+def lending_inputs(lending_frame) -> tuple[tuple[str, Provenance], ...]:
+    """Record inputs for the lending audit, with a placeholder sha256."""
+    provenance = Provenance("lending_applicants.csv", "a" * 64, len(lending_frame),
+                            tuple(lending_frame.columns), "utf-8", ",")
+    return (("dataset", provenance),)

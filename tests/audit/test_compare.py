@@ -6,23 +6,14 @@ import pytest
 
 from audit._compare import NOT_CHECKED, StatusChange, compare
 from audit._record import AuditRecord, record_to_dict
-from audit._types import Provenance
 
 
 @pytest.fixture(scope="module")
-def record(lending, lending_frame) -> dict:
-    provenance = Provenance(
-        "lending_applicants.csv",
-        "a" * 64,
-        len(lending_frame),
-        tuple(lending_frame.columns),
-        "utf-8",
-        ",",
-    )
+def record(lending, lending_inputs) -> dict:
     return record_to_dict(
         AuditRecord(
             result=lending[1],
-            inputs=(("dataset", provenance),),
+            inputs=lending_inputs,
             audit_id="before",
             created_at="2026-01-01T00:00:00Z",
         )

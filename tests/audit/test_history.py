@@ -12,7 +12,6 @@ import pytest
 
 from audit._history import DUPLICATE, GENESIS, HistoryError, HistoryStore, default_url, row_hash
 from audit._record import AuditRecord, Review, fingerprint, record_to_dict
-from audit._types import Provenance
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "audit" / "audit.schema.json").read_text(
@@ -22,15 +21,7 @@ SCHEMA = json.loads(
 
 
 @pytest.fixture(scope="module")
-def record(lending, lending_frame) -> dict:
-    provenance = Provenance(
-        "lending_applicants.csv",
-        "a" * 64,
-        len(lending_frame),
-        tuple(lending_frame.columns),
-        "utf-8",
-        ",",
-    )
+def record(lending, lending_inputs) -> dict:
     review = Review(
         reviewers=("Ada Lovelace",),
         decision="reject",
@@ -40,7 +31,7 @@ def record(lending, lending_frame) -> dict:
     return record_to_dict(
         AuditRecord(
             result=lending[1],
-            inputs=(("dataset", provenance),),
+            inputs=lending_inputs,
             id_column="applicant_id",
             review=review,
         )

@@ -14,22 +14,13 @@ from audit import _cli
 from audit._history import HistoryStore
 from audit._history_cli import add_history_parser, run_history, save_record
 from audit._record import AuditRecord, record_to_dict
-from audit._types import Provenance
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def record(lending, lending_frame) -> dict:
-    provenance = Provenance(
-        "lending_applicants.csv",
-        "a" * 64,
-        len(lending_frame),
-        tuple(lending_frame.columns),
-        "utf-8",
-        ",",
-    )
-    return record_to_dict(AuditRecord(result=lending[1], inputs=(("dataset", provenance),)))
+def record(lending, lending_inputs) -> dict:
+    return record_to_dict(AuditRecord(result=lending[1], inputs=lending_inputs))
 
 
 @pytest.fixture
