@@ -135,13 +135,17 @@ def test_upload_run_and_read_the_planted_disparity(server: str, page: Page, samp
     page.get_by_text("1. Upload and map columns").wait_for()
     page.locator(".st-key-upload_dataset input[type=file]").set_input_files(str(SAMPLE_DATASET))
     page.get_by_text("6,000 rows × 12 columns").wait_for()
+    # like a person: the first file's column roles are on screen before the second upload
+    _wait_until_idle(page)
+    _wait_for_role(page, "role_sensitive", "race")
     page.locator(".st-key-upload_predictions input[type=file]").set_input_files(
         str(SAMPLE_PREDICTIONS))
     page.get_by_text("6,000 rows × 2 columns").wait_for()
     page.get_by_text("Column roles").wait_for()
     _wait_until_idle(page)
     for key, value in (("role_id", "applicant_id"), ("role_label", "outcome"),
-                       ("role_prediction", "decision"), ("role_favorable", "approved")):
+                       ("role_prediction", "decision"), ("role_favorable", "approved"),
+                       ("role_sensitive", "race")):
         _wait_for_role(page, key, value)
     _screenshot(page, "upload.png", 2200)
 
