@@ -1,7 +1,8 @@
 """Command line: ``python -m audit run ...`` (contract).
 
-Exit status: 0 when every criterion passes, 1 when one fails, 2 on bad input (a
-one-paragraph message on stderr naming the file, column and fix; never a traceback).
+Exit status: 0 when every criterion passes, 1 when one fails or cannot be judged (too few
+groups large enough: no verdict is not a pass), 2 on bad input (a one-paragraph message on
+stderr naming the file, column and fix; never a traceback).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from audit._record import AuditRecord, metrics_csv, record_to_dict, to_json
 from audit._types import DEFAULT_CRITERIA, AuditSpec, Criterion
 
 EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "insufficient_data": "NO VERDICT"}
 BAD_REFERENCE = (
     "--reference {value!r} is not of the form COLUMN=GROUP. Fix: write it like "
     "--reference sex=male."
@@ -167,10 +169,10 @@ def _run(args: argparse.Namespace) -> int:
         for sentence in dict.fromkeys(sentences):
             print(f"[WHY] {sentence}")
     for finding in export["findings"]:
-        print(f"[{finding['status'].upper()}] {finding['message']}")
+        print(f"[{STATUS_WORDS[finding['status']]}] {finding['message']}")
     if args.save:
         print(save_record(record, args.db))
-    verdict = "PASSED" if run.result.passed else "FAILED"
+    verdict = {"pass": "PASSED", "fail": "FAILED", "no_verdict": "NO VERDICT"}[run.result.verdict]
     print(f"{verdict}: {len(record['findings'])} criteria checked; wrote {out / 'audit.json'}")
     return EXIT_PASS if run.result.passed else EXIT_FAIL
 

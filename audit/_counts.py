@@ -19,6 +19,9 @@ import numpy as np
 from audit._types import INTERSECTION_SEP, PreparedData
 
 TP, FP, TN, FN = 0, 1, 2, 3
+# above this many possible combinations of sensitive values, only the observed ones are
+# numbered (one sort per column) instead of allocating a count for every possible one
+MAX_DENSE_CELLS = 1 << 20
 
 RATE_METRICS: tuple[str, ...] = (
     "selection_rate",
@@ -88,16 +91,27 @@ def count_cells(data: PreparedData, *, intersections: bool = True) -> CellCounts
     """Count TP, FP, TN, FN for every observed combination of sensitive values."""
     y_pred = data.y_pred
     cell = 2 * (~y_pred).astype(np.int64) + (data.y_true ^ y_pred).astype(np.int64)
-    sizes = [len(s.categories) for s in data.sensitive]
+    total = int(np.prod([len(s.categories) for s in data.sensitive], dtype=np.float64))
+    dense = total <= MAX_DENSE_CELLS
     combo = np.zeros(data.rows, dtype=np.int64)
-    for column, size in zip(data.sensitive, sizes, strict=True):
-        combo = combo * size + column.codes
-    total = int(np.prod(sizes))
-    flat = np.bincount(combo * 4 + cell, minlength=total * 4).reshape(total, 4)
-    observed = np.flatnonzero(flat.sum(axis=1))
-    cells = flat[observed]
-    # the value index of every sensitive column for each observed finest cell
-    parts = np.array(np.unravel_index(observed, sizes)).reshape(len(sizes), -1)
+    for column in data.sensitive:
+        combo = combo * len(column.categories) + column.codes
+        if not dense:  # renumber the combinations seen so far: numbers stay below the rows
+            combo = np.unique(combo, return_inverse=True)[1].astype(np.int64)
+    if dense:
+        flat = np.bincount(combo * 4 + cell, minlength=total * 4).reshape(total, 4)
+        observed = np.flatnonzero(flat.sum(axis=1))
+        cells = flat[observed]
+        row_cell = np.searchsorted(observed, combo)
+    else:
+        cells = np.bincount(combo * 4 + cell, minlength=(int(combo.max()) + 1) * 4).reshape(-1, 4)
+        row_cell = combo
+    # the value index of every sensitive column for each observed finest cell, read off any
+    # row in that cell (cells are numbered in lexicographic order of the columns' codes)
+    some_row = np.zeros(cells.shape[0], dtype=np.int64)
+    some_row[row_cell] = np.arange(data.rows)
+    parts = np.array([s.codes[some_row] for s in data.sensitive]).reshape(
+        len(data.sensitive), -1)
 
     groupings: list[Grouping] = []
     for i, column in enumerate(data.sensitive):
@@ -114,19 +128,18 @@ def count_cells(data: PreparedData, *, intersections: bool = True) -> CellCounts
         labels = tuple(
             INTERSECTION_SEP.join(s.categories[int(parts[i, k])]
                                   for i, s in enumerate(data.sensitive))
-            for k in range(len(observed))
+            for k in range(cells.shape[0])
         )
         unknown = np.array([
             any(s.categories[int(parts[i, k])] in s.unknown for i, s in enumerate(data.sensitive))
-            for k in range(len(observed))
+            for k in range(cells.shape[0])
         ], dtype=bool)
         groupings.append(Grouping(
             attribute=INTERSECTION_SEP.join(s.name for s in data.sensitive),
             labels=labels,
-            member=np.arange(len(observed), dtype=np.int64),
+            member=np.arange(cells.shape[0], dtype=np.int64),
             unknown=unknown,
         ))
-    row_cell = np.searchsorted(observed, combo)
     return CellCounts(cells=cells, groupings=tuple(groupings), rows=data.rows, row_cell=row_cell)
 
 

@@ -197,13 +197,25 @@ def _disparities(view: _AttributeView, spec: AuditSpec) -> list[Disparity]:
     return out
 
 
+def known_share(view: _AttributeView) -> np.ndarray:
+    """Each category's share of the rows whose category is known (nan for unknown ones)."""
+    known = ~view.grouping.unknown
+    total = int(view.n[known].sum())
+    return np.where(known & (total > 0), view.n / max(total, 1), np.nan)
+
+
 def highest_category(view: _AttributeView, spec: AuditSpec) -> int:
-    """The comparison category for impact ratios: the highest selection rate among known
-    categories with at least 2% of the data (LL144 lets smaller ones be excluded)."""
-    share = view.n / max(int(view.n.sum()), 1)
-    eligible = ~view.grouping.unknown & (share >= UNDER_2_PERCENT)
+    """The comparison category for impact ratios: the highest selection rate among the
+    categories that can be judged — known, at least 2% of the data (LL144 lets smaller ones
+    be excluded) and at least ``min_group_size`` rows — so that a handful of people never
+    sets the bar. Without any such category, the rule falls back to known ones, and the
+    finding says no verdict."""
+    known = ~view.grouping.unknown
+    with np.errstate(invalid="ignore"):
+        eligible = known & (known_share(view) >= UNDER_2_PERCENT) & (
+            view.n >= spec.min_group_size)
     if not eligible.any():
-        eligible = ~view.grouping.unknown if (~view.grouping.unknown).any() else eligible | True
+        eligible = known if known.any() else np.ones_like(known)
     rates_ = np.where(eligible, np.nan_to_num(view.point["selection_rate"], nan=-1.0), -np.inf)
     return int(np.argmax(rates_))
 
@@ -211,7 +223,7 @@ def highest_category(view: _AttributeView, spec: AuditSpec) -> int:
 def _adverse_impact(view: _AttributeView, spec: AuditSpec) -> AdverseImpactTable:
     top = highest_category(view, spec)
     known = ~view.grouping.unknown
-    total_known = int(view.n[known].sum())
+    shares = known_share(view)
     _, ratios = _difference_and_ratio(view.point["selection_rate"], view.reps["selection_rate"],
                                       top, spec.confidence)
     selected, n = rate_parts(view.counts, "selection_rate")
@@ -219,7 +231,7 @@ def _adverse_impact(view: _AttributeView, spec: AuditSpec) -> AdverseImpactTable
                                           np.full(n.shape, n[top]))
     rows = []
     for g, label in enumerate(view.grouping.labels):
-        share = float(view.n[g] / total_known) if known[g] and total_known else float("nan")
+        share = float(shares[g])
         rows.append(AdverseImpactRow(
             category=label, n=int(view.n[g]), selected=int(selected[g]),
             selection_rate=float(view.point["selection_rate"][g]),

@@ -112,10 +112,17 @@ def _impact_finding(table: AdverseImpactTable, criterion: Criterion, spec: Audit
     judged = [r for r in table.rows if not (r.unknown or r.under_2_percent or r.small)]
     excluded = [f"{r.category} (n={r.n})" for r in table.rows if r not in judged]
     others = [r for r in judged if r.category != table.highest_category]
-    if not others or len(judged) < 2:
-        return _insufficient(criterion, table.attribute, excluded)
-    worst = min(others, key=lambda r: r.impact_ratio.value)
     top = next(r for r in table.rows if r.category == table.highest_category)
+    if not others or top not in judged:
+        return _insufficient(criterion, table.attribute, excluded)
+    if top.selection_rate == 0:  # nobody judged gets the outcome: every ratio is 0 / 0
+        nan = float("nan")
+        message = (f"{table.attribute}: no group gets {favorable!r}, so the impact ratios are "
+                   f"undefined and {RULE_NAMES[criterion.metric].format(t=criterion.threshold)}"
+                   " cannot be applied; no verdict." + _excluded_note(excluded))
+        return Finding(criterion, table.attribute, "insufficient_data", Estimate(nan, nan, nan),
+                       (), message), nan
+    worst = min(others, key=lambda r: r.impact_ratio.value)
     status: Status = "pass" if criterion.passes(worst.impact_ratio.value) else "fail"
     rule = RULE_NAMES[criterion.metric].format(t=criterion.threshold)
     if status == "fail":

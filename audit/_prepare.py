@@ -51,9 +51,9 @@ FAVORABLE_UNKNOWN = (
     "those values as the favorable outcome."
 )
 FAVORABLE_AMBIGUOUS = (
-    "Which outcome is favorable? The label {label!r} ({file}) holds {values}, and neither is a "
-    "value the audit recognises as favorable. Fix: say which value is the good outcome for the "
-    "person (command line: --favorable VALUE)."
+    "Which outcome is favorable? The label {label!r} ({file}) holds {values}, and none of them "
+    "is a value the audit recognises as favorable. Fix: say which value is the good outcome "
+    "for the person (command line: --favorable VALUE)."
 )
 SCORE_NOT_NUMERIC = (
     "Column {column!r} in {file} is the score and must hold numbers (such as a probability from "

@@ -122,6 +122,7 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
             "rows": result.rows,
             "favorable": result.favorable,
             "passed": result.passed,
+            "verdict": result.verdict,
             "references": dict(result.references),
             "bootstrap_samples": result.bootstrap_samples,
             "failed": sum(f.status == "fail" for f in result.findings),

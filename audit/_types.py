@@ -275,8 +275,19 @@ class AuditResult:
     bootstrap_samples: int = 0
 
     @property
+    def verdict(self) -> Literal["pass", "fail", "no_verdict"]:
+        """``fail`` if any criterion failed; ``no_verdict`` if none failed but one could not
+        be judged (too few groups large enough); ``pass`` only if every criterion passed."""
+        if any(f.status == "fail" for f in self.findings):
+            return "fail"
+        if any(f.status == "insufficient_data" for f in self.findings) or not self.findings:
+            return "no_verdict"
+        return "pass"
+
+    @property
     def passed(self) -> bool:
-        return all(f.status != "fail" for f in self.findings)
+        """Every criterion passed (a criterion that could not be judged did not pass)."""
+        return self.verdict == "pass"
 
     def group(self, attribute: str, group: str) -> GroupMetrics:
         for g in self.groups:

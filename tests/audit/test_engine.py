@@ -288,3 +288,59 @@ def test_entropy_indexes_are_undefined_when_nobody_benefits():
     overall = {a.metric: a.estimate for a in result.aggregates if a.attribute == "all"}
     assert math.isnan(overall["theil_index"].value)
     assert math.isnan(overall["generalized_entropy_index"].value)
+
+
+def _frame(groups: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """Rows per group: (size, selected); labels equal predictions (only selection matters)."""
+    rows = []
+    for group, (size, selected) in groups.items():
+        rows += [(group, 1, 1)] * selected + [(group, 0, 0)] * (size - selected)
+    return pd.DataFrame(rows, columns=["g", "y", "p"])
+
+
+def test_a_small_group_never_sets_the_four_fifths_bar():
+    # C has the highest rate but only 25 rows (< min_group_size 30): A must be the bar
+    frame = _frame({"A": (600, 180), "B": (400, 112), "C": (25, 23)})
+    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0)
+    result = run_audit(prepare(frame, spec), spec)
+    table = result.adverse_impact[0]
+    assert table.highest_category == "A"
+    impact = next(f for f in result.findings if f.criterion.metric == "impact_ratio")
+    assert impact.status == "pass"
+    assert impact.estimate.value == pytest.approx((112 / 400) / (180 / 600))
+
+
+def test_nobody_selected_is_no_verdict_not_a_failure():
+    frame = _frame({"A": (300, 0), "B": (200, 0)})
+    frame.loc[::7, "y"] = 1  # some deserved it; the model approved nobody
+    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0)
+    result = run_audit(prepare(frame, spec), spec)
+    impact = next(f for f in result.findings if f.criterion.metric == "impact_ratio")
+    assert impact.status == "insufficient_data"
+    assert impact.message.startswith("g: no group gets '1', so the impact ratios are undefined")
+    assert result.verdict != "pass" and not result.passed
+
+
+def test_verdict_is_no_verdict_when_nothing_fails_but_something_cannot_be_judged():
+    frame = _frame({"A": (300, 90), "B": (10, 3)})  # B too small: nothing to compare A with
+    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0)
+    result = run_audit(prepare(frame, spec), spec)
+    assert {f.status for f in result.findings} == {"insufficient_data"}
+    assert result.verdict == "no_verdict"
+    assert result.passed is False
+
+
+def test_many_sensitive_columns_count_only_observed_combinations():
+    rng = np.random.default_rng(4)
+    rows = 3000
+    frame = pd.DataFrame({f"s{i}": rng.integers(0, 50, rows).astype(str) for i in range(5)})
+    frame["y"] = rng.integers(0, 2, rows)
+    frame["p"] = rng.integers(0, 2, rows)
+    spec = AuditSpec(label="y", prediction="p", sensitive=tuple(f"s{i}" for i in range(5)),
+                     bootstrap=20, min_group_size=1)
+    # 50**5 possible combinations: a count for each would need about 10 GB
+    result = run_audit(prepare(frame, spec), spec)
+    intersection = result.groups_of(" × ".join(spec.sensitive))
+    assert sum(g.n for g in intersection) == rows
+    assert len(intersection) == len(frame.drop_duplicates(list(spec.sensitive)))
+    check_against_fairlearn(frame, spec.__class__(**{**spec.__dict__, "favorable": "1"}), result)
