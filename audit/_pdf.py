@@ -85,11 +85,11 @@ DEFINITIONS = (
      "smallest divided by largest (fairlearn)."),
     ("Disparate impact, statistical parity difference", "aif360's ratio and difference of "
      "selection rates, unprivileged group against privileged (reference) group."),
-    ("95% confidence interval", "The range the value would fall in across repeated samples "
-     "of the same population, from bootstrap resampling of the rows."),
+    ("{confidence} confidence interval", "The range the value would fall in across repeated "
+     "samples of the same population, from bootstrap resampling of the rows."),
     ("Adjusted p", "Probability of a gap at least this large if there were no real "
      "difference (two-proportion or exact test), corrected for the number of comparisons "
-     "(Holm). Under 0.05: statistically significant."),
+     "(Holm). Under {alpha}: statistically significant."),
     ("Too small / under 2% / unknown", "Groups with fewer rows than the minimum, categories "
      "under 2% of the data and unknown categories are reported but not judged."),
 )
@@ -139,6 +139,45 @@ def _t(text: Any, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
     return escape(text).replace("\n", "<br/>")
+
+
+def _confidence(record: Mapping[str, Any]) -> str:
+    """The record's confidence level as a label: ``95%``, ``90%``, ``97.5%``."""
+    return f"{round(record['spec'].get('confidence', 0.95) * 100, 2):g}%"
+
+
+def _alpha(record: Mapping[str, Any]) -> str:
+    """The record's significance level as a label: ``0.05``."""
+    alpha = record["spec"].get("alpha")
+    return f"{0.05 if alpha is None else alpha:g}"
+
+
+def _below(value: float | None, threshold: float | None) -> bool:
+    """Whether an impact ratio fails its minimum, with the engine's tolerance."""
+    return value is not None and threshold is not None and value < threshold - 1e-12
+
+
+def _verdict(summary: Mapping[str, Any],
+             findings: Sequence[Mapping[str, Any]]) -> tuple[str, str, str]:
+    """The banner's verdict: (text, ``STATUS`` key for its colours, one-line detail)."""
+    failed = sum(f["status"] == "fail" for f in findings)
+    unjudged = sum(f["status"] == "insufficient_data" for f in findings)
+    verdict = summary.get("verdict")
+    if verdict not in ("pass", "fail", "no_verdict"):  # older records: only "passed"
+        verdict = "pass" if summary.get("passed") else "fail"
+    if verdict == "no_verdict":
+        return ("NO VERDICT", "insufficient_data",
+                f"No criterion failed, but {unjudged} of {len(findings)} could not be judged "
+                "(too little data), so the audit neither passes nor fails.")
+    if verdict == "pass":
+        text, key = "PASSED", "pass"
+        detail = f"All {len(findings) - unjudged} judged criteria passed."
+    else:
+        text, key = "FAILED", "fail"
+        detail = f"{failed} of {len(findings)} criteria failed."
+    if unjudged:
+        detail += f" {unjudged} could not be judged (too little data)."
+    return text, key, detail
 
 
 def _hex(colour: colors.Color) -> str:
@@ -260,16 +299,8 @@ def _summary(doc: _Doc) -> None:
             doc.para(f"Audit {_t(record['audit_id'])} · created {_t(record['created_at'])} · "
                      f"record schema {_t(record['schema_version'])}", "subtitle"))
 
-    failed = sum(f["status"] == "fail" for f in findings)
-    unjudged = sum(f["status"] == "insufficient_data" for f in findings)
-    if summary["passed"]:
-        verdict, colour, pale = "PASSED", *STATUS["pass"][1:]
-        detail = f"All {len(findings) - unjudged} judged criteria passed."
-    else:
-        verdict, colour, pale = "FAILED", *STATUS["fail"][1:]
-        detail = f"{failed} of {len(findings)} criteria failed."
-    if unjudged:
-        detail += f" {unjudged} could not be judged (too little data)."
+    verdict, key, detail = _verdict(summary, findings)
+    colour, pale = STATUS[key][1:]
     if review:
         decision = DECISIONS.get(review["decision"], _t(review["decision"]))
         signed = (f"by {_t(', '.join(review['reviewers']))} on "
@@ -360,7 +391,7 @@ def _audited(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     model = f"label <b>{_t(spec['label'])}</b>, prediction <b>{_t(spec['prediction'])}</b>"
     if spec.get("score"):
         model += f", score <b>{_t(spec['score'])}</b>"
-    method = (f"{round(spec['confidence'] * 100)}% bootstrap intervals, "
+    method = (f"{_confidence(record)} bootstrap intervals, "
               f"{summary.get('bootstrap_samples', spec['bootstrap']):,} samples, seed "
               f"{spec['seed']}; groups under {spec['min_group_size']} rows are not judged")
     return [
@@ -425,7 +456,8 @@ def _charts(doc: _Doc) -> None:
     threshold = next((c["threshold"] for c in record["spec"]["criteria"]
                       if c["metric"] == "impact_ratio"), None)
     doc.add(doc.para(
-        "Bars show the point estimate, whiskers the 95% confidence interval. Grey hatched "
+        f"Bars show the point estimate, whiskers the {_confidence(record)} confidence "
+        "interval. Grey hatched "
         "bars are groups not judged: too small, under 2% of the data, or of unknown "
         "category. The dashed red line is the four-fifths line: the highest judged selection "
         "rate times the impact-ratio threshold.", "small"))
@@ -466,7 +498,7 @@ def _flags(item: Mapping[str, Any], reference: bool = False) -> str:
 
 def _group_tables(doc: _Doc) -> None:
     record = doc.record
-    doc.h1("Group metrics with 95% confidence intervals")
+    doc.h1(f"Group metrics with {_confidence(record)} confidence intervals")
     references = record["summary"]["references"]
     for attribute in _attributes(record):
         rows = []
@@ -498,8 +530,7 @@ def _adverse_impact(doc: _Doc) -> None:
         for r in table["rows"]:
             ratio = r["impact_ratio"]
             judged = not (r.get("small") or r.get("under_2_percent") or r.get("unknown"))
-            below = (threshold is not None and judged and ratio.get("value") is not None
-                     and ratio["value"] < threshold)
+            below = judged and _below(ratio.get("value"), threshold)
             cell = format_estimate(ratio)
             if below:
                 cell = f"<font color='{_hex(STATUS['fail'][1])}'><b>{cell}</b></font>"
@@ -511,7 +542,8 @@ def _adverse_impact(doc: _Doc) -> None:
                          _flags(r, r["category"] == table["highest_category"])])
         doc.h2(_t(table["attribute"]))
         doc.add(doc.table(["Category", "Applicants", "Selected", "Selection rate",
-                           "Impact ratio (95% CI)", "Share", "Adj. p", "Flags"], rows,
+                           f"Impact ratio ({_confidence(record)} CI)", "Share", "Adj. p",
+                           "Flags"], rows,
                           [1.35, 0.82, 0.68, 0.72, 1.55, 0.55, 0.55, 0.78],
                           numeric=(1, 2, 3, 4, 5, 6)))
         unknown = table.get("unknown_count", 0)
@@ -531,6 +563,11 @@ def _aggregates(doc: _Doc) -> None:
     if not record.get("aggregates"):
         return
     doc.h1("Aggregate fairness metrics")
+    doc.add(doc.para(
+        "These metrics are computed over all groups of the attribute, including unknown and "
+        "small ones, as fairlearn/aif360 define them. The findings above judge only known "
+        "groups with enough rows, so the two can differ without contradicting each other.",
+        "small"))
     conventions = dict.fromkeys((a["source"], a["convention"]) for a in record["aggregates"])
     doc.add(doc.para("Sign conventions: " + " ".join(
         f"<b>{_t(source)}</b> — {_t(text)}." for source, text in conventions), "small"))
@@ -540,7 +577,8 @@ def _aggregates(doc: _Doc) -> None:
         paired = [a for a in items if a.get("group") and a.get("reference")]
         doc.h2(_t(attribute))
         if overall:
-            doc.add(doc.table(["Metric (over all groups)", "Value (95% CI)", "Source"], [
+            doc.add(doc.table(["Metric (over all groups)",
+                               f"Value ({_confidence(record)} CI)", "Source"], [
                 [_words(a["metric"]), format_estimate(a), _t(a["source"])] for a in overall],
                 [3.4, 2.2, 1.4], numeric=(1,)))
         if paired:
@@ -643,7 +681,9 @@ def _value(value: Any) -> str:
 
 def _definitions(doc: _Doc) -> None:
     doc.h1("What the metrics mean")
-    doc.add(doc.pairs([(name, text) for name, text in DEFINITIONS], key_width=0.3))
+    labels = {"confidence": _confidence(doc.record), "alpha": _alpha(doc.record)}
+    doc.add(doc.pairs([(name.format(**labels), text.format(**labels))
+                       for name, text in DEFINITIONS], key_width=0.3))
 
 
 def _provenance(doc: _Doc) -> None:

@@ -14,7 +14,7 @@ import pypdf
 import pytest
 
 from audit._engine import run_audit
-from audit._pdf import format_estimate, format_number, render_pdf
+from audit._pdf import _below, format_estimate, format_number, render_pdf
 from audit._prepare import prepare
 from audit._record import AuditRecord, Review, fingerprint, record_to_dict, to_json
 from audit._types import AuditSpec, Provenance
@@ -259,3 +259,46 @@ def test_explanations_section(reviewed):
         "0.934",
     ):
         assert words in text
+
+
+def test_interval_labels_follow_the_records_confidence_and_alpha(reviewed):
+    record = copy.deepcopy(reviewed)
+    record["spec"]["confidence"] = 0.9
+    record["spec"]["alpha"] = 0.01
+    for finding in record["findings"]:  # the engine words its messages at the same level
+        finding["message"] = finding["message"].replace("95%", "90%")
+    _, text = text_of(render_pdf(record))
+    assert "Group metrics with 90% confidence intervals" in text
+    assert "Impact ratio (90% CI)" in text
+    assert "90% confidence interval" in text
+    words = " ".join(text.split())  # the definitions paragraph wraps
+    assert "Under 0.01: statistically significant" in words
+    assert "95%" not in text
+    assert "Under 0.05" not in words
+
+
+def test_no_verdict_banner(reviewed):
+    record = copy.deepcopy(reviewed)
+    for finding in record["findings"]:
+        if finding["status"] == "fail":
+            finding["status"] = "insufficient_data"
+    record["summary"]["verdict"] = "no_verdict"
+    record["summary"]["passed"] = False
+    pages, text = text_of(render_pdf(record))
+    assert "NO VERDICT" in pages[0]
+    assert "neither passes nor fails" in pages[0]
+    assert "PASSED" not in text and "FAILED" not in text
+
+
+def test_verdict_falls_back_to_passed_for_older_records(reviewed):
+    record = copy.deepcopy(reviewed)
+    record["summary"].pop("verdict", None)
+    record["summary"]["passed"] = False
+    assert "FAILED" in text_of(render_pdf(record))[0][0]
+
+
+def test_impact_ratio_uses_the_engines_tolerance():
+    assert not _below(0.7999999999999999, 0.8)
+    assert not _below(0.8, 0.8)
+    assert _below(0.79, 0.8)
+    assert not _below(None, 0.8) and not _below(0.5, None)
