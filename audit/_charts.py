@@ -10,6 +10,7 @@ Groups the engine marks ``small`` are shown hatched (charts) and labelled
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 
@@ -50,7 +51,8 @@ METRIC_LABELS: dict[str, str] = {
     "mean_score": "mean score",
     "calibration_difference": "calibration difference (mean score − base rate)",
 }
-UNBOUNDED = frozenset({"count", "calibration_difference"})
+# Not rates: a mean score can be on any scale (300–850), a calibration difference negative.
+UNBOUNDED = frozenset({"count", "mean_score", "calibration_difference"})
 
 
 def metric_label(metric: str) -> str:
@@ -123,8 +125,17 @@ def _flags(group: GroupMetrics) -> list[str]:
     return [TOO_SMALL] * group.small + [UNKNOWN] * group.unknown
 
 
+def _text(name: str) -> str:
+    """A name from the file made safe for plotly's HTML-like labels (ticks, text, hover).
+
+    Only pass names as data (ticks, ``text``, ``customdata``), never inside a
+    ``hovertemplate``: plotly would read a ``%{...}`` in them as a placeholder.
+    """
+    return html.escape(name, quote=False)
+
+
 def _tick(name: str, n: int, flags: Sequence[str]) -> str:
-    return f"{name}<br>n={n:,}" + "".join(f"<br><i>{f}</i>" for f in flags)
+    return f"{_text(name)}<br>n={n:,}" + "".join(f"<br><i>{f}</i>" for f in flags)
 
 
 def _error(estimates: Sequence[Estimate]) -> tuple[list[float], list[float]]:
@@ -155,7 +166,7 @@ def group_rates_figure(result: AuditResult, attribute: str, metrics: Sequence[st
             marker={"color": PALETTE[i % len(PALETTE)],
                     "pattern": {"shape": ["/" if g.small else "" for g in groups]}},
             error_y={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus},
-            customdata=[[g.group, g.n, fmt_interval(e), "; ".join(_flags(g)) or "–"]
+            customdata=[[_text(g.group), g.n, fmt_interval(e), "; ".join(_flags(g)) or "–"]
                         for g, e in zip(groups, estimates, strict=True)],
             hovertemplate=("%{customdata[0]}: %{y:.3f} (CI %{customdata[2]})<br>"
                            "n=%{customdata[1]:,}<br>%{customdata[3]}<extra>"
@@ -163,7 +174,8 @@ def group_rates_figure(result: AuditResult, attribute: str, metrics: Sequence[st
         ))
     bounded = all(m not in UNBOUNDED for m in metrics)
     figure.update_layout(
-        barmode="group", title=f"{attribute}: rates per group ({_level(result)} intervals)",
+        barmode="group",
+        title=f"{_text(attribute)}: rates per group ({_level(result)} intervals)",
         yaxis={"title": "rate", "range": [0, 1.05] if bounded else None},
         legend={"orientation": "h", "y": -0.25}, margin={"t": 60, "b": 10},
     )
@@ -197,16 +209,17 @@ def disparity_figure(result: AuditResult, attribute: str, metrics: Sequence[str]
             marker={"size": 11, "color": PALETTE[i % len(PALETTE)],
                     "symbol": ["circle-open" if d.small else "circle" for d in rows]},
             error_x={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus},
-            customdata=[[d.group, fmt_interval(d.ratio), fmt_p(d.p_adjusted),
+            customdata=[[_text(d.group), fmt_interval(d.ratio), fmt_p(d.p_adjusted),
                          TOO_SMALL if d.small else ("significant" if d.significant
-                                                    else "not significant")] for d in rows],
-            hovertemplate=("%{customdata[0]} / " + reference + ": %{x:.3f} (CI %{customdata[1]})"
+                                                    else "not significant"),
+                         _text(reference)] for d in rows],
+            hovertemplate=("%{customdata[0]} / %{customdata[4]}: %{x:.3f} (CI %{customdata[1]})"
                            "<br>Holm-adjusted p=%{customdata[2]} (%{customdata[3]})<extra>"
                            + metric_label(metric) + "</extra>"),
         ))
     figure.update_layout(
-        title=f"{attribute}: ratio to the reference group {reference}",
-        xaxis={"title": f"ratio (group / {reference}); shaded: {low:.2f} to {high:.2f}",
+        title=f"{_text(attribute)}: ratio to the reference group {_text(reference)}",
+        xaxis={"title": f"ratio (group / {_text(reference)}); shaded: {low:.2f} to {high:.2f}",
                "rangemode": "tozero"},
         yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.25},
         height=max(320, 90 + 45 * max(1, len(groups) - 1)), margin={"t": 60, "b": 10},
@@ -252,14 +265,14 @@ def intersection_heatmap(
             if cell is None:
                 z_row.append(None)
                 text_row.append("no rows")
-                hover_row.append(f"{r} × {c}: no rows")
+                hover_row.append(f"{_text(r)} × {_text(c)}: no rows")
                 continue
             estimate = cell.metrics[metric]
             flags = _flags(cell)
             z_row.append(None if not estimate.defined else estimate.value)
             text_row.append(f"{fmt(estimate.value, 2)}<br>n={cell.n:,}"
                             + "".join(f"<br>{f}" for f in flags))
-            hover_row.append(f"{cell.group}<br>{metric_label(metric)} {fmt(estimate.value)} "
+            hover_row.append(f"{_text(cell.group)}<br>{metric_label(metric)} {fmt(estimate.value)} "
                              f"(CI {fmt_interval(estimate)})<br>n={cell.n:,}"
                              + "".join(f"<br>{f}" for f in flags))
         z.append(z_row)
@@ -267,15 +280,17 @@ def intersection_heatmap(
         hover.append(hover_row)
     bounded = metric not in UNBOUNDED
     figure = go.Figure(go.Heatmap(
-        z=z, x=column_labels, y=row_labels, text=text, texttemplate="%{text}",
+        z=z, x=[_text(c) for c in column_labels], y=[_text(r) for r in row_labels],
+        text=text, texttemplate="%{text}",
         customdata=hover, hovertemplate="%{customdata}<extra></extra>", colorscale="YlGnBu",
         zmin=0 if bounded else None, zmax=1 if bounded else None,
         colorbar={"title": {"text": metric_label(metric)}},
     ))
-    where = "".join(f", {k} = {v}" for k, v in fixed.items())
+    where = "".join(f", {_text(k)} = {_text(v)}" for k, v in fixed.items())
     figure.update_layout(
-        title=f"{metric_label(metric)} by {rows} and {columns}{where}",
-        xaxis={"title": columns, "side": "bottom"}, yaxis={"title": rows, "autorange": "reversed"},
+        title=f"{metric_label(metric)} by {_text(rows)} and {_text(columns)}{where}",
+        xaxis={"title": _text(columns), "side": "bottom"},
+        yaxis={"title": _text(rows), "autorange": "reversed"},
         height=max(300, 120 + 70 * len(row_labels)), margin={"t": 60, "b": 10},
     )
     return figure

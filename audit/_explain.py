@@ -56,6 +56,12 @@ MODEL_LOW_R2 = (
     "indicative only."
 )
 BAD_SAMPLE_SIZE = "sample_size must be a whole number of at least 10, got {value!r}."
+MODEL_NOT_ADDITIVE = (
+    "The uploaded model's explanations do not add up to its own output (they miss it by "
+    "up to {miss:.3g}), so it cannot be explained exactly. Upload it as a tree model in a "
+    ".skops file or as a plain ONNX classifier, or leave the model out to explain the "
+    "decisions with a surrogate model."
+)
 REFERENCE_NOT_A_GROUP = (
     "The reference group {reference!r} is not a group of {attribute!r}. Its groups are: "
     "{groups}. Choose one of them."
@@ -374,7 +380,8 @@ def attribute_sample(
 ) -> SampleAttribution:
     """Explain a seeded sample stratified by every sensitive attribute's intersection.
 
-    Raises ``RuntimeError`` if the SHAP values do not add up to the model's output (a bug).
+    Raises `AuditInputError` if an uploaded model's SHAP values do not add up to its output,
+    and ``RuntimeError`` if the surrogate's do (a bug).
     """
     with one_thread():
         return _attribute_sample(data, model=model, sample_size=sample_size, seed=seed)
@@ -416,6 +423,8 @@ def _attribute_sample(
     error = np.abs(values.sum(axis=1) + result.explanation.base_values - result.output)
     scale = max(1.0, float(np.abs(result.output).max(initial=0.0)))
     if error.size and float(error.max()) > ADDITIVITY_TOLERANCE * scale:
+        if result.method == "model":
+            raise AuditInputError(MODEL_NOT_ADDITIVE.format(miss=float(error.max())))
         raise RuntimeError(f"SHAP values miss the model output by {float(error.max()):.3g}")
     return result
 

@@ -32,7 +32,7 @@ st.markdown("Upload the **dataset** (one row per person: the sensitive attribute
 try:
     limits = cache.upload_limits()
 except AuditInputError as err:  # the operator's AUDIT_MAX_* setting, not the user's file
-    st.error(str(err))
+    widgets.error(err)
     st.stop()
 roles, fresh = ("dataset", "predictions"), {}
 places = st.columns(2)
@@ -46,7 +46,7 @@ for column, key, role, title in zip(places, ("upload_dataset", "upload_predictio
                 with st.spinner(f"Reading {upload.name}…"):
                     fresh[role] = cache.read_upload(upload, limits)
             except AuditInputError as err:
-                st.error(str(err))
+                widgets.error(err)
                 if state[role] is not None:
                     st.caption(f"Still using the earlier {role} file "
                                f"{widgets.plain(state[role].provenance.name)}.")
@@ -138,7 +138,7 @@ if st.button("Run audit", key="run_audit", type="primary"):
             run = cache.run_audit(dataset=dataset, predictions=predictions, spec=spec,
                                   id_column=id_column)
     except AuditInputError as err:
-        st.error(str(err))
+        widgets.error(err)
     else:
         store_run(run, dataset=dataset, predictions=predictions, spec=spec, id_column=id_column)
 

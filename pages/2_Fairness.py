@@ -91,7 +91,7 @@ elif wanted != spec and inputs is not None:
             new_run = cache.run_audit(dataset=dataset, predictions=predictions, spec=wanted,
                                       id_column=run.id_column)
     except AuditInputError as err:
-        st.error(str(err))
+        widgets.error(err)
     else:
         store_run(new_run, dataset=dataset, predictions=predictions, spec=wanted,
                   id_column=run.id_column)

@@ -55,7 +55,7 @@ if st.button("Compute explanations", key="run_explain", type="primary", disabled
         with st.spinner("Computing SHAP values…"):
             state["explanations"] = ui.explanations_for(run, sample_size=int(size), model=model)
     except AuditInputError as err:
-        st.error(str(err))
+        widgets.error(err)
 
 explanations = state["explanations"]
 if explanations is None:

@@ -83,7 +83,7 @@ k = int(st.number_input(
 try:
     export = ui.export_record(record, k)
 except AuditInputError as err:
-    st.error(str(err))
+    widgets.error(err)
 else:
     export_sha = sha if export is record else fingerprint(export)
     if export is not record:
@@ -105,7 +105,7 @@ if st.button("Save to history", key="review_save_history"):
     try:
         entry = ui.history_store().append(record)
     except AuditInputError as err:
-        st.error(str(err))
+        widgets.error(err)
     else:
         ui.mark_saved(entry.seq)
         st.success(f"Saved to the audit history as #{entry.seq}. Record sha256: "

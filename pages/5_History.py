@@ -27,12 +27,16 @@ try:
     store = ui.history_store()
     entries = store.list()
 except AuditInputError as err:
-    st.error(str(err))
+    widgets.error(err)
     st.stop()
 st.caption(f"Records are append-only and hash-chained. Store: {widgets.plain(store.shown_url)}")
 
 if st.button("Verify history", key="history_verify"):
-    result = store.verify()
+    try:
+        result = store.verify()
+    except AuditInputError as err:
+        widgets.error(err)
+        st.stop()
     if result.ok:
         st.success(f"History intact: {result.checked} records verified.")
     else:
@@ -50,7 +54,11 @@ labels = {e.audit_id: f"#{e.seq} · {e.created_at} · {e.dataset_name}" for e in
 st.subheader("Open an audit")
 chosen = st.selectbox("Audit", newest_first, format_func=labels.__getitem__,
                       key="history_open")
-record = store.get(chosen)
+try:
+    record = store.get(chosen)
+except AuditInputError as err:
+    widgets.error(err)
+    st.stop()
 review = record.get("review") or {}
 verdict = "PASSED" if record["summary"]["passed"] else "FAILED"
 decision = ui.DECISIONS.get(review.get("decision", ""), "Not reviewed")
@@ -77,7 +85,11 @@ after = second.selectbox("Later audit", newest_first, index=0,
 if before == after:
     st.info("Choose two different audits.")
     st.stop()
-comparison = compare(store.get(before), store.get(after))
+try:
+    comparison = compare(store.get(before), store.get(after))
+except AuditInputError as err:
+    widgets.error(err)
+    st.stop()
 st.text(comparison.summary)
 if comparison.changed:
     st.markdown("**Criteria that changed verdict**")

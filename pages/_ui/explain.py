@@ -1,7 +1,7 @@
 """The Explanations page's cache and rendering helpers.
 
 SHAP takes seconds, so explanations are computed only when asked for, and once per
-(run's input sha256s, spec, references, sample size, seed, model sha256) through
+(run's input sha256s and columns, spec, references, sample size, seed, model sha256) through
 ``st.cache_resource``: the `Explanations` object is frozen, so every rerun gets the same
 object back. An uploaded model is read once per upload; a refused upload is remembered as
 its error (like a bad CSV in ``cache.py``), so it is not read again on every rerun.
@@ -19,7 +19,7 @@ from audit._explain import Explanations, explain
 from audit._explain_charts import fidelity_text, method_text, sample_text
 from audit._model_io import TRUSTED_TYPES, LoadedModel, load_model
 from audit._pipeline import AuditRun
-from pages._ui import cache
+from pages._ui import cache, widgets
 from pages._ui.widgets import SHA_SHOWN, plain
 
 # Pickle types are listed so that such an upload reaches load_model and is refused with
@@ -29,8 +29,12 @@ MAX_ENTRIES = 8
 
 
 def run_key(run: AuditRun) -> str:
-    """The run's inputs as ``role:sha256:name`` pairs."""
-    return "|".join(f"{role}:{p.sha256}:{p.name}" for role, p in run.inputs)
+    """The run's inputs as ``role:sha256:name`` pairs, and the columns audited.
+
+    The columns matter: the privacy step can leave some out of the same file (same sha256).
+    """
+    inputs = "|".join(f"{role}:{p.sha256}:{p.name}" for role, p in run.inputs)
+    return f"{inputs}|columns:{json.dumps([str(c) for c in run.data.frame.columns])}"
 
 
 @st.cache_resource(max_entries=MAX_ENTRIES, show_spinner=False)
@@ -96,7 +100,7 @@ def model_section(columns: Sequence[str]) -> tuple[LoadedModel | None, bool]:
                                    columns, key="model_columns")
             model = load_upload(upload, tuple(names)) if names else model
     except AuditInputError as err:
-        st.error(str(err))
+        widgets.error(err)
         return None, True
     st.caption(f"Model {plain(model.name)}: {model.task}, explained with SHAP's "
                f"{model.explainer} explainer · sha256 {model.sha256[:SHA_SHOWN]}")

@@ -46,6 +46,11 @@ def plain(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
+def error(err: Exception | str) -> None:
+    """An error message, shown as plain text: it may quote names and values from a file."""
+    st.error(plain(str(err)))
+
+
 def nav_link(page: str, label: str, icon: str) -> None:
     """A link to another page of the app (``page`` relative to app.py).
 

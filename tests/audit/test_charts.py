@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 
@@ -26,9 +27,9 @@ from audit._charts import (
     metric_label,
     verdict_frame,
 )
-from audit._load import read_path
+from audit._load import read_csv, read_path
 from audit._pipeline import audit_inputs
-from audit._types import AuditResult, AuditSpec, Criterion, Estimate
+from audit._types import INTERSECTION_SEP, AuditResult, AuditSpec, Criterion, Estimate
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 METRICS = ("selection_rate", "true_positive_rate")
@@ -180,3 +181,59 @@ def test_formatting_of_undefined_values():
     assert fmt_p(0.0201) == "0.020"
     assert fmt_interval(Estimate(0.5, nan, nan)) == "–"
     assert fmt_interval(Estimate(0.5, 0.4, 0.6)) == "0.400–0.600"
+
+
+ODD = '<a href="x">y</a> %{x}'
+
+
+@pytest.fixture(scope="module")
+def scored() -> AuditResult:
+    """Scores on a credit-score scale (300–850), and a group named like HTML and a template."""
+    rng = np.random.default_rng(0)
+    lines = ["group,region,label,decision,score"]
+    for i in range(400):
+        score = 300 + 550 * rng.random()
+        group = '"<a href=""x"">y</a> %{x}"' if i % 2 else "plain"
+        region = "north" if i % 3 else "south"
+        lines.append(f"{group},{region},{int(rng.random() < 0.5)},{int(score > 575)},{score:.1f}")
+    spec = AuditSpec(
+        label="label",
+        prediction="decision",
+        score="score",
+        favorable="1",
+        sensitive=("group", "region"),
+        reference={"group": ODD},
+        bootstrap=20,
+    )
+    source = read_csv(("\n".join(lines) + "\n").encode(), name="scores.csv")
+    return audit_inputs(dataset=source, predictions=None, spec=spec).result
+
+
+def test_mean_scores_outside_0_to_1_are_not_clipped(scored):
+    values = [g.metrics["mean_score"].value for g in scored.groups_of("group")]
+    assert min(values) > 300
+    figure = group_rates_figure(scored, "group", ["mean_score"])
+    shown = figure.layout.yaxis.range  # None: plotly fits the axis to the data
+    assert shown is None or (shown[0] <= min(values) and shown[1] >= max(values))
+    attribute = f"group{INTERSECTION_SEP}region"
+    heat = intersection_heatmap(
+        scored, attribute, "mean_score", rows="group", columns="region"
+    ).data[0]
+    assert heat.zmin is None and heat.zmax is None
+
+
+def test_group_names_are_shown_as_text_not_markup_or_templates(scored):
+    escaped = '&lt;a href="x"&gt;y&lt;/a&gt; %{x}'
+    bars = group_rates_figure(scored, "group", ["selection_rate"]).data[0]
+    assert [t.split("<br>")[0] for t in bars.x] == [escaped, "plain"]
+    assert [row[0] for row in bars.customdata] == [escaped, "plain"]
+    figure = disparity_figure(scored, "group", ["selection_rate"])
+    for trace in figure.data:
+        assert ODD not in trace.hovertemplate and "<a " not in trace.hovertemplate
+        assert all(row[4] == escaped for row in trace.customdata)
+    assert "<a " not in figure.layout.title.text
+    heat = intersection_heatmap(
+        scored, f"group{INTERSECTION_SEP}region", "selection_rate", rows="group", columns="region"
+    ).data[0]
+    assert list(heat.y) == [escaped, "plain"]
+    assert all("<a " not in cell for row in heat.customdata for cell in row)

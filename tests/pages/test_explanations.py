@@ -6,6 +6,7 @@ planted proxy for ``race``), audited here with a small bootstrap to keep the tes
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -16,9 +17,11 @@ from streamlit.testing.v1 import AppTest
 
 from audit._explain import Explanations, explain
 from audit._explain_charts import fidelity_text
-from audit._load import read_path
+from audit._load import read_csv, read_path
 from audit._model_io import PICKLE_REFUSED, TRUSTED_TYPES
 from audit._pipeline import AuditRun, audit_inputs
+from audit._privacy import drop_columns
+from audit._types import AuditInput
 from pages._ui.actions import SAMPLE_ID_COLUMN, sample_spec
 from pages._ui.widgets import plain
 from tests.conftest import ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS
@@ -114,7 +117,7 @@ def test_a_pickle_upload_is_refused_and_the_explanations_survive(computed):
         ("m.pkl", PICKLE, "application/octet-stream"))
     computed.run()
     assert not computed.exception
-    assert [e.value for e in computed.error] == [PICKLE_REFUSED.format(name="m.pkl")]
+    assert [e.value for e in computed.error] == [plain(PICKLE_REFUSED.format(name="m.pkl"))]
     assert computed.button(key="run_explain").disabled
     assert computed.session_state["explanations"] is before
     assert computed.get("plotly_chart")
@@ -144,3 +147,29 @@ def test_a_skops_model_is_explained_and_says_so(computed, run):
     sidebar = [m.value for m in computed.sidebar.markdown]
     assert sidebar[0] == "**Method:** the uploaded model"
     assert sidebar[1] == f"**Fidelity:** {fidelity_text(shown.fidelity, method='model')}"
+
+
+def test_the_cache_tells_apart_runs_of_one_file_with_a_column_left_out():
+    """The privacy step leaves columns out of the same bytes (same sha256): the explanations
+    of one run must not be handed to the other."""
+    frame = read_path(SAMPLE_DATASET).frame.copy()
+    frame.insert(1, "email", [f"person{i}@example.org" for i in range(len(frame))])
+    data = frame.to_csv(index=False).encode()
+    kept = read_csv(data, name="people.csv")
+    dropped = drop_columns(kept, ["email"])
+    assert dropped.provenance.sha256 == kept.provenance.sha256
+
+    def features(dataset: AuditInput) -> str:
+        run = audit_inputs(dataset=dataset, predictions=read_path(SAMPLE_PREDICTIONS),
+                           spec=replace(sample_spec(), bootstrap=50),
+                           id_column=SAMPLE_ID_COLUMN)
+        at = _open(run)
+        at.number_input(key="explain_sample_size").set_value(SAMPLE_SIZE)
+        at.button(key="run_explain").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = at.session_state["explanations"]
+        return json.dumps([f.feature for f in shown.global_importance]
+                          + list(shown.dropped_features))
+
+    assert "email" not in features(dropped)
+    assert "email" in features(kept)

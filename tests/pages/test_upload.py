@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from audit._charts import chart_metrics, fmt
-from audit._load import MSG_EMPTY_FILE, MSG_RAGGED_ROW
+from audit._load import MSG_DUPLICATE_COLUMNS, MSG_EMPTY_FILE, MSG_RAGGED_ROW
 from audit._pipeline import audit_inputs
 from audit._prepare import ROLE_CLASH
 from audit._types import AuditSpec
@@ -96,6 +96,16 @@ def test_run_shows_the_engines_numbers(uploaded, sample_inputs):
     assert fmt(black.impact_ratio.value) == "0.655"  # planted, sample_data/README.md
 
 
+def test_a_column_name_in_an_error_is_shown_as_text_not_markdown(upload_page):
+    image = "![x](http://127.0.0.1:9/p.png)"
+    data = f"a,{image},{image}\n1,2,3\n".encode()
+    at = _upload(upload_page, "upload_dataset", name="dup.csv", data=data)
+    assert not at.exception
+    shown = at.error[0].value
+    assert shown == plain(MSG_DUPLICATE_COLUMNS.format(file="dup.csv", columns=repr(image)))
+    assert "!\\[x\\](http://127.0.0.1:9/p.png)" in shown and "![" not in shown
+
+
 def test_a_bad_file_shows_the_engines_message_and_keeps_the_earlier_work(uploaded):
     at = uploaded
     at.button(key="run_audit").click().run()
@@ -104,15 +114,15 @@ def test_a_bad_file_shows_the_engines_message_and_keeps_the_earlier_work(uploade
 
     _upload(at, "upload_dataset", name="ragged.csv", data=b"a,b\n1,2\n3,4,5\n")
     assert not at.exception
-    assert at.error[0].value == MSG_RAGGED_ROW.format(
-        file="ragged.csv", line=3, found=3, expected=2, delimiter="comma")
+    assert at.error[0].value == plain(MSG_RAGGED_ROW.format(
+        file="ragged.csv", line=3, found=3, expected=2, delimiter="comma"))
     assert at.session_state["dataset"] is dataset
     assert at.session_state["run"] is run
     assert any("Still using the earlier dataset file lending\\_applicants.csv" in c.value
                for c in at.caption)
 
     _upload(at, "upload_predictions", name="empty.csv", data=b"")
-    assert at.error[-1].value == MSG_EMPTY_FILE.format(file="empty.csv")
+    assert at.error[-1].value == plain(MSG_EMPTY_FILE.format(file="empty.csv"))
     assert at.session_state["run"] is run
     # the mapping still works on the kept files
     assert at.selectbox(key="role_label").value == "outcome"
@@ -125,8 +135,8 @@ def test_a_bad_mapping_shows_the_engines_message_and_keeps_the_run(uploaded):
     at.selectbox(key="role_prediction").set_value("outcome").run()
     at.button(key="run_audit").click().run()
     assert not at.exception
-    assert at.error[0].value == ROLE_CLASH.format(column="outcome", first="label",
-                                                  second="prediction")
+    assert at.error[0].value == plain(ROLE_CLASH.format(column="outcome", first="label",
+                                                        second="prediction"))
     assert at.session_state["run"] is run
 
 
