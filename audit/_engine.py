@@ -193,6 +193,7 @@ def _disparities(view: _AttributeView, spec: AuditSpec) -> list[Disparity]:
                 difference=differences[g], ratio=ratios[g], test=tests[i],
                 p_value=float(p_values[i]), p_adjusted=float("nan"), significant=False,
                 small=bool(view.n[g] < spec.min_group_size or view.n[ref] < spec.min_group_size),
+                unknown=bool(view.grouping.unknown[g] or view.grouping.unknown[ref]),
             ))
     return out
 
@@ -249,22 +250,53 @@ def _adverse_impact(view: _AttributeView, spec: AuditSpec) -> AdverseImpactTable
     )
 
 
+# A rate and its complement (TPR and FNR, ...) have the same test: it is counted once.
+COMPLEMENT_OF = {"false_negative_rate": "true_positive_rate",
+                 "true_negative_rate": "false_positive_rate",
+                 "false_discovery_rate": "positive_predictive_value",
+                 "false_omission_rate": "negative_predictive_value"}
+# base_rate compares the labels, not the model's decisions: reported, not in the family
+NOT_TESTED_FOR_THE_MODEL = {"base_rate"}
+
+
 def _correct(disparities: list[Disparity], impact: list[AdverseImpactTable], spec: AuditSpec
              ) -> tuple[list[Disparity], list[AdverseImpactTable]]:
-    """Holm-correct every p-value of the audit as one family."""
-    raw = np.array([d.p_value for d in disparities]
-                   + [r.p_value for t in impact for r in t.rows], dtype=float)
+    """Holm-correct the audit's p-values as one family of distinct tests of the model.
+
+    The family holds each comparison of a judged group (known, large enough) once per
+    distinct test: a complement shares its rate's adjusted p-value, and comparisons of
+    the labels (``base_rate``), of unknown or small groups, and of categories under 2% of
+    the data keep their raw p-value with no adjusted one (``nan``, not significant).
+    """
+    def in_family(d: Disparity) -> bool:
+        return not (d.small or d.unknown or d.metric in COMPLEMENT_OF
+                    or d.metric in NOT_TESTED_FOR_THE_MODEL)
+
+    rows = [r for t in impact for r in t.rows]
+    family_d = [i for i, d in enumerate(disparities) if in_family(d)]
+    family_r = [i for i, r in enumerate(rows)
+                if not (r.small or r.unknown or r.under_2_percent)]
+    raw = np.array([disparities[i].p_value for i in family_d]
+                   + [rows[i].p_value for i in family_r], dtype=float)
     adjusted = holm(raw)
-    k = len(disparities)
-    fixed = [
-        replace(d, p_adjusted=float(adjusted[i]), significant=bool(adjusted[i] < spec.alpha))
-        for i, d in enumerate(disparities)
-    ]
-    tables, i = [], k
+    by_disparity = dict(zip(family_d, adjusted[:len(family_d)], strict=True))
+    by_row = dict(zip(family_r, adjusted[len(family_d):], strict=True))
+    tested = {(d.attribute, d.group, d.metric): by_disparity[i]
+              for i, d in enumerate(disparities) if i in by_disparity}
+    fixed = []
+    for i, d in enumerate(disparities):
+        if i in by_disparity:
+            p = float(by_disparity[i])
+        elif d.metric in COMPLEMENT_OF and not (d.small or d.unknown):
+            p = float(tested.get((d.attribute, d.group, COMPLEMENT_OF[d.metric]), np.nan))
+        else:
+            p = float("nan")
+        fixed.append(replace(d, p_adjusted=p, significant=bool(p < spec.alpha)))
+    tables, i = [], 0
     for table in impact:
-        rows = []
+        adjusted_rows = []
         for row in table.rows:
-            rows.append(replace(row, p_adjusted=float(adjusted[i])))
+            adjusted_rows.append(replace(row, p_adjusted=float(by_row.get(i, np.nan))))
             i += 1
-        tables.append(replace(table, rows=tuple(rows)))
+        tables.append(replace(table, rows=tuple(adjusted_rows)))
     return fixed, tables

@@ -185,7 +185,9 @@ class Disparity:
 
     ``difference`` is group − reference and ``ratio`` group / reference. ``p_value``
     comes from a two-proportion z-test (Fisher's exact test when an expected cell is
-    under 5); ``p_adjusted`` is Holm-corrected over every comparison in the audit.
+    under 5); ``p_adjusted`` is Holm-corrected over the audit's distinct tests of judged
+    groups (``audit._engine._correct``) and ``nan`` for the others (labels' base rate,
+    unknown or small groups).
     """
 
     attribute: str
@@ -199,6 +201,7 @@ class Disparity:
     p_adjusted: float
     significant: bool
     small: bool
+    unknown: bool = False
 
 
 @dataclass(frozen=True)

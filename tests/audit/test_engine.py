@@ -344,3 +344,24 @@ def test_many_sensitive_columns_count_only_observed_combinations():
     assert sum(g.n for g in intersection) == rows
     assert len(intersection) == len(frame.drop_duplicates(list(spec.sensitive)))
     check_against_fairlearn(frame, spec.__class__(**{**spec.__dict__, "favorable": "1"}), result)
+
+
+def test_holm_family_counts_each_distinct_test_of_a_judged_group_once(lending):
+    from audit._stats import holm
+
+    _, result = lending
+    family_metrics = {"selection_rate", "true_positive_rate", "false_positive_rate",
+                      "positive_predictive_value", "negative_predictive_value", "accuracy"}
+    family = [d for d in result.disparities
+              if d.metric in family_metrics and not (d.small or d.unknown)]
+    rows = [r for t in result.adverse_impact for r in t.rows
+            if not (r.small or r.unknown or r.under_2_percent)]
+    expected = holm(np.array([d.p_value for d in family] + [r.p_value for r in rows]))
+    ours = np.array([d.p_adjusted for d in family] + [r.p_adjusted for r in rows])
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, equal_nan=True)
+    by_key = {(d.attribute, d.group, d.metric): d for d in result.disparities}
+    for d in result.disparities:
+        if d.metric == "false_negative_rate" and not (d.small or d.unknown):
+            assert d.p_adjusted == by_key[(d.attribute, d.group, "true_positive_rate")].p_adjusted
+        if d.metric == "base_rate" or d.small or d.unknown:
+            assert math.isnan(d.p_adjusted) and d.significant is False
