@@ -4,8 +4,11 @@ the engine's own answer for them, to compare with what the pages show."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.testing.v1 import AppTest
 
 from audit._load import read_csv
 from audit._pipeline import AuditRun, audit_inputs
@@ -15,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DATASET = ROOT / "sample_data" / "lending_applicants.csv"
 SAMPLE_PREDICTIONS = ROOT / "sample_data" / "lending_predictions.csv"
 HIRING = ROOT / "sample_data" / "hiring.csv"
+PAGE_TIMEOUT = 120
 
 
 def read_sample(path: Path) -> AuditInput:
@@ -37,7 +41,47 @@ def sample_run(sample_inputs: tuple[AuditInput, AuditInput]) -> AuditRun:
 
 
 @pytest.fixture(autouse=True)
-def private_history(tmp_path_factory, monkeypatch) -> None:
+def private_history(tmp_path_factory, monkeypatch) -> str:
     """Every test gets its own empty audit history; nothing lands in the user's data dir."""
     folder = tmp_path_factory.mktemp("history")
-    monkeypatch.setenv("AUDIT_DB_URL", f"sqlite:///{folder / 'history.sqlite3'}")
+    url = f"sqlite:///{folder / 'history.sqlite3'}"
+    monkeypatch.setenv("AUDIT_DB_URL", url)
+    return url
+
+
+@pytest.fixture
+def db(private_history: str) -> str:
+    """The URL of this test's own history (also in ``AUDIT_DB_URL``)."""
+    return private_history
+
+
+def upload(at: AppTest, key: str, path: Path | None = None, *, name: str = "",
+           data: bytes = b"") -> AppTest:
+    """Put a file (``path``, or ``name`` and ``data``) into the uploader ``key`` and rerun."""
+    if path is not None:
+        name, data = path.name, path.read_bytes()
+    at.file_uploader(key=key).set_value((name, data, "text/csv"))
+    return at.run()
+
+
+@pytest.fixture
+def upload_page() -> AppTest:
+    """A session opened on the home page, then switched to the Upload page."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PAGE_TIMEOUT)
+    at.switch_page("pages/1_Upload.py").run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What each download button of a page offers, by key (AppTest does not expose it)."""
+    seen: dict[str, Any] = {}
+    original = DeltaGenerator.download_button
+
+    def spy(self: DeltaGenerator, label: str, data: Any, *args: Any, **kwargs: Any) -> Any:
+        seen[kwargs["key"]] = data
+        return original(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    return seen

@@ -17,13 +17,6 @@ PAGE = str(ROOT / "pages" / "5_History.py")
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch) -> str:
-    url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
-    monkeypatch.setenv("AUDIT_DB_URL", url)
-    return url
-
-
-@pytest.fixture
 def saved(sample_run, db) -> list[dict]:
     review = Review(reviewers=("Ada Lovelace",), decision="reject", reviewed_at="2026-01-15Z")
     first = record_to_dict(AuditRecord(result=sample_run.result, inputs=sample_run.inputs,

@@ -9,11 +9,9 @@ import re
 import subprocess
 import sys
 import textwrap
-from typing import Any
 
 import pandas as pd
 import pytest
-from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from audit._history import HistoryStore
@@ -22,7 +20,7 @@ from audit._record import fingerprint
 from pages._ui import review as ui
 from pages._ui.privacy import JOIN_NOTE
 from pages._ui.widgets import plain
-from tests.conftest import ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS
+from tests.conftest import ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS, upload
 
 TIMEOUT = 120
 IDENTIFIERS = ["full_name", "email", "phone"]
@@ -40,37 +38,9 @@ def _with_identifiers() -> bytes:
 PEOPLE = _with_identifiers()
 
 
-def _upload(at: AppTest, key: str, name: str, data: bytes) -> AppTest:
-    at.file_uploader(key=key).set_value((name, data, "text/csv"))
-    return at.run()
-
-
-@pytest.fixture
-def upload_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.switch_page("pages/1_Upload.py").run()
-    assert not at.exception
-    return at
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """What each download button of a page offers, by key."""
-    seen: dict[str, Any] = {}
-    original = DeltaGenerator.download_button
-
-    def spy(self: DeltaGenerator, label: str, data: Any, *args: Any, **kwargs: Any) -> Any:
-        seen[kwargs["key"]] = data
-        return original(self, label, data, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
-    return seen
-
-
 def test_identifier_columns_are_flagged_and_left_out(upload_page, downloads):
-    at = _upload(upload_page, "upload_dataset", "people.csv", PEOPLE)
-    at = _upload(at, "upload_predictions", SAMPLE_PREDICTIONS.name,
-                 SAMPLE_PREDICTIONS.read_bytes())
+    at = upload(upload_page, "upload_dataset", name="people.csv", data=PEOPLE)
+    at = upload(at, "upload_predictions", SAMPLE_PREDICTIONS)
     assert not at.exception and not at.error
     warning = at.warning[0].value
     assert warning.startswith("**people.csv has columns that identify people directly.**")
@@ -103,7 +73,7 @@ def test_identifier_columns_are_flagged_and_left_out(upload_page, downloads):
 
 
 def test_the_user_may_keep_a_flagged_column(upload_page):
-    at = _upload(upload_page, "upload_dataset", "people.csv", PEOPLE)
+    at = upload(upload_page, "upload_dataset", name="people.csv", data=PEOPLE)
     at.multiselect(key="privacy_drop_dataset").set_value(["email"]).run()
     assert not at.exception
     columns = set(at.session_state["dataset"].frame.columns)
@@ -123,8 +93,10 @@ def test_an_identifying_join_key_is_kept_for_the_join_only(upload_page):
     emails = {a: f"{a.lower()}@example.org" for a in dataset["applicant_id"]}
     dataset["applicant_id"] = dataset["applicant_id"].map(emails)
     predictions["applicant_id"] = predictions["applicant_id"].map(emails)
-    at = _upload(upload_page, "upload_dataset", "d.csv", dataset.to_csv(index=False).encode())
-    at = _upload(at, "upload_predictions", "p.csv", predictions.to_csv(index=False).encode())
+    at = upload(upload_page, "upload_dataset", name="d.csv",
+                data=dataset.to_csv(index=False).encode())
+    at = upload(at, "upload_predictions", name="p.csv",
+                data=predictions.to_csv(index=False).encode())
     assert not at.exception and not at.error
     assert [w.value.count(JOIN_NOTE) for w in at.warning] == [1, 1]
     assert not at.get("multiselect") or all(

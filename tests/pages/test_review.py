@@ -15,13 +15,6 @@ PAGE = str(ROOT / "pages" / "4_Review.py")
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch) -> str:
-    url = f"sqlite:///{tmp_path / 'history.sqlite3'}"
-    monkeypatch.setenv("AUDIT_DB_URL", url)
-    return url
-
-
-@pytest.fixture
 def page(sample_run, db) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.session_state["run"] = sample_run

@@ -21,12 +21,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.caching import cache_data_api, cache_resource_api
 from streamlit.testing.v1 import AppTest
 
 from audit._pipeline import AuditRun, audit_inputs
-from tests.conftest import HIRING, ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS, read_sample
+from tests.conftest import (
+    HIRING,
+    ROOT,
+    SAMPLE_DATASET,
+    SAMPLE_PREDICTIONS,
+    read_sample,
+    upload,
+)
 
 TIMEOUT = 120
 BOOTSTRAP = 100  # enough to exercise the intervals, quick enough for three sessions
@@ -41,8 +47,7 @@ def _session() -> AppTest:
 
 
 def _upload(at: AppTest, key: str, path: Path) -> None:
-    at.file_uploader(key=key).set_value((path.name, path.read_bytes(), "text/csv"))
-    at.run()
+    upload(at, key, path)
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
 
 
@@ -63,19 +68,6 @@ def _metrics(run: AuditRun) -> dict[tuple[str, str, str], tuple[float, float, fl
 def _same(a: dict[Any, tuple[float, ...]], b: dict[Any, tuple[float, ...]]) -> bool:
     return a.keys() == b.keys() and all(
         np.array_equal(np.array(a[k]), np.array(b[k]), equal_nan=True) for k in a)
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    original = DeltaGenerator.download_button
-
-    def spy(self: DeltaGenerator, label: str, data: Any, *args: Any, **kwargs: Any) -> Any:
-        seen[kwargs["key"]] = data
-        return original(self, label, data, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
-    return seen
 
 
 def _cached_values() -> Iterator[Any]:

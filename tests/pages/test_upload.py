@@ -3,8 +3,6 @@ gets the engine's message and loses nothing."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -14,31 +12,15 @@ from audit._pipeline import audit_inputs
 from audit._prepare import ROLE_CLASH
 from audit._types import AuditSpec
 from pages._ui.widgets import plain
-from tests.conftest import HIRING, ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS
+from tests.conftest import HIRING, SAMPLE_DATASET, SAMPLE_PREDICTIONS, upload
 
 TIMEOUT = 120
 
 
-def _upload(at: AppTest, key: str, path: Path | None = None, *, name: str = "",
-            data: bytes = b"") -> AppTest:
-    if path is not None:
-        name, data = path.name, path.read_bytes()
-    at.file_uploader(key=key).set_value((name, data, "text/csv"))
-    return at.run()
-
-
-@pytest.fixture
-def upload_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.switch_page("pages/1_Upload.py").run()
-    assert not at.exception
-    return at
-
-
 @pytest.fixture
 def uploaded(upload_page: AppTest) -> AppTest:
-    _upload(upload_page, "upload_dataset", SAMPLE_DATASET)
-    _upload(upload_page, "upload_predictions", SAMPLE_PREDICTIONS)
+    upload(upload_page, "upload_dataset", SAMPLE_DATASET)
+    upload(upload_page, "upload_predictions", SAMPLE_PREDICTIONS)
     assert not upload_page.exception, [e.value for e in upload_page.exception]
     assert not upload_page.error
     return upload_page
@@ -99,7 +81,7 @@ def test_run_shows_the_engines_numbers(uploaded, sample_inputs):
 def test_a_column_name_in_an_error_is_shown_as_text_not_markdown(upload_page):
     image = "![x](http://127.0.0.1:9/p.png)"
     data = f"a,{image},{image}\n1,2,3\n".encode()
-    at = _upload(upload_page, "upload_dataset", name="dup.csv", data=data)
+    at = upload(upload_page, "upload_dataset", name="dup.csv", data=data)
     assert not at.exception
     shown = at.error[0].value
     assert shown == plain(MSG_DUPLICATE_COLUMNS.format(file="dup.csv", columns=repr(image)))
@@ -112,7 +94,7 @@ def test_a_bad_file_shows_the_engines_message_and_keeps_the_earlier_work(uploade
     dataset, run = at.session_state["dataset"], at.session_state["run"]
     assert run is not None
 
-    _upload(at, "upload_dataset", name="ragged.csv", data=b"a,b\n1,2\n3,4,5\n")
+    upload(at, "upload_dataset", name="ragged.csv", data=b"a,b\n1,2\n3,4,5\n")
     assert not at.exception
     assert at.error[0].value == plain(MSG_RAGGED_ROW.format(
         file="ragged.csv", line=3, found=3, expected=2, delimiter="comma"))
@@ -121,7 +103,7 @@ def test_a_bad_file_shows_the_engines_message_and_keeps_the_earlier_work(uploade
     assert any("Still using the earlier dataset file lending\\_applicants.csv" in c.value
                for c in at.caption)
 
-    _upload(at, "upload_predictions", name="empty.csv", data=b"")
+    upload(at, "upload_predictions", name="empty.csv", data=b"")
     assert at.error[-1].value == plain(MSG_EMPTY_FILE.format(file="empty.csv"))
     assert at.session_state["run"] is run
     # the mapping still works on the kept files
@@ -141,7 +123,7 @@ def test_a_bad_mapping_shows_the_engines_message_and_keeps_the_run(uploaded):
 
 
 def test_one_file_with_a_score(upload_page):
-    at = _upload(upload_page, "upload_dataset", HIRING)
+    at = upload(upload_page, "upload_dataset", HIRING)
     assert at.selectbox(key="role_score").value == "score"
     assert at.selectbox(key="role_favorable").value == "1"
     at.button(key="run_audit").click().run()
