@@ -23,10 +23,9 @@ from audit._pdf import render_pdf
 from audit._pipeline import AuditRun, audit_inputs
 from audit._privacy import suppress_small_cells
 from audit._record import AuditRecord, metrics_csv, record_to_dict, to_json
-from audit._types import DEFAULT_CRITERIA, AuditSpec, Criterion
+from audit._types import DEFAULT_CRITERIA, STATUS_LABELS, AuditSpec, Criterion
 
 EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
-STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", "insufficient_data": "NO VERDICT"}
 BAD_REFERENCE = (
     "--reference {value!r} is not of the form COLUMN=GROUP. Fix: write it like "
     "--reference sex=male."
@@ -169,7 +168,7 @@ def _run(args: argparse.Namespace) -> int:
         for sentence in dict.fromkeys(sentences):
             print(f"[WHY] {sentence}")
     for finding in export["findings"]:
-        print(f"[{STATUS_WORDS[finding['status']]}] {finding['message']}")
+        print(f"[{STATUS_LABELS[finding['status']]}] {finding['message']}")
     if args.save:
         print(save_record(record, args.db))
     verdict = {"pass": "PASSED", "fail": "FAILED", "no_verdict": "NO VERDICT"}[run.result.verdict]

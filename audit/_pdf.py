@@ -44,6 +44,7 @@ from reportlab.platypus import (
 )
 
 from audit._record import fingerprint, to_json
+from audit._types import STATUS_LABELS
 
 __all__ = ["format_estimate", "format_number", "render_pdf"]
 
@@ -56,9 +57,10 @@ INK, MUTED, RULE, ZEBRA = (colors.HexColor(c) for c in ("#1f2933", "#616e7c", "#
                                                         "#f5f7fa"))
 HEAD = colors.HexColor("#243b53")
 STATUS = {  # record status -> (badge text, colour, pale background)
-    "pass": ("PASS", colors.HexColor("#1b7f3b"), colors.HexColor("#e3f4e8")),
-    "fail": ("FAIL", colors.HexColor("#b3261e"), colors.HexColor("#fbe7e5")),
-    "insufficient_data": ("NO VERDICT", colors.HexColor("#616e7c"), colors.HexColor("#eef0f3")),
+    "pass": (STATUS_LABELS["pass"], colors.HexColor("#1b7f3b"), colors.HexColor("#e3f4e8")),
+    "fail": (STATUS_LABELS["fail"], colors.HexColor("#b3261e"), colors.HexColor("#fbe7e5")),
+    "insufficient_data": (STATUS_LABELS["insufficient_data"], colors.HexColor("#616e7c"),
+                          colors.HexColor("#eef0f3")),
 }
 DECISIONS = {"approve": "Approved", "approve_with_conditions": "Approved with conditions",
              "reject": "Rejected"}

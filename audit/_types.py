@@ -19,6 +19,8 @@ import pandas as pd
 INTERSECTION_SEP = " × "
 
 Status = Literal["pass", "fail", "insufficient_data"]
+# how a finding's status is written wherever a person reads it (CLI, Review page, PDF)
+STATUS_LABELS: dict[str, str] = {"pass": "PASS", "fail": "FAIL", "insufficient_data": "NO VERDICT"}
 
 
 @dataclass(frozen=True)

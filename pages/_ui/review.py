@@ -26,12 +26,13 @@ from audit._pdf import format_estimate, format_number, render_pdf
 from audit._pipeline import AuditRun
 from audit._privacy import dropped_columns, note_dropped_columns, suppress_small_cells
 from audit._record import AuditRecord, Review, now_utc, record_to_dict, write_csv
+from audit._types import STATUS_LABELS
 
 IDENTITY_KEY = "record_identity"
 PDF_KEY = "record_pdf"
 DECISIONS = {"approve": "Approve", "approve_with_conditions": "Approve with conditions",
              "reject": "Reject"}
-STATUS = {"pass": "PASS", "fail": "FAIL", "insufficient_data": "NO VERDICT"}
+STATUS = STATUS_LABELS
 NO_REVIEWER = "Enter at least one reviewer's name (separate several names with commas)."
 NO_DECISION = "Choose a decision: approve, approve with conditions, or reject."
 NO_CONDITIONS = ("Conditions are required when the decision is 'approve with conditions'. "
