@@ -1,0 +1,205 @@
+"""Do the engine's intervals and tests hold their stated error rates? Measured by simulation.
+
+    python benchmarks/bench_stats.py [--reps 1000] [--null-reps 3000] [--seed 0]
+                                     [--confidence 0.95]
+
+Prints, with the command line and wall time at the top so the tables can be quoted:
+
+1. Coverage of the intervals in ``audit/engine/_intervals.py`` over a grid: group sizes
+   n ∈ {30, 100, 1000} (both groups), comparator rates {0.05, 0.3, 0.5}, true impact ratios
+   {1.0, 0.8}; for a rate (Wilson, Clopper-Pearson), a difference (Newcombe) and a ratio
+   (Koopman, Katz), ``--reps`` simulated audits per cell, with the exact coverage (every
+   outcome enumerated, weighted by its binomial probability; no Monte-Carlo error) beside
+   it. A ratio is undefined when the comparator has no favourable outcome; its coverage is
+   among the defined intervals and the undefined share is shown.
+2. The span (max - min) criterion with 4 groups of equal true positive rate 0.7 and 150
+   positives each: the plug-in gap, the interval, its coverage of the true 0, and how often
+   the audit FAILs "gap ≤ 0.10" by the interval rule and by the old point rule.
+3. The global null with 2, 3 and 6 groups of equal rates: how often the omnibus test is
+   significant, and how often a pair would be named.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from audit.engine._intervals import (  # noqa: E402
+    FAIL,
+    FISHER_FREEMAN_HALTON,
+    INCONCLUSIVE,
+    MONTE_CARLO_DRAWS,
+    PASS,
+    clopper_pearson,
+    homogeneity_test,
+    judge_interval,
+    newcombe,
+    ratio_interval,
+    span_interval,
+    wilson,
+)
+
+SIZES = (30, 100, 1000)
+REFERENCE_RATES = (0.05, 0.3, 0.5)
+IMPACT_RATIOS = (1.0, 0.8)
+FLOOR = 0.93
+EXACT_TEST = FISHER_FREEMAN_HALTON.format(draws=MONTE_CARLO_DRAWS)
+Interval = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray,
+                                                                            np.ndarray]]
+
+
+def support(n: int, p: float) -> tuple[np.ndarray, np.ndarray]:
+    """Outcomes of Bin(n, p) with their probabilities, dropping tails below 1e-13."""
+    x = np.arange(int(stats.binom.ppf(1e-13, n, p)), int(stats.binom.isf(1e-13, n, p)) + 1)
+    return x.astype(float), stats.binom.pmf(x, n, p)
+
+
+def coverage(low: np.ndarray, high: np.ndarray, truth: float,
+             weight: np.ndarray | None = None) -> tuple[float, float]:
+    """(coverage among defined intervals, share undefined), optionally probability-weighted."""
+    weight = np.ones(low.shape) if weight is None else weight
+    defined = ~np.isnan(low)
+    covered = defined & (low <= truth) & (truth <= high)
+    return (float(weight[covered].sum() / weight[defined].sum()),
+            float(weight[~defined].sum() / weight.sum()))
+
+
+def coverage_grid(reps: int, confidence: float, rng: np.random.Generator) -> list[list[str]]:
+    methods: dict[str, tuple[str, Interval]] = {
+        "rate Wilson": ("rate", lambda x1, n1, x2, n2: wilson(x1, n1, confidence=confidence)),
+        "rate CP": ("rate", lambda x1, n1, x2, n2: clopper_pearson(x1, n1,
+                                                                  confidence=confidence)),
+        "diff Newcombe": ("difference", lambda *c: newcombe(*c, confidence=confidence)),
+        "ratio Koopman": ("ratio", lambda *c: ratio_interval(*c, confidence=confidence)),
+        "ratio Katz": ("ratio", lambda *c: ratio_interval(*c, confidence=confidence,
+                                                          method="katz")),
+    }
+    header = ["n", "p_ref", "IR", *methods, "ratio undefined"]
+    rows = [header]
+    worst = {name: (1.0, "") for name in methods}
+    for n in SIZES:
+        for p_ref in REFERENCE_RATES:
+            for ratio in IMPACT_RATIOS:
+                p_group = p_ref * ratio
+                truths = {"rate": p_group, "difference": p_group - p_ref, "ratio": ratio}
+                simulated = (rng.binomial(n, p_group, reps).astype(float), np.full(reps, n),
+                             rng.binomial(n, p_ref, reps).astype(float), np.full(reps, n))
+                (x1, w1), (x2, w2) = support(n, p_group), support(n, p_ref)
+                grid1, grid2 = np.meshgrid(x1, x2, indexing="ij")
+                exact = (grid1.ravel(), np.full(grid1.size, n), grid2.ravel(),
+                         np.full(grid1.size, n))
+                weight = np.outer(w1, w2).ravel()
+                row = [str(n), f"{p_ref:g}", f"{ratio:g}"]
+                undefined = ""
+                for name, (kind, interval) in methods.items():
+                    sim, sim_undefined = coverage(*interval(*simulated), truths[kind])
+                    ex, ex_undefined = coverage(*interval(*exact), truths[kind], weight)
+                    flag = "*" if min(sim, ex) < FLOOR else " "
+                    row.append(f"{sim:.3f} ({ex:.4f}){flag}")
+                    worst[name] = min(worst[name], (min(sim, ex), f"n={n} p_ref={p_ref:g} "
+                                                    f"IR={ratio:g}"))
+                    if kind == "ratio":
+                        undefined = f"{sim_undefined:.3f} ({ex_undefined:.4f})"
+                rows.append([*row, undefined])
+    rows.append(["lowest", "", "", *(f"{value:.4f}" for value, _ in worst.values()), ""])
+    rows.append(["at", "", "", *(where for _, where in worst.values()), ""])
+    return rows
+
+
+def span_study(reps: int, confidence: float, rng: np.random.Generator) -> list[list[str]]:
+    groups, positives, rate, threshold = 4, 150, 0.7, 0.10
+    x = rng.binomial(positives, rate, (reps, 1, groups)).astype(float)
+    span = span_interval(x, np.full(x.shape, positives), confidence=confidence)
+    verdict = judge_interval(span.low, span.high, threshold=threshold, bound="max")
+    return [
+        ["quantity", "value"],
+        ["true gap", "0"],
+        ["mean plug-in gap (max - min of observed rates)", f"{span.estimate.mean():.4f}"],
+        ["mean interval", f"[{span.low.mean():.4f}, {span.high.mean():.4f}]"],
+        ["interval covers the true 0", f"{np.mean(span.low == 0):.3f}"],
+        ["a pair is named (its simultaneous interval excludes 0)",
+         f"{np.mean(span.rate >= 0):.3f}"],
+        [f"FAIL 'gap <= {threshold:g}' (interval wholly above)", f"{np.mean(verdict == FAIL):.3f}"],
+        ["INCONCLUSIVE", f"{np.mean(verdict == INCONCLUSIVE):.3f}"],
+        ["PASS (interval wholly within)", f"{np.mean(verdict == PASS):.3f}"],
+        ["FAIL by the old point rule (plug-in gap > 0.10)",
+         f"{np.mean(span.estimate > threshold + 1e-12):.3f}"],
+    ]
+
+
+def null_study(reps: int, confidence: float, rng: np.random.Generator) -> list[list[str]]:
+    alpha = 1 - confidence
+    rows = [["groups", "n per group", "rate", "exact test used", "omnibus p < 0.05",
+             "pair named", "named and omnibus", "old: max vs min z-test"]]
+    for n, rate in ((150, 0.7), (30, 0.1)):
+        for groups in (2, 3, 6):
+            x = rng.binomial(n, rate, (reps, groups)).astype(float)
+            sizes = np.full(x.shape, float(n))
+            tests = [homogeneity_test(row, sizes[0], seed=int(rng.integers(2**31)))
+                     for row in x]
+            p_values = np.array([p for p, _ in tests])
+            exact = np.mean([name == EXACT_TEST for _, name in tests])
+            named = span_interval(x[:, None, :], sizes[:, None, :],
+                                  confidence=confidence).rate >= 0
+            significant = p_values < alpha
+            # the old way: the observed highest against the observed lowest, plain z-test
+            high, low = x.max(axis=1), x.min(axis=1)
+            pooled = (high + low) / (2 * n)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = (high - low) / n / np.sqrt(pooled * (1 - pooled) * 2 / n)
+            old = np.nan_to_num(2 * stats.norm.sf(z), nan=1.0) < alpha
+            rows.append([str(groups), str(n), f"{rate:g}", f"{exact:.0%}",
+                         f"{significant.mean():.3f}", f"{named.mean():.3f}",
+                         f"{(named & significant).mean():.3f}", f"{old.mean():.3f}"])
+    error = np.sqrt(alpha * (1 - alpha) / reps)
+    rows.append(["", "", "", "Monte-Carlo s.e. at 0.05", f"±{error:.3f}", "", "", ""])
+    return rows
+
+
+def print_table(title: str, rows: list[list[str]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    print(f"\n{title}")
+    for k, row in enumerate(rows):
+        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+        if k == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=1000,
+                        help="simulated audits per cell (at least 500 for quoting)")
+    parser.add_argument("--null-reps", type=int, default=3000,
+                        help="simulated audits per global-null row (the shares are compared "
+                        "with 0.05, so they need a smaller Monte-Carlo error)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--confidence", type=float, default=0.95)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+    started = time.perf_counter()
+    grid = coverage_grid(args.reps, args.confidence, rng)
+    span = span_study(args.reps, args.confidence, rng)
+    null = null_study(args.null_reps, args.confidence, rng)
+    elapsed = time.perf_counter() - started
+    print("command: python " + shlex.join([sys.argv[0], *(argv or sys.argv[1:])]))
+    print(f"wall time: {elapsed:.1f} s; {args.reps} simulated audits per coverage and span "
+          f"cell, {args.null_reps} per global-null row; seed {args.seed}; confidence "
+          f"{args.confidence:g}")
+    print_table(f"1. Coverage: simulated (exact by enumeration); * = below {FLOOR}",
+                grid)
+    print_table("2. Span (max - min) with 4 equal true positive rates of 0.7, 150 positives "
+                "each", span)
+    print_table("3. Global null (all rates equal): share of audits", null)
+
+
+if __name__ == "__main__":
+    main()
