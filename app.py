@@ -1,66 +1,12 @@
-"""Home: what the dashboard does, the steps, and a one-click audit of the sample data.
+"""The dashboard: ``streamlit run app.py`` (``-- --sample`` opens every new session with the
+bundled lending sample audited, as ``make run`` does).
 
-Run with ``streamlit run app.py``; the pages in ``pages/`` appear in the sidebar.
-``streamlit run app.py -- --sample`` (what ``make run`` does) opens every new session with
-the bundled lending sample already audited.
+The frame (page config, session state, sign-in gate, navigation) is `pages._ui.frame.run`;
+every page of ``pages/screens/`` runs inside it.
 """
 
 from __future__ import annotations
 
-import sys
+from pages._ui import frame
 
-import streamlit as st
-
-from pages._ui import widgets
-from pages._ui.actions import load_sample
-from pages._ui.auth import require_login
-from pages._ui.state import init_state
-
-st.set_page_config(page_title="Fairness audit", page_icon=":material/balance:", layout="wide")
-init_state()
-require_login()
-if st.session_state["run"] is None and "--sample" in sys.argv[1:]:
-    with st.spinner("Auditing the sample lending data…"):
-        load_sample()
-
-st.title("Fairness audit")
-st.markdown(
-    "Check whether a model's decisions treat groups of people differently. Upload the data "
-    "the model decided on and its decisions; the audit compares every group (by sex, race, "
-    "age and their combinations) on approval rates and error rates, with confidence "
-    "intervals and significance tests, and judges each against the rules a review board "
-    "uses: the **four-fifths rule** for adverse impact, **equal opportunity** and "
-    "**equalized odds**. Groups too small to judge are marked as such, never reported as "
-    "findings."
-)
-
-steps = st.columns(3)
-with steps[0]:
-    st.subheader("1. Upload")
-    st.markdown("Two CSV files: the **dataset** (one row per person, with the true outcome and "
-                "the sensitive attributes) and the model's **predictions**, joined by an id.")
-    widgets.nav_link("pages/1_Upload.py", "Upload files", ":material/upload_file:")
-with steps[1]:
-    st.subheader("2. Map columns")
-    st.markdown("Say which column is the true outcome, which is the model's decision, which "
-                "are sensitive, and which outcome is the favorable one. The tool guesses; you "
-                "confirm.")
-with steps[2]:
-    st.subheader("3. Read the disparities")
-    st.markdown("A plain-language verdict first, then rates per group, ratios to a reference "
-                "group, the adverse-impact table and the intersections. Then review the "
-                "findings and export the signed audit record.")
-    widgets.nav_link("pages/2_Fairness.py", "See the disparities", ":material/bar_chart:")
-
-st.divider()
-st.markdown("**No data at hand?** The bundled lending sample (6,000 synthetic applicants, with "
-            "a bias planted on purpose) shows what an audit finds.")
-if st.button("Try it with sample data", key="try_sample", type="primary"):
-    with st.spinner("Auditing the sample lending data…"):
-        load_sample()
-    st.switch_page("pages/2_Fairness.py")
-
-run = st.session_state["run"]
-if run is not None:
-    names = ", ".join(widgets.plain(p.name) for _, p in run.inputs)
-    st.info(f"An audit is loaded ({names}, {run.result.rows:,} rows).")
+frame.run()

@@ -19,7 +19,19 @@ Typical use::
                        spec=AuditSpec(label="y", prediction="p", sensitive=("sex",)))
     run.result.findings
 
-Names are imported on first use, so ``import audit`` stays fast for the CLI.
+The package is grouped by stage, each a subpackage with a small public face::
+
+    inputs/   read, join, leave identifiers out, limits, prepare, guess roles
+    engine/   counts, statistics, scores, aggregates, findings, the pipeline
+    explain/  surrogate or uploaded model, SHAP gap attribution, proxies
+    record/   build the record; export JSON, CSV, PDF; suppress; compare; history
+    views/    plotly figures and display tables
+    cli/      ``python -m audit``
+
+``_errors`` (the exception tree) and ``_words`` (status labels, criterion names, number
+formats, the pass tolerance) serve every stage. Code outside ``audit/`` imports from
+``audit`` or from a stage's face, never from a private module. Names are imported on
+first use, so ``import audit`` stays fast for the CLI.
 """
 
 from __future__ import annotations
@@ -28,53 +40,73 @@ import importlib
 from typing import Any
 
 _EXPORTS: dict[str, str] = {
-    # types
-    "AuditInput": "audit._types",
-    "AuditResult": "audit._types",
-    "AuditSpec": "audit._types",
-    "Criterion": "audit._types",
-    "DEFAULT_CRITERIA": "audit._types",
-    "Estimate": "audit._types",
-    "Finding": "audit._types",
-    "GroupMetrics": "audit._types",
-    "PreparedData": "audit._types",
-    "Provenance": "audit._types",
     # errors
     "AuditInputError": "audit._errors",
     "CSVFormatError": "audit._errors",
     "ColumnError": "audit._errors",
+    "HistoryError": "audit._errors",
     "JoinError": "audit._errors",
-    # loading and auditing
-    "AuditRun": "audit._pipeline",
-    "audit_inputs": "audit._pipeline",
-    "join_inputs": "audit._load",
-    "prepare": "audit._prepare",
-    "read_csv": "audit._load",
-    "read_path": "audit._load",
-    "run_audit": "audit._engine",
-    "crosscheck": "audit._crosscheck",
+    # words
+    "CRITERION_NAMES": "audit._words",
+    "CRITERION_TITLES": "audit._words",
+    "DECISION_CHOICES": "audit._words",
+    "DECISION_LABELS": "audit._words",
+    "PASS_TOLERANCE": "audit._words",
+    "STATUS_LABELS": "audit._words",
+    "STATUS_WORDS": "audit._words",
+    "VERDICT_LABELS": "audit._words",
+    "format_estimate": "audit._words",
+    "format_interval": "audit._words",
+    "format_number": "audit._words",
+    "format_p": "audit._words",
+    "format_percent": "audit._words",
+    "rule_name": "audit._words",
+    "status_label": "audit._words",
+    "verdict_detail": "audit._words",
+    "verdict_label": "audit._words",
+    "verdict_of": "audit._words",
+    # inputs
+    "AuditInput": "audit.inputs",
+    "AuditSpec": "audit.inputs",
+    "Criterion": "audit.inputs",
+    "DEFAULT_CRITERIA": "audit.inputs",
+    "IdentifierColumn": "audit.inputs",
+    "Limits": "audit.inputs",
+    "PreparedData": "audit.inputs",
+    "Provenance": "audit.inputs",
+    "find_identifiers": "audit.inputs",
+    "join_inputs": "audit.inputs",
+    "prepare": "audit.inputs",
+    "read_csv": "audit.inputs",
+    "read_path": "audit.inputs",
+    # engine
+    "AuditResult": "audit.engine",
+    "AuditRun": "audit.engine",
+    "Estimate": "audit.engine",
+    "Finding": "audit.engine",
+    "GroupMetrics": "audit.engine",
+    "audit_inputs": "audit.engine",
+    "crosscheck": "audit.engine",
+    "run_audit": "audit.engine",
     # explanations
-    "Explanations": "audit._explain",
-    "LoadedModel": "audit._model_io",
-    "TRUSTED_TYPES": "audit._model_io",
-    "detect_proxies": "audit._proxy",
-    "explain": "audit._explain",
-    "load_model": "audit._model_io",
-    # privacy and limits
-    "IdentifierColumn": "audit._privacy",
-    "Limits": "audit._limits",
-    "find_identifiers": "audit._privacy",
-    "suppress_small_cells": "audit._privacy",
+    "Explanations": "audit.explain",
+    "LoadedModel": "audit.explain",
+    "TRUSTED_TYPES": "audit.explain",
+    "detect_proxies": "audit.explain",
+    "explain": "audit.explain",
+    "load_model": "audit.explain",
     # records
-    "AuditRecord": "audit._record",
-    "HistoryStore": "audit._history",
-    "Review": "audit._record",
-    "compare": "audit._compare",
-    "fingerprint": "audit._record",
-    "metrics_csv": "audit._record",
-    "record_to_dict": "audit._record",
-    "render_pdf": "audit._pdf",
-    "to_json": "audit._record",
+    "AuditRecord": "audit.record",
+    "HistoryStore": "audit.record",
+    "Review": "audit.record",
+    "build_record": "audit.record",
+    "compare": "audit.record",
+    "fingerprint": "audit.record",
+    "metrics_csv": "audit.record",
+    "record_to_dict": "audit.record",
+    "render_pdf": "audit.record",
+    "suppress_small_cells": "audit.record",
+    "to_json": "audit.record",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from audit._cli import main
+from audit.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,10 +25,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from audit._crosscheck import fairlearn_functions  # noqa: E402
-from audit._engine import run_audit  # noqa: E402
-from audit._prepare import prepare  # noqa: E402
-from audit._types import INTERSECTION_SEP, AuditSpec  # noqa: E402
+from audit.engine import fairlearn_functions, run_audit  # noqa: E402
+from audit.inputs import (  # noqa: E402
+    INTERSECTION_SEP,
+    AuditSpec,
+    prepare,  # noqa: E402
+)
 
 RATES = ("selection_rate", "true_positive_rate", "false_positive_rate", "true_negative_rate",
          "false_negative_rate", "accuracy", "count")
@@ -83,7 +85,7 @@ def timed(function, *args, repeat: int = 3):
 
 
 def _load_in_child(path: str, queue) -> None:
-    from audit._load import read_csv
+    from audit.inputs import read_csv
 
     data = Path(path).read_bytes()
     start = time.perf_counter()

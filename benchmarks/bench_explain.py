@@ -24,9 +24,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from audit._explain import explain  # noqa: E402
-from audit._model_io import import_shap  # noqa: E402
-from audit._types import PreparedData, SensitiveColumn  # noqa: E402
+from audit.explain import explain, import_shap  # noqa: E402
+from audit.inputs import PreparedData, SensitiveColumn  # noqa: E402
 
 RACES = ("White", "Black", "Hispanic", "Asian", "Other")
 

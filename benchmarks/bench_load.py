@@ -23,8 +23,6 @@ import concurrent.futures
 import multiprocessing
 import os
 import resource
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -38,14 +36,16 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from audit._load import read_csv  # noqa: E402
-from audit._pipeline import audit_inputs  # noqa: E402
-from audit._types import AuditSpec  # noqa: E402
+from audit.engine import audit_inputs  # noqa: E402
+from audit.inputs import AuditSpec, read_csv  # noqa: E402
+from benchmarks.server import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    start_server,
+    stop_server,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic", "--disable-dev-shm-usage"]
 HIRING = ROOT / "sample_data" / "hiring.csv"
 SAMPLE_VERDICT = "sex: female get 'approved' at 0.70 times the rate of male"
 
@@ -132,53 +132,12 @@ def engine_load(datasets: Sequence[bytes], bootstrap: int, mode: str,
 # --- server ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(port: int, log: Path, *, timeout_s: float = 60) -> subprocess.Popen[bytes]:
-    """``streamlit run app.py`` on 127.0.0.1:``port``, once it answers its health check."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.maxUploadSize", os.environ.get("AUDIT_MAX_UPLOAD_MB", "500"),
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
-                                        timeout=2) as answer:
-                if answer.status == 200:
-                    return process
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            stop_server(process)
-            raise TimeoutError(f"streamlit did not answer within {timeout_s} s; see {log}")
-        time.sleep(0.3)
-
-
 def peak_memory_mb(pid: int) -> float:
     """The peak resident memory of a running process (VmHWM), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=15)
 
 
 def http_gets(base: str, count: int, timeout_s: float) -> list[int]:
@@ -215,7 +174,7 @@ def browser_sessions(base: str, sessions: int, timeout_s: float) -> list[Session
             for page in pages:
                 page.set_default_timeout(step_ms)
             for page, kind in zip(pages, kinds, strict=True):  # open every page first ...
-                page.goto(base if kind == "sample" else f"{base}/Upload")
+                page.goto(base if kind == "sample" else f"{base}/upload")
             for page, kind in zip(pages, kinds, strict=True):
                 if kind == "sample":
                     page.get_by_role("button", name="Try it with sample data").wait_for()

@@ -3,22 +3,29 @@ the engine's own answer for them, to compare with what the pages show."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
-from audit._load import read_csv
-from audit._pipeline import AuditRun, audit_inputs
-from audit._types import AuditInput
+from audit.engine import AuditRun, audit_inputs
+from audit.inputs import AuditInput, read_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DATASET = ROOT / "sample_data" / "lending_applicants.csv"
 SAMPLE_PREDICTIONS = ROOT / "sample_data" / "lending_predictions.csv"
 HIRING = ROOT / "sample_data" / "hiring.csv"
 PAGE_TIMEOUT = 120
+SCHEMA = json.loads((ROOT / "audit" / "audit.schema.json").read_text(encoding="utf-8"))
+
+
+def validate_schema(record: dict[str, Any]) -> None:
+    """Raise unless ``record`` is valid against the package's JSON Schema."""
+    jsonschema.Draft202012Validator(SCHEMA).validate(record)
 
 
 def read_sample(path: Path) -> AuditInput:
@@ -64,11 +71,17 @@ def upload(at: AppTest, key: str, path: Path | None = None, *, name: str = "",
     return at.run()
 
 
+def open_page(page: str, *, timeout: float = PAGE_TIMEOUT) -> AppTest:
+    """A new session of the app (``app.py``, the frame) that will open on ``page``
+    (``"pages/screens/upload.py"``) when run; set secrets, user or session state, then ``run()``."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    return at.switch_page(page)
+
+
 @pytest.fixture
 def upload_page() -> AppTest:
-    """A session opened on the home page, then switched to the Upload page."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PAGE_TIMEOUT)
-    at.switch_page("pages/1_Upload.py").run()
+    """A new session opened on the Upload page."""
+    at = open_page("pages/screens/upload.py").run()
     assert not at.exception
     return at
 

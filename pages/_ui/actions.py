@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from audit._pipeline import AuditRun
-from audit._types import AuditInput, AuditSpec
+from audit.engine import AuditRun
+from audit.inputs import AuditInput, AuditSpec
 from pages._ui import cache
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"

@@ -23,13 +23,21 @@ from typing import Protocol
 
 import streamlit as st
 
-from audit._errors import AuditInputError
-from audit._guess import MAX_CATEGORIES, RoleGuess, distinct_values, guess_roles
-from audit._limits import Limits
-from audit._load import read_csv
-from audit._pipeline import AuditRun, audit_inputs
-from audit._privacy import IdentifierColumn, drop_columns, find_identifiers
-from audit._types import AuditInput, AuditSpec
+from audit import AuditInputError
+from audit.engine import AuditRun, audit_inputs
+from audit.inputs import (
+    MAX_CATEGORIES,
+    AuditInput,
+    AuditSpec,
+    IdentifierColumn,
+    Limits,
+    RoleGuess,
+    distinct_values,
+    drop_columns,
+    find_identifiers,
+    guess_roles,
+    read_csv,
+)
 
 MAX_ENTRIES = 16
 TTL = "2h"

@@ -14,11 +14,10 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from audit._errors import AuditInputError
-from audit._explain import Explanations, explain
-from audit._explain_charts import fidelity_text, method_text, sample_text
-from audit._model_io import TRUSTED_TYPES, LoadedModel, load_model
-from audit._pipeline import AuditRun
+from audit import AuditInputError
+from audit.engine import AuditRun
+from audit.explain import TRUSTED_TYPES, Explanations, LoadedModel, explain, load_model
+from audit.views import fidelity_text, method_text, sample_text
 from pages._ui import cache, widgets
 from pages._ui.widgets import SHA_SHOWN, plain
 

@@ -18,8 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
-from audit._privacy import IdentifierColumn
-from audit._types import AuditInput
+from audit.inputs import AuditInput, IdentifierColumn
 from pages._ui import cache, widgets
 
 DROPPED_KEY = "dropped_columns"

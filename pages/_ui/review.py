@@ -21,26 +21,31 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from audit._history import HistoryEntry, HistoryStore, default_url
-from audit._pdf import format_estimate, format_number, render_pdf
-from audit._pipeline import AuditRun
-from audit._privacy import dropped_columns, note_dropped_columns, suppress_small_cells
-from audit._record import AuditRecord, Review, now_utc, record_to_dict, write_csv
-from audit._types import STATUS_LABELS
+from audit import (
+    DECISION_LABELS,
+    format_estimate,
+    format_number,
+    status_label,
+    verdict_label,
+)
+from audit.engine import AuditRun
+from audit.record import (
+    HistoryEntry,
+    HistoryStore,
+    Review,
+    build_record,
+    default_url,
+    now_utc,
+    render_pdf,
+    suppress_small_cells,
+)
 
 IDENTITY_KEY = "record_identity"
 PDF_KEY = "record_pdf"
-DECISIONS = {"approve": "Approve", "approve_with_conditions": "Approve with conditions",
-             "reject": "Reject"}
-STATUS = STATUS_LABELS
 NO_REVIEWER = "Enter at least one reviewer's name (separate several names with commas)."
 NO_DECISION = "Choose a decision: approve, approve with conditions, or reject."
 NO_CONDITIONS = ("Conditions are required when the decision is 'approve with conditions'. "
                  "Write the conditions the model must meet.")
-ADVERSE_IMPACT_COLUMNS = ("attribute", "category", "n", "selected", "selection_rate",
-                          "impact_ratio", "ci_low", "ci_high", "share", "under_2_percent",
-                          "small", "unknown", "p_value", "p_adjusted", "highest_category",
-                          "unknown_count")
 
 
 @dataclass(frozen=True)
@@ -73,15 +78,12 @@ def mark_saved(seq: int) -> None:
     st.session_state[IDENTITY_KEY] = replace(st.session_state[IDENTITY_KEY], saved_seq=seq)
 
 
-def build_record(run: AuditRun, explanations: Any, review: Review | None,
-                 ident: RecordIdentity) -> dict[str, Any]:
+def record_of(run: AuditRun, explanations: Any, review: Review | None,
+              ident: RecordIdentity) -> dict[str, Any]:
     """The JSON record of ``run`` with the board's review (the one every export uses)."""
-    record = record_to_dict(AuditRecord(
-        result=run.result, inputs=run.inputs, id_column=run.id_column,
-        explanations=explanations if hasattr(explanations, "to_dict") else None,
-        review=review, audit_id=ident.audit_id, created_at=ident.created_at))
-    dropped = dropped_columns(run)
-    return note_dropped_columns(record, dropped) if dropped else record
+    return build_record(run, explanations=explanations if hasattr(explanations, "to_dict")
+                        else None, review=review, audit_id=ident.audit_id,
+                        created_at=ident.created_at)
 
 
 def export_record(record: Mapping[str, Any], k: int) -> Mapping[str, Any]:
@@ -112,25 +114,16 @@ def criteria_frame(record: Mapping[str, Any]) -> pd.DataFrame:
         "attribute": f["attribute"], "criterion": f["criterion"].replace("_", " "),
         "threshold": f"{'≥' if f.get('bound') == 'min' else '≤'} "
                      f"{format_number(f['threshold'], 2)}",
-        "value (95% CI)": format_estimate(f), "status": STATUS.get(f["status"], f["status"]),
+        "value (95% CI)": format_estimate(f), "status": status_label(f["status"]),
     } for f in record["findings"]], columns=["attribute", "criterion", "threshold",
                                              "value (95% CI)", "status"])
-
-
-def adverse_impact_csv(record: Mapping[str, Any]) -> str:
-    """The adverse-impact tables as one CSV, text cells neutralised (``write_csv``)."""
-    rows = [{"attribute": t["attribute"], "highest_category": t["highest_category"],
-             "unknown_count": t["unknown_count"], **r, "impact_ratio": r["impact_ratio"]["value"],
-             "ci_low": r["impact_ratio"]["ci_low"], "ci_high": r["impact_ratio"]["ci_high"]}
-            for t in record["adverse_impact"] for r in t["rows"]]
-    return write_csv(rows, ADVERSE_IMPACT_COLUMNS)
 
 
 def history_frame(entries: Sequence[HistoryEntry]) -> pd.DataFrame:
     return pd.DataFrame([{
         "seq": e.seq, "audit_id": e.audit_id, "created_at": e.created_at,
-        "dataset": e.dataset_name, "verdict": "PASSED" if e.passed else "FAILED",
-        "decision": DECISIONS.get(e.decision or "", "Not reviewed"), "saved_at": e.saved_at,
+        "dataset": e.dataset_name, "verdict": verdict_label(e.verdict),
+        "decision": DECISION_LABELS.get(e.decision or "", "Not reviewed"), "saved_at": e.saved_at,
     } for e in entries])
 
 

@@ -16,6 +16,7 @@ record_identity : object | None            the audit id and time kept for ``run`
                                            PDF, JSON and history entry are one record
 dropped_columns : dict | None              per role, (sha256, columns left out as identifiers)
 record_pdf : tuple[str, bytes] | None      the last rendered PDF; holds notes, so never cached
+sample_offered : bool                      ``--sample`` audited the sample once this session
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ DEFAULTS: dict[str, object] = {
     "record_identity": None,
     "dropped_columns": None,
     "record_pdf": None,
+    "sample_offered": False,
 }
 
 
 def init_state() -> None:
-    """Create every session key once. Call at the top of app.py and of every page."""
+    """Create every session key once. app.py calls it before any page runs."""
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, value)

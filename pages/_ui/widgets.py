@@ -9,7 +9,10 @@ from typing import TypeVar
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from audit._charts import (
+from audit import verdict_detail, verdict_label
+from audit.engine import AuditResult, AuditRun
+from audit.inputs import INTERSECTION_SEP, AuditInput, Provenance
+from audit.views import (
     adverse_impact_frame,
     chart_metrics,
     impact_band,
@@ -18,8 +21,6 @@ from audit._charts import (
     metric_label,
     verdict_frame,
 )
-from audit._pipeline import AuditRun
-from audit._types import INTERSECTION_SEP, AuditInput, AuditResult, Provenance
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]$~])")
 SHA_SHOWN = 12
@@ -35,8 +36,8 @@ def require_run() -> AuditRun:
     run = st.session_state["run"]
     if run is None:
         st.info(NO_RUN)
-        nav_link("pages/1_Upload.py", "Upload your files", ":material/upload_file:")
-        nav_link("app.py", "Home: try it with sample data", ":material/home:")
+        nav_link("pages/screens/upload.py", "Upload your files", ":material/upload_file:")
+        nav_link("pages/screens/home.py", "Home: try it with sample data", ":material/home:")
         st.stop()
     return run
 
@@ -86,21 +87,16 @@ def inputs_caption(run: AuditRun) -> None:
 
 def findings_summary(result: AuditResult) -> None:
     """The verdict, a criterion-by-attribute overview, then every finding in plain words."""
-    failed = sum(f.status == "fail" for f in result.findings)
-    undecided = sum(f.status == "insufficient_data" for f in result.findings)
-    total = len(result.findings)
-    if failed:
-        st.error(f"**Overall: fails.** {failed} of {total} checks failed.",
-                 icon=":material/cancel:")
-    elif undecided == total:
-        st.warning("**Overall: no verdict.** No group was large enough to judge.",
-                   icon=":material/help:")
-    else:
-        st.success(f"**Overall: passes.** All {total - undecided} checks that could be judged "
-                   "passed.", icon=":material/check_circle:")
-    st.dataframe(verdict_frame(result), hide_index=True)
+    verdict = result.verdict
+    text = (f"**Overall: {verdict_label(verdict)}.** "
+            f"{verdict_detail(verdict, [f.status for f in result.findings])}")
     show = {"fail": (st.error, ":material/cancel:"), "pass": (st.success, ":material/check:"),
-            "insufficient_data": (st.warning, ":material/help:")}
+            "inconclusive": (st.warning, ":material/help:"),
+            "not_judged": (st.info, ":material/remove:"),
+            "insufficient_data": (st.info, ":material/remove:")}
+    element, icon = show.get(verdict, (st.warning, ":material/help:"))
+    element(text, icon=icon)
+    st.dataframe(verdict_frame(result), hide_index=True)
     for finding in result.findings:
         element, icon = show[finding.status]
         element(plain(finding.message), icon=icon)

@@ -5,9 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from audit._engine import run_audit
-from audit._prepare import prepare
-from audit._types import AuditSpec, Provenance
+from audit.engine import run_audit
+from audit.inputs import AuditSpec, Provenance, prepare
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 

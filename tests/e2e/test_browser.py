@@ -7,72 +7,35 @@ playwright package. Screenshots go to ``tests/e2e/artifacts/`` (git-ignored).
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from audit._pipeline import audit_inputs
-from audit._types import AuditSpec
-from tests.conftest import ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS
+from audit.engine import audit_inputs
+from audit.inputs import AuditSpec
+from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, stop_server
+from tests.conftest import SAMPLE_DATASET, SAMPLE_PREDICTIONS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 START_TIMEOUT_S = 90
 STEP_TIMEOUT_MS = 120_000
 WIDTH = 1400
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (ARTIFACTS / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
+    port = free_port()
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with {process.returncode}; see {log.name}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer within {START_TIMEOUT_S} s; see {log.name}")
-            time.sleep(0.5)
-        yield url
+        process = start_server(port, ARTIFACTS / "streamlit.log", timeout_s=START_TIMEOUT_S)
+    except (RuntimeError, TimeoutError) as err:
+        pytest.fail(str(err))
+    try:
+        yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-        log.close()
+        stop_server(process)
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +94,7 @@ def test_upload_run_and_read_the_planted_disparity(server: str, page: Page, samp
     ratio = f"{sex.estimate.value:.2f}"
     assert ratio == "0.70"  # planted: sample_data/README.md
 
-    page.goto(f"{server}/Upload")
+    page.goto(f"{server}/upload")
     page.get_by_text("1. Upload and map columns").wait_for()
     page.locator(".st-key-upload_dataset input[type=file]").set_input_files(str(SAMPLE_DATASET))
     page.get_by_text("6,000 rows × 12 columns").wait_for()

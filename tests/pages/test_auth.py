@@ -13,11 +13,12 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from pages._ui.auth import LOCAL_ONLY, NOT_ALLOWED, OPEN_SERVER, SIGN_IN
-from tests.conftest import ROOT
+from tests.conftest import open_page
+from tests.pages.test_smoke import PAGES
 
 TIMEOUT = 60
-UPLOAD = str(ROOT / "pages" / "1_Upload.py")
-REVIEW = str(ROOT / "pages" / "4_Review.py")
+UPLOAD = "pages/screens/upload.py"
+REVIEW = "pages/screens/review.py"
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback",
         "cookie_secret": "not-a-real-secret", "client_id": "dashboard",
         "client_secret": "not-a-real-secret",
@@ -38,7 +39,7 @@ def _address(monkeypatch: pytest.MonkeyPatch, address: str | None) -> None:
 @pytest.mark.parametrize("page", [UPLOAD, REVIEW], ids=["upload", "review"])
 def test_without_sign_in_the_sidebar_says_the_server_is_local_only(page: str, monkeypatch):
     _address(monkeypatch, "127.0.0.1")
-    at = AppTest.from_file(page, default_timeout=TIMEOUT).run()
+    at = open_page(page, timeout=TIMEOUT).run()
     assert not at.exception
     assert LOCAL_ONLY in _captions(at)
     assert not at.get("button") or all(not b.key.startswith("auth_") for b in at.button)
@@ -46,26 +47,27 @@ def test_without_sign_in_the_sidebar_says_the_server_is_local_only(page: str, mo
 
 def test_without_sign_in_a_network_address_gets_a_warning_caption(monkeypatch):
     _address(monkeypatch, "0.0.0.0")
-    at = AppTest.from_file(UPLOAD, default_timeout=TIMEOUT).run()
+    at = open_page(UPLOAD, timeout=TIMEOUT).run()
     assert OPEN_SERVER.format(address="0.0.0.0") in _captions(at)
     _address(monkeypatch, None)  # streamlit's default: every network interface
-    at = AppTest.from_file(UPLOAD, default_timeout=TIMEOUT).run()
+    at = open_page(UPLOAD, timeout=TIMEOUT).run()
     assert OPEN_SERVER.format(address="every network address") in _captions(at)
 
 
-@pytest.mark.parametrize("page", [UPLOAD, REVIEW], ids=["upload", "review"])
-def test_with_auth_secrets_a_visitor_sees_only_the_sign_in_button(page: str):
-    at = AppTest.from_file(page, default_timeout=TIMEOUT)
+@pytest.mark.parametrize("page", PAGES)
+def test_with_auth_secrets_every_page_shows_a_visitor_only_the_sign_in_button(page: str):
+    at = open_page(page, timeout=TIMEOUT)
     at.secrets["auth"] = AUTH
     at.run()
     assert not at.exception
     assert [i.value for i in at.info] == [SIGN_IN]
     assert [(b.key, b.label) for b in at.button] == [("auth_login_default", "Sign in")]
     assert not at.title and not at.get("file_uploader") and not at.get("text_input")
+    assert not at.get("dataframe") and not at.get("selectbox")
 
 
 def test_one_button_per_named_provider():
-    at = AppTest.from_file(UPLOAD, default_timeout=TIMEOUT)
+    at = open_page(UPLOAD, timeout=TIMEOUT)
     at.secrets["auth"] = {"redirect_uri": AUTH["redirect_uri"],
                           "cookie_secret": AUTH["cookie_secret"],
                           "google": {"client_id": "g", "client_secret": "s",
@@ -83,7 +85,7 @@ def test_one_button_per_named_provider():
     ({"email": "grace@example.org"}, "grace@example.org"),
 ])
 def test_signed_in_the_review_page_names_the_reviewer(sample_run, user, shown):
-    at = AppTest.from_file(REVIEW, default_timeout=TIMEOUT)
+    at = open_page(REVIEW, timeout=TIMEOUT)
     at.secrets["auth"] = AUTH
     at.user = {"is_logged_in": True, **user}
     at.session_state["run"] = sample_run
@@ -96,7 +98,7 @@ def test_signed_in_the_review_page_names_the_reviewer(sample_run, user, shown):
 
 
 def test_signed_out_user_with_auth_is_stopped_even_with_a_run(sample_run):
-    at = AppTest.from_file(REVIEW, default_timeout=TIMEOUT)
+    at = open_page(REVIEW, timeout=TIMEOUT)
     at.secrets["auth"] = AUTH
     at.user = {"is_logged_in": False}
     at.session_state["run"] = sample_run
@@ -113,7 +115,7 @@ def test_signed_out_user_with_auth_is_stopped_even_with_a_run(sample_run):
     ({}, "anyone@anywhere.test", True),
 ])
 def test_access_lists_admit_only_the_board(access, email, admitted):
-    at = AppTest.from_file(UPLOAD, default_timeout=TIMEOUT)
+    at = open_page(UPLOAD, timeout=TIMEOUT)
     at.secrets["auth"] = AUTH
     if access:
         at.secrets["access"] = access

@@ -15,19 +15,17 @@ import skops.io as sio
 from sklearn.ensemble import HistGradientBoostingClassifier
 from streamlit.testing.v1 import AppTest
 
-from audit._explain import Explanations, explain
-from audit._explain_charts import fidelity_text
-from audit._load import read_csv, read_path
-from audit._model_io import PICKLE_REFUSED, TRUSTED_TYPES
-from audit._pipeline import AuditRun, audit_inputs
-from audit._privacy import drop_columns
-from audit._types import AuditInput
+from audit.engine import AuditRun, audit_inputs
+from audit.explain import TRUSTED_TYPES, Explanations, explain
+from audit.explain._model_io import PICKLE_REFUSED
+from audit.inputs import AuditInput, drop_columns, read_csv, read_path
+from audit.views import fidelity_text
 from pages._ui.actions import SAMPLE_ID_COLUMN, sample_spec
 from pages._ui.widgets import plain
-from tests.conftest import ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS
+from tests.conftest import SAMPLE_DATASET, SAMPLE_PREDICTIONS, open_page
 
 TIMEOUT = 120
-PAGE = str(ROOT / "pages" / "3_Explanations.py")
+PAGE = "pages/screens/explanations.py"
 SAMPLE_SIZE = 500
 PICKLE = b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00K\x01."  # pickle.dumps(1)
 
@@ -48,7 +46,7 @@ def expected(run: AuditRun) -> Explanations:
 
 
 def _open(run: AuditRun) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at = open_page(PAGE, timeout=TIMEOUT)
     at.session_state["run"] = run
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -69,7 +67,7 @@ def _markdown(at: AppTest) -> list[str]:
 
 
 def test_without_a_run_it_points_to_upload_and_sample():
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = open_page(PAGE, timeout=TIMEOUT).run()
     assert not at.exception
     assert at.info[0].value.startswith("No audit has been run yet.")
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit._charts import TOO_SMALL, fmt
-from audit._pipeline import audit_inputs
-from audit._types import Criterion
+from audit import format_number as fmt
+from audit import verdict_detail, verdict_label
+from audit.engine import audit_inputs
+from audit.inputs import Criterion
+from audit.views import TOO_SMALL
 from pages._ui.widgets import plain
-from tests.conftest import ROOT
+from tests.conftest import ROOT, open_page
 
 TIMEOUT = 120
 
@@ -31,16 +33,17 @@ def _table(at: AppTest):
 
 
 def test_without_a_run_it_points_to_upload_and_sample():
-    at = AppTest.from_file(str(ROOT / "pages" / "2_Fairness.py"), default_timeout=TIMEOUT).run()
+    at = open_page("pages/screens/fairness.py", timeout=TIMEOUT).run()
     assert not at.exception
     assert at.info[0].value.startswith("No audit has been run yet.")
 
 
 def test_findings_and_table_are_the_engines(page, sample_run):
     result = sample_run.result
-    failed = sum(f.status == "fail" for f in result.findings)
-    assert page.error[0].value == (
-        f"**Overall: fails.** {failed} of {len(result.findings)} checks failed.")
+    statuses = [f.status for f in result.findings]
+    assert page.error[0].value == (f"**Overall: {verdict_label(result.verdict)}.** "
+                                   f"{verdict_detail(result.verdict, statuses)}")
+    assert page.error[0].value.startswith("**Overall: FAILED.** ")
     shown = [e.value for e in [*page.error, *page.success, *page.warning]]
     for finding in result.findings:
         assert plain(finding.message) in shown
@@ -84,8 +87,8 @@ def test_changing_views_and_pages_never_recomputes(page):
     page.selectbox(key="fairness_attribute").set_value("sex × race").run()
     assert not page.exception
     assert page.session_state["run"] is first
-    page.switch_page("pages/1_Upload.py").run()
-    page.switch_page("pages/2_Fairness.py").run()
+    page.switch_page("pages/screens/upload.py").run()
+    page.switch_page("pages/screens/fairness.py").run()
     assert not page.exception
     assert page.session_state["run"] is first
     # the view choices survive the page switch

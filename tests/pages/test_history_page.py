@@ -6,14 +6,12 @@ import copy
 import sqlite3
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from audit._history import HistoryStore
-from audit._record import AuditRecord, Review, record_to_dict
-from tests.conftest import ROOT
+from audit.record import AuditRecord, HistoryStore, Review, record_to_dict
+from tests.conftest import open_page
 
 TIMEOUT = 60
-PAGE = str(ROOT / "pages" / "5_History.py")
+PAGE = "pages/screens/history.py"
 
 
 @pytest.fixture
@@ -34,17 +32,17 @@ def saved(sample_run, db) -> list[dict]:
 
 
 def test_empty_history_in_a_temp_store(db):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = open_page(PAGE, timeout=TIMEOUT).run()
     assert not at.exception
     assert at.info[0].value.startswith("No audits saved yet.")
 
 
 def test_lists_opens_and_compares(saved):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = open_page(PAGE, timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     listing = at.dataframe[0].value
     assert list(listing["audit_id"]) == ["audit-one", "audit-two"]
-    assert list(listing["decision"]) == ["Reject", "Reject"]
+    assert list(listing["decision"]) == ["Rejected", "Rejected"]
     assert at.selectbox(key="history_open").value == "audit-two"  # newest first
     assert "history_pdf" in {b.key for b in at.get("download_button")}
     at.selectbox(key="history_open").set_value("audit-one").run()
@@ -58,7 +56,7 @@ def test_lists_opens_and_compares(saved):
 
 
 def test_verify_button(saved, db):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = open_page(PAGE, timeout=TIMEOUT).run()
     at.button(key="history_verify").click().run()
     assert at.success[0].value == "History intact: 2 records verified."
     with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:

@@ -14,13 +14,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit._history import HistoryStore
-from audit._privacy import MSG_ALL_SUPPRESSED, suppress_small_cells
-from audit._record import fingerprint
+from audit.record import HistoryStore, fingerprint, suppress_small_cells
+from audit.record._suppress import MSG_ALL_SUPPRESSED
 from pages._ui import review as ui
 from pages._ui.privacy import JOIN_NOTE
 from pages._ui.widgets import plain
-from tests.conftest import ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS, upload
+from tests.conftest import ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS, open_page, upload
 
 TIMEOUT = 120
 IDENTIFIERS = ["full_name", "email", "phone"]
@@ -64,7 +63,7 @@ def test_identifier_columns_are_flagged_and_left_out(upload_page, downloads):
     assert not set(IDENTIFIERS) & set(run.data.frame.columns)
     assert not set(IDENTIFIERS) & set(run.data.features)
 
-    at.switch_page("pages/4_Review.py").run()
+    at.switch_page("pages/screens/review.py").run()
     assert not at.exception
     record = json.loads(downloads["download_json"])
     assert record["inputs"][0]["dropped_columns"] == IDENTIFIERS
@@ -80,8 +79,8 @@ def test_the_user_may_keep_a_flagged_column(upload_page):
     assert "email" not in columns and {"full_name", "phone"} <= columns
     assert at.session_state["dropped_columns"]["dataset"][1] == ("email",)
     # the choice survives a visit to another page (the widget's own state does not)
-    at.switch_page("pages/2_Fairness.py").run()
-    at.switch_page("pages/1_Upload.py").run()
+    at.switch_page("pages/screens/fairness.py").run()
+    at.switch_page("pages/screens/upload.py").run()
     assert not at.exception
     columns = set(at.session_state["dataset"].frame.columns)
     assert "email" not in columns and {"full_name", "phone"} <= columns
@@ -112,7 +111,7 @@ def test_an_identifying_join_key_is_kept_for_the_join_only(upload_page):
 @pytest.fixture
 def review_page(sample_run, tmp_path, monkeypatch) -> AppTest:
     monkeypatch.setenv("AUDIT_DB_URL", f"sqlite:///{tmp_path / 'history.sqlite3'}")
-    at = AppTest.from_file(str(ROOT / "pages" / "4_Review.py"), default_timeout=TIMEOUT)
+    at = open_page("pages/screens/review.py", timeout=TIMEOUT)
     at.session_state["run"] = sample_run
     at.run()
     assert not at.exception
@@ -170,7 +169,7 @@ SESSION = textwrap.dedent("""
 
     root = Path(sys.argv[1])
     at = AppTest.from_file(str(root / "app.py"), default_timeout=120)
-    at.switch_page("pages/1_Upload.py").run()
+    at.switch_page("pages/screens/upload.py").run()
     for key, name in (("upload_dataset", "lending_applicants.csv"),
                       ("upload_predictions", "lending_predictions.csv")):
         data = (root / "sample_data" / name).read_bytes()
@@ -179,7 +178,7 @@ SESSION = textwrap.dedent("""
     at.multiselect(key="role_sensitive").set_value(["sex", "race"]).run()
     at.button(key="run_audit").click().run()
     assert at.session_state["run"] is not None
-    at.switch_page("pages/4_Review.py").run()
+    at.switch_page("pages/screens/review.py").run()
     at.text_input(key="review_reviewers").input("Ada Lovelace")
     at.radio(key="review_decision").set_value("reject")
     at.button(key="review_save").click().run()

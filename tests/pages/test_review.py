@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit._history import HistoryStore
-from audit._record import Review
-from pages._ui.review import NO_CONDITIONS, NO_REVIEWER, STATUS
-from tests.conftest import ROOT
+from audit import status_label
+from audit.record import HistoryStore, Review
+from pages._ui.review import NO_CONDITIONS, NO_REVIEWER
+from tests.conftest import open_page
 
 TIMEOUT = 60
-PAGE = str(ROOT / "pages" / "4_Review.py")
+PAGE = "pages/screens/review.py"
 
 
 @pytest.fixture
 def page(sample_run, db) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at = open_page(PAGE, timeout=TIMEOUT)
     at.session_state["run"] = sample_run
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -24,7 +24,7 @@ def page(sample_run, db) -> AppTest:
 
 
 def test_without_a_run_it_says_what_to_do_first():
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at = open_page(PAGE, timeout=TIMEOUT).run()
     assert not at.exception
     assert at.info[0].value.startswith("No audit has been run yet.")
 
@@ -33,7 +33,7 @@ def test_criteria_table_is_the_runs_findings(page, sample_run):
     table = page.dataframe[0].value
     findings = sample_run.result.findings
     assert list(table["attribute"]) == [f.attribute for f in findings]
-    assert list(table["status"]) == [STATUS[f.status] for f in findings]
+    assert list(table["status"]) == [status_label(f.status) for f in findings]
     assert table.loc[0, "value (95% CI)"].startswith(f"{findings[0].estimate.value:.3f} (")
     assert page.info[0].value.startswith("Not yet reviewed")
 

@@ -24,7 +24,7 @@ import pytest
 from streamlit.runtime.caching import cache_data_api, cache_resource_api
 from streamlit.testing.v1 import AppTest
 
-from audit._pipeline import AuditRun, audit_inputs
+from audit.engine import AuditRun, audit_inputs
 from tests.conftest import (
     HIRING,
     ROOT,
@@ -41,7 +41,7 @@ NOTE, REVIEWER = "NOTE-of-session-A-93f1", "Reviewer-A-7c1e"
 
 def _session() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.switch_page("pages/1_Upload.py").run()
+    at.switch_page("pages/screens/upload.py").run()
     assert not at.exception
     return at
 
@@ -136,20 +136,20 @@ def test_two_sessions_see_only_their_own_data_and_review(downloads):
                                                           "gender × ethnicity"}
 
     for at, own, other in ((a, "race", "ethnicity"), (b, "ethnicity", "race")):
-        at.switch_page("pages/2_Fairness.py").run()
+        at.switch_page("pages/screens/fairness.py").run()
         assert not at.exception
         shown = " ".join(e.value for e in at.error) + " ".join(e.value for e in at.success)
         assert f"{own}:" in shown and f"{other}:" not in shown
 
     # A reviews; B's review page knows nothing of it
-    a.switch_page("pages/4_Review.py").run()
+    a.switch_page("pages/screens/review.py").run()
     a.text_input(key="review_reviewers").input(REVIEWER)
     a.text_area(key="review_notes").input(NOTE)
     a.radio(key="review_decision").set_value("reject")
     a.button(key="review_save").click().run()
     assert not a.exception and not a.error
     assert NOTE in downloads["download_json"]
-    b.switch_page("pages/4_Review.py").run()
+    b.switch_page("pages/screens/review.py").run()
     assert not b.exception
     assert b.session_state["review"] is None
     assert b.text_input(key="review_reviewers").value == ""
@@ -171,7 +171,7 @@ def test_two_sessions_see_only_their_own_data_and_review(downloads):
     _upload(c, "upload_predictions", SAMPLE_PREDICTIONS)
     run_c = _run(c, ["sex", "race"])
     assert run_c is run_a  # cache_resource keyed on the sha256 of the bytes and the spec
-    c.switch_page("pages/4_Review.py").run()
+    c.switch_page("pages/screens/review.py").run()
     assert c.session_state["review"] is None
     assert c.text_area(key="review_notes").value == ""
     assert NOTE not in downloads["download_json"]

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from audit._charts import chart_metrics, fmt
-from audit._load import MSG_DUPLICATE_COLUMNS, MSG_EMPTY_FILE, MSG_RAGGED_ROW
-from audit._pipeline import audit_inputs
-from audit._prepare import ROLE_CLASH
-from audit._types import AuditSpec
+from audit import format_number as fmt
+from audit.engine import audit_inputs
+from audit.inputs import AuditSpec
+from audit.inputs._prepare import ROLE_CLASH
+from audit.inputs._read import MSG_DUPLICATE_COLUMNS, MSG_EMPTY_FILE, MSG_RAGGED_ROW
+from audit.views import chart_metrics
 from pages._ui.widgets import plain
 from tests.conftest import HIRING, SAMPLE_DATASET, SAMPLE_PREDICTIONS, upload
 
@@ -64,7 +65,7 @@ def test_run_shows_the_engines_numbers(uploaded, sample_inputs):
         "Audit ready for lending\\_applicants.csv and lending\\_predictions.csv: 6,000 rows, "
         f"{failed} of {len(expected.findings)} checks failed.")
 
-    at.switch_page("pages/2_Fairness.py").run()
+    at.switch_page("pages/screens/fairness.py").run()
     assert not at.exception
     shown = [e.value for e in at.error]
     for finding in expected.findings:
@@ -131,7 +132,7 @@ def test_one_file_with_a_score(upload_page):
     result = at.session_state["run"].result
     assert result.spec.score == "score"
     assert result.spec.sensitive == ("gender", "age_band", "ethnicity")
-    at.switch_page("pages/2_Fairness.py").run()
+    at.switch_page("pages/screens/fairness.py").run()
     every = list(chart_metrics(result))
     assert "roc_auc" in every and "calibration_difference" in every
     at.multiselect(key="fairness_metrics").set_value(every).run()

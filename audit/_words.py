@@ -1,0 +1,226 @@
+"""The product's own words, with one owner: status and verdict labels, criterion names,
+number formats, the pass tolerance and how a long list is cut short.
+
+The CLI, the dashboard's pages, the PDF, compare and the history all read them from here,
+so that one audit is never called "passes" in one place and "NO VERDICT" in another.
+
+Two levels of outcome:
+
+- a *finding* (one criterion on one attribute) has a **status**: ``pass``, ``fail``,
+  ``inconclusive`` (its interval straddles the threshold) or ``not_judged`` (too few
+  people to judge). Records written before the three-outcome rule say
+  ``insufficient_data`` for ``not_judged``; `status_label` reads both.
+- an *audit* has a **verdict**: ``fail`` if any finding fails; else ``inconclusive`` if any
+  is inconclusive; else ``pass`` if any was judged; else ``no_verdict``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+__all__ = [
+    "CRITERION_NAMES",
+    "CRITERION_TITLES",
+    "DECISION_CHOICES",
+    "DECISION_LABELS",
+    "PASS_TOLERANCE",
+    "STATUS_LABELS",
+    "STATUS_WORDS",
+    "VERDICT_LABELS",
+    "Verdict",
+    "clip",
+    "format_estimate",
+    "format_interval",
+    "format_number",
+    "format_p",
+    "format_percent",
+    "listed",
+    "quoted",
+    "rule_name",
+    "status_label",
+    "verdict_detail",
+    "verdict_label",
+    "verdict_of",
+]
+
+Verdict = Literal["pass", "fail", "inconclusive", "no_verdict"]
+
+# A value this close to a threshold is on the passing side: 0.8 passes "at least 0.80" even
+# when it was computed as 0.7999999999999999.
+PASS_TOLERANCE = 1e-12
+
+# a finding's status, as a badge (CLI lines, Review page, PDF grid)
+STATUS_LABELS: dict[str, str] = {
+    "pass": "PASS",
+    "fail": "FAIL",
+    "inconclusive": "INCONCLUSIVE",
+    "not_judged": "NOT JUDGED",
+    "insufficient_data": "NOT JUDGED",
+}
+# a finding's status inside a sentence or a table cell
+STATUS_WORDS: dict[str, str] = {
+    "pass": "passes",
+    "fail": "FAILS",
+    "inconclusive": "inconclusive (the data cannot tell)",
+    "not_judged": "not judged (too few people)",
+    "insufficient_data": "not judged (too few people)",
+}
+# the audit's overall verdict (banner, CLI last line, history, compare)
+VERDICT_LABELS: dict[str, str] = {
+    "pass": "PASSED",
+    "fail": "FAILED",
+    "inconclusive": "INCONCLUSIVE",
+    "no_verdict": "NO VERDICT",
+}
+
+# short names (tables, column heads) and titles (the PDF) of the criteria
+CRITERION_NAMES: dict[str, str] = {
+    "impact_ratio": "Four-fifths rule",
+    "equal_opportunity_difference": "Equal opportunity",
+    "equalized_odds_difference": "Equalized odds",
+    "demographic_parity_difference": "Demographic parity",
+}
+CRITERION_TITLES: dict[str, str] = {
+    "impact_ratio": "Impact ratio (four-fifths rule)",
+    "equal_opportunity_difference": "Equal opportunity difference",
+    "equalized_odds_difference": "Equalized odds difference",
+    "demographic_parity_difference": "Demographic parity difference",
+}
+_RULES: dict[str, str] = {
+    "impact_ratio": "the four-fifths rule (impact ratio at least {t:.2f})",
+    "equal_opportunity_difference": "equal opportunity (true positive rates within {t:.2f})",
+    "equalized_odds_difference": "equalized odds (true and false positive rates within {t:.2f})",
+    "demographic_parity_difference": "demographic parity (selection rates within {t:.2f})",
+}
+
+# the board's decision: as a choice to make (Review page) and as a fact (PDF, history)
+DECISION_CHOICES: dict[str, str] = {
+    "approve": "Approve",
+    "approve_with_conditions": "Approve with conditions",
+    "reject": "Reject",
+}
+DECISION_LABELS: dict[str, str] = {
+    "approve": "Approved",
+    "approve_with_conditions": "Approved with conditions",
+    "reject": "Rejected",
+}
+NOT_REVIEWED = "Not reviewed"
+
+NULL = "—"  # how an undefined number is printed everywhere
+CLIP = 80  # characters of a name or value quoted in a message
+LIST_LIMIT = 6  # names listed in a sentence before "and N more"
+
+
+def rule_name(metric: str, threshold: float) -> str:
+    """A criterion in words with its threshold: ``the four-fifths rule (impact ratio at least
+    0.80)``."""
+    return _RULES.get(metric, metric.replace("_", " ") + " ({t:.2f})").format(t=threshold)
+
+
+def status_label(status: str) -> str:
+    """A finding's badge (``PASS``, ``FAIL``, ``INCONCLUSIVE``, ``NOT JUDGED``)."""
+    return STATUS_LABELS.get(status, status.upper())
+
+
+def verdict_of(summary: Mapping[str, Any]) -> Verdict:
+    """The overall verdict of a record's ``summary``, also for records that predate the
+    ``verdict`` field (they hold only ``passed``)."""
+    verdict = summary.get("verdict")
+    if verdict in VERDICT_LABELS:
+        return verdict  # type: ignore[no-any-return]
+    return "pass" if summary.get("passed") else "fail"
+
+
+def verdict_label(verdict: str) -> str:
+    """``PASSED``, ``FAILED``, ``INCONCLUSIVE`` or ``NO VERDICT``."""
+    return VERDICT_LABELS.get(verdict, verdict.upper())
+
+
+def verdict_detail(verdict: str, statuses: Sequence[str]) -> str:
+    """One line under the verdict: how many criteria failed, were inconclusive or unjudged."""
+    total = len(statuses)
+    failed = sum(s == "fail" for s in statuses)
+    unsure = sum(s == "inconclusive" for s in statuses)
+    unjudged = sum(s in ("not_judged", "insufficient_data") for s in statuses)
+    if verdict == "no_verdict":
+        return (f"No criterion failed, but {unjudged} of {total} could not be judged (too "
+                "little data), so the audit neither passes nor fails.")
+    if verdict == "pass":
+        detail = f"All {total - unjudged} judged criteria passed."
+    elif verdict == "inconclusive":
+        detail = (f"No criterion failed, but for {unsure} of {total} the data cannot tell "
+                  "whether it is met.")
+    else:
+        detail = f"{failed} of {total} criteria failed."
+    if unjudged:
+        detail += f" {unjudged} could not be judged (too little data)."
+    return detail
+
+
+def _undefined(value: float | int | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_number(value: float | int | None, digits: int = 3) -> str:
+    """Fixed decimals with a true minus sign; an em dash when undefined (None or nan)."""
+    if _undefined(value):
+        return NULL
+    return f"{value:.{digits}f}".replace("-", "−")
+
+
+def format_percent(value: float | None, digits: int = 1) -> str:
+    """``41.6%``; an em dash when undefined."""
+    if _undefined(value):
+        return NULL
+    return f"{value:.{digits}%}".replace("-", "−")
+
+
+def format_p(value: float | None) -> str:
+    """A p-value: ``< 0.001`` for tiny ones, three decimals otherwise; em dash if undefined."""
+    if _undefined(value):
+        return NULL
+    assert value is not None
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def format_interval(low: float | None, high: float | None, digits: int = 3) -> str:
+    """``0.669–0.738``, ``−0.22 to −0.16`` (a dash would read as a minus); em dash if undefined."""
+    if _undefined(low) or _undefined(high):
+        return NULL
+    a, b = format_number(low, digits), format_number(high, digits)
+    return f"{a}{' to ' if '−' in a + b else '–'}{b}"
+
+
+def format_estimate(estimate: Mapping[str, Any] | None, digits: int = 3) -> str:
+    """An estimate of a record (``{value, ci_low, ci_high}``): ``0.703 (0.669–0.738)``."""
+    if not estimate or _undefined(estimate.get("value")):
+        return NULL
+    text = format_number(estimate["value"], digits)
+    if not (_undefined(estimate.get("ci_low")) or _undefined(estimate.get("ci_high"))):
+        text += f" ({format_interval(estimate['ci_low'], estimate['ci_high'], digits)})"
+    return text
+
+
+def clip(text: object, limit: int = CLIP) -> str:
+    """A name or value from a file shortened to ``limit`` characters, so that a message
+    stays readable (a 50 MB cell is quoted as its first characters and an ellipsis)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def listed(names: Iterable[str], limit: int = LIST_LIMIT) -> str:
+    """At most ``limit`` names, then how many more: ``a, b, c and 4 more``."""
+    names = list(names)
+    shown = ", ".join(clip(n) for n in names[:limit])
+    more = len(names) - limit
+    return shown + (f" and {more:,} more" if more > 0 else "")
+
+
+def quoted(values: Iterable[object], limit: int = 5) -> str:
+    """``'a', 'b', 'c'`` for at most ``limit`` values (each clipped), then how many more."""
+    values = list(values)
+    shown = ", ".join(repr(clip(v)) for v in values[:limit])
+    more = len(values) - limit
+    return shown + (f" and {more:,} more" if more > 0 else "")

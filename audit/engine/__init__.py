@@ -1,0 +1,52 @@
+"""Engine: from validated arrays to every number and verdict of an audit.
+
+One pass counts the confusion cells of every combination of sensitive values
+(`_counts`); each attribute's groups are sums of those cells, held with their
+comparisons in an `AttributeView`; `run_audit` derives the group metrics, disparities,
+adverse-impact tables, aggregates (`_aggregates`) and findings (`_findings`) from them.
+`audit_inputs` is the whole path from loaded files to an `AuditRun`.
+"""
+
+from __future__ import annotations
+
+from audit.engine._attribute import AttributeView
+from audit.engine._audit import run_audit
+from audit.engine._counts import RATE_METRICS
+from audit.engine._crosscheck import CrossCheck, crosscheck, fairlearn_functions
+from audit.engine._pipeline import AuditRun, audit_inputs, column_sources
+from audit.engine._scores import SCORE_METRICS
+from audit.engine._types import (
+    AdverseImpactRow,
+    AdverseImpactTable,
+    Aggregate,
+    AuditResult,
+    ConfusionCounts,
+    Disparity,
+    Estimate,
+    Finding,
+    GroupMetrics,
+    Status,
+)
+
+__all__ = [
+    "AdverseImpactRow",
+    "AdverseImpactTable",
+    "Aggregate",
+    "AttributeView",
+    "AuditResult",
+    "AuditRun",
+    "ConfusionCounts",
+    "CrossCheck",
+    "Disparity",
+    "Estimate",
+    "Finding",
+    "GroupMetrics",
+    "RATE_METRICS",
+    "SCORE_METRICS",
+    "Status",
+    "audit_inputs",
+    "column_sources",
+    "crosscheck",
+    "fairlearn_functions",
+    "run_audit",
+]

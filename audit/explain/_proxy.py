@@ -1,0 +1,231 @@
+"""Proxy detection: which features predict a sensitive attribute by themselves.
+
+A feature that predicts, say, race well can carry race into a model's decisions even when
+race is not an input: it can act as a *proxy*. For each sensitive attribute (not the
+intersections) and each feature, on a seeded sample of at most 20,000 rows:
+
+- ``mutual_information`` (nats) and ``normalized_mutual_information`` (0 to 1) between
+  the attribute and the feature discretised (numbers in 20 quantile bins, text by
+  category, missing values as a bin of their own);
+- ``auc``: cross-validated (3-fold, seeded) one-vs-rest macro ROC AUC of the smallest
+  model of the attribute given that discretised feature alone: the share of each group
+  in each bin, learnt on two folds and scored on the third. 0.5 means no information.
+
+``score`` is the AUC; a feature is a *strong* proxy from 0.7 and a *moderate* one from
+0.6. The all-features AUC (gradient-boosted trees on every feature, same folds) says how
+well the features predict the attribute together. Rows whose attribute is unknown are
+left out, and so are groups with fewer than three rows in the sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import mutual_info_score, normalized_mutual_info_score, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from audit.explain._surrogate import (
+    SURROGATE_ROWS,
+    FeatureEncoder,
+    feature_table,
+    finest_cells,
+    one_thread,
+    single_attributes,
+    stratified_sample,
+)
+from audit.inputs import PreparedData
+
+STRONG_PROXY_AUC = 0.7
+MODERATE_PROXY_AUC = 0.6
+QUANTILE_BINS = 20
+FOLDS = 3
+
+Strength = Literal["strong", "moderate", "weak"]
+Folds = list[tuple[np.ndarray, np.ndarray]]
+
+
+def strength_of(auc: float) -> Strength:
+    """``"strong"`` from :data:`STRONG_PROXY_AUC`, ``"moderate"`` from 0.6, else weak."""
+    if auc >= STRONG_PROXY_AUC:
+        return "strong"
+    return "moderate" if auc >= MODERATE_PROXY_AUC else "weak"
+
+
+@dataclass(frozen=True)
+class ProxyScore:
+    """How well one feature alone predicts one sensitive attribute."""
+
+    attribute: str
+    feature: str
+    auc: float
+    mutual_information: float
+    normalized_mutual_information: float
+
+    @property
+    def score(self) -> float:
+        """The ranking score: the cross-validated AUC."""
+        return self.auc
+
+    @property
+    def strength(self) -> Strength:
+        return strength_of(self.auc)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "attribute": self.attribute,
+            "feature": self.feature,
+            "score": self.score,
+            "mutual_information": self.mutual_information,
+            "normalized_mutual_information": self.normalized_mutual_information,
+            "auc": self.auc,
+            "strength": self.strength,
+        }
+
+
+@dataclass(frozen=True)
+class AllFeaturesProxy:
+    """How well all features together predict one sensitive attribute (None: too few rows)."""
+
+    attribute: str
+    auc: float | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"attribute": self.attribute, "auc": self.auc}
+
+
+@dataclass(frozen=True)
+class ProxyReport:
+    """Every attribute's proxy scores, best first within each attribute."""
+
+    scores: tuple[ProxyScore, ...]
+    all_features: tuple[AllFeaturesProxy, ...]
+    sample_size: int
+    dropped: tuple[str, ...]
+
+    def for_attribute(self, attribute: str) -> tuple[ProxyScore, ...]:
+        return tuple(s for s in self.scores if s.attribute == attribute)
+
+
+def discretise(column: np.ndarray, *, categorical: bool, bins: int = QUANTILE_BINS) -> np.ndarray:
+    """Bin codes ``0..k-1`` of an encoded column: quantile bins for numbers, codes for text.
+
+    Missing values get a bin of their own.
+    """
+    missing = np.isnan(column)
+    if categorical:
+        codes = np.where(missing, -1, column).astype(np.int64)
+    else:
+        present = column[~missing]
+        inner = np.linspace(0, 1, bins + 1)[1:-1]
+        edges = np.unique(np.quantile(present, inner)) if present.size else np.array([])
+        codes = np.searchsorted(edges, np.where(missing, 0.0, column), side="right")
+        codes = np.where(missing, -1, codes)
+    return np.unique(codes, return_inverse=True)[1].reshape(-1)
+
+
+def _auc(target: np.ndarray, proba: np.ndarray) -> float:
+    if proba.shape[1] == 2:
+        return float(roc_auc_score(target == 1, proba[:, 1]))
+    labels = np.arange(proba.shape[1])
+    return float(roc_auc_score(target, proba, multi_class="ovr", average="macro", labels=labels))
+
+
+def _bin_model_proba(bins: np.ndarray, target: np.ndarray, folds: Folds) -> np.ndarray:
+    """Out-of-fold P(group | bin), with the group's overall share as a one-row prior."""
+    k, b = int(target.max()) + 1, int(bins.max()) + 1
+    proba = np.empty((target.size, k))
+    for train, test in folds:
+        table = np.zeros((b, k))
+        np.add.at(table, (bins[train], target[train]), 1.0)
+        prior = np.bincount(target[train], minlength=k) / train.size
+        table = (table + prior) / (table.sum(axis=1, keepdims=True) + 1.0)
+        proba[test] = table[bins[test]]
+    return proba
+
+
+def _all_features_proba(
+    matrix: np.ndarray, categorical: np.ndarray, target: np.ndarray, folds: Folds, seed: int
+) -> np.ndarray:
+    k = int(target.max()) + 1
+    proba = np.empty((target.size, k))
+    for train, test in folds:
+        model = HistGradientBoostingClassifier(
+            max_iter=40,
+            learning_rate=0.2,
+            max_leaf_nodes=15,
+            categorical_features=categorical if categorical.any() else None,
+            early_stopping=False,
+            random_state=seed,
+        )
+        model.fit(matrix[train], target[train])
+        proba[test] = model.predict_proba(matrix[test])
+    return proba
+
+
+def detect_proxies(
+    data: PreparedData, *, sample_size: int = SURROGATE_ROWS, seed: int = 0
+) -> ProxyReport:
+    """Score every feature as a proxy for every sensitive attribute.
+
+    Parameters
+    ----------
+    data : PreparedData
+        The audited table; ``features`` are the candidate proxies.
+    sample_size : int, default=20000
+        Rows used, sampled with a seed and stratified by the sensitive attributes.
+    seed : int, default=0
+        Seed of the sample and of the cross-validation folds.
+
+    Returns
+    -------
+    ProxyReport
+        For each attribute, the features ranked by AUC (highest first).
+    """
+    with one_thread():
+        return _detect(data, sample_size=sample_size, seed=seed)
+
+
+def _detect(data: PreparedData, *, sample_size: int, seed: int) -> ProxyReport:
+    singles = single_attributes(data)
+    if not singles:
+        return ProxyReport((), (), 0, ())
+    rows = stratified_sample(finest_cells(singles), size=sample_size, seed=seed)
+    table = feature_table(data, rows, sensitive=False)
+    encoder = FeatureEncoder.fit(table)
+    matrix = encoder.transform(table)
+    mask = encoder.categorical
+    bins = [discretise(matrix[:, j], categorical=mask[j]) for j in range(matrix.shape[1])]
+    scores: list[ProxyScore] = []
+    together: list[AllFeaturesProxy] = []
+    for column in singles:
+        codes = np.asarray(column.codes)[rows]
+        known = ~np.isin(codes, [column.categories.index(u) for u in column.unknown])
+        counts = np.bincount(codes[known], minlength=len(column.categories))
+        keep = known & (counts[codes] >= FOLDS)
+        target = np.unique(codes[keep], return_inverse=True)[1].reshape(-1)
+        if not encoder.columns or target.size == 0 or target.max() < 1:
+            together.append(AllFeaturesProxy(column.name, None))
+            continue
+        splitter = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+        folds = list(splitter.split(np.zeros(target.size), target))
+        found = []
+        for j, name in enumerate(encoder.names):
+            feature_bins = np.unique(bins[j][keep], return_inverse=True)[1].reshape(-1)
+            found.append(
+                ProxyScore(
+                    attribute=column.name,
+                    feature=name,
+                    auc=_auc(target, _bin_model_proba(feature_bins, target, folds)),
+                    mutual_information=float(mutual_info_score(target, feature_bins)),
+                    normalized_mutual_information=float(
+                        normalized_mutual_info_score(target, feature_bins)
+                    ),
+                )
+            )
+        scores.extend(sorted(found, key=lambda s: (-s.auc, s.feature)))
+        proba = _all_features_proba(matrix[keep], mask, target, folds, seed)
+        together.append(AllFeaturesProxy(column.name, _auc(target, proba)))
+    return ProxyReport(tuple(scores), tuple(together), int(rows.size), encoder.dropped)

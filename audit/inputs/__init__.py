@@ -1,0 +1,58 @@
+"""Inputs: reading the files, joining them, leaving identifiers out, limits, preparation
+and the guess of column roles.
+
+A *dataset* file holds one row per person; a *predictions* file the model's output for
+the same people. `read_csv` / `read_path` turn bytes into an `AuditInput`, `join_inputs`
+lines two of them up, `find_identifiers` flags columns that name people, and `prepare`
+checks the table against an `AuditSpec` and reduces it to the arrays the engine needs
+(`PreparedData`). Every mistake in the input raises an `audit.AuditInputError`.
+"""
+
+from __future__ import annotations
+
+from audit.inputs._guess import MAX_CATEGORIES, RoleGuess, distinct_values, guess_roles
+from audit.inputs._identifiers import (
+    IdentifierColumn,
+    drop_columns,
+    find_identifiers,
+    leave_out_identifiers,
+)
+from audit.inputs._join import join_inputs
+from audit.inputs._limits import Limits
+from audit.inputs._prepare import UNKNOWN_REFERENCE, prepare
+from audit.inputs._read import read_csv, read_path
+from audit.inputs._types import (
+    DEFAULT_CRITERIA,
+    INTERSECTION_SEP,
+    AuditInput,
+    AuditSpec,
+    Criterion,
+    PreparedData,
+    Provenance,
+    SensitiveColumn,
+)
+
+__all__ = [
+    "AuditInput",
+    "AuditSpec",
+    "Criterion",
+    "DEFAULT_CRITERIA",
+    "INTERSECTION_SEP",
+    "IdentifierColumn",
+    "Limits",
+    "MAX_CATEGORIES",
+    "PreparedData",
+    "Provenance",
+    "RoleGuess",
+    "SensitiveColumn",
+    "UNKNOWN_REFERENCE",
+    "distinct_values",
+    "drop_columns",
+    "find_identifiers",
+    "guess_roles",
+    "join_inputs",
+    "leave_out_identifiers",
+    "prepare",
+    "read_csv",
+    "read_path",
+]

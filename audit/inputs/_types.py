@@ -1,0 +1,142 @@
+"""The typed objects the inputs stage hands on: where a table came from, what to audit
+(`AuditSpec`, its `Criterion` list), and the validated arrays (`PreparedData`).
+
+An *attribute* is a sensitive column (``sex``) or an intersection of several
+(``race × sex``); a *group* is one value of it (``female``, ``Black × female``).
+A *metric* is one of fairlearn's names (``selection_rate``, ``true_positive_rate``, ...),
+computed per group from the four confusion counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from audit._words import PASS_TOLERANCE
+
+INTERSECTION_SEP = " × "
+
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where one input table came from: enough to prove later which bytes were audited."""
+
+    name: str
+    sha256: str
+    rows: int
+    columns: tuple[str, ...]
+    encoding: str
+    delimiter: str
+
+
+@dataclass(frozen=True)
+class AuditInput:
+    """One loaded CSV and its provenance. ``frame`` is never mutated after loading."""
+
+    frame: pd.DataFrame
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A pass/fail rule the audit is judged by.
+
+    ``metric`` is ``impact_ratio`` (selection rate / highest selection rate, four-fifths
+    rule), ``equal_opportunity_difference`` (largest gap in true positive rate between
+    groups) or ``equalized_odds_difference`` (largest gap in true or false positive rate).
+    ``bound`` says which side of ``threshold`` passes.
+    """
+
+    metric: Literal[
+        "impact_ratio",
+        "equal_opportunity_difference",
+        "equalized_odds_difference",
+        "demographic_parity_difference",
+    ]
+    threshold: float
+    bound: Literal["min", "max"]
+
+    def passes(self, value: float) -> bool:
+        if self.bound == "min":
+            return value >= self.threshold - PASS_TOLERANCE
+        return abs(value) <= self.threshold + PASS_TOLERANCE
+
+
+DEFAULT_CRITERIA: tuple[Criterion, ...] = (
+    Criterion("impact_ratio", 0.8, "min"),
+    Criterion("equal_opportunity_difference", 0.1, "max"),
+    Criterion("equalized_odds_difference", 0.1, "max"),
+)
+
+
+@dataclass(frozen=True)
+class AuditSpec:
+    """What to audit and how: column roles, favorable outcome, references and criteria.
+
+    ``favorable`` is the label/prediction value that means the good outcome for the
+    person (``1``, ``"approved"``); ``None`` lets the engine infer it for 0/1 and
+    true/false columns. ``reference`` maps an attribute to its reference group; the
+    default is the attribute's largest group.
+    """
+
+    label: str
+    prediction: str
+    sensitive: tuple[str, ...]
+    score: str | None = None
+    favorable: str | None = None
+    reference: Mapping[str, str] = field(default_factory=dict)
+    criteria: tuple[Criterion, ...] = DEFAULT_CRITERIA
+    min_group_size: int = 30
+    bootstrap: int = 1000
+    confidence: float = 0.95
+    seed: int = 0
+    alpha: float = 0.05
+    intersections: bool = True
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """Every attribute audited: each sensitive column, then their intersection."""
+        if self.intersections and len(self.sensitive) > 1:
+            return (*self.sensitive, INTERSECTION_SEP.join(self.sensitive))
+        return self.sensitive
+
+
+@dataclass(frozen=True)
+class SensitiveColumn:
+    """One sensitive attribute as integer codes into ``categories`` (no missing codes).
+
+    ``unknown`` lists the categories that mean "not recorded" (``Unknown``, ``N/A``...):
+    they are kept as groups, counted, and left out of impact ratios and criteria.
+    """
+
+    name: str
+    codes: np.ndarray
+    categories: tuple[str, ...]
+    unknown: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """The validated, joined table reduced to what the engine needs.
+
+    ``y_true`` and ``y_pred`` are boolean arrays: True means the favorable outcome.
+    ``features`` holds every column that is not a role (label, prediction, score,
+    sensitive attribute, id), for explanations and proxy detection.
+    """
+
+    frame: pd.DataFrame
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    score: np.ndarray | None
+    sensitive: tuple[SensitiveColumn, ...]
+    favorable: str
+    features: tuple[str, ...]
+
+    @property
+    def rows(self) -> int:
+        return int(self.y_true.shape[0])

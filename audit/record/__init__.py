@@ -1,0 +1,64 @@
+"""Records: what was audited, found and decided, exported and kept.
+
+`build_record` turns a finished run (with the board's `Review`) into the JSON record
+(contract: ``audit/audit.schema.json``); every export is made from that dictionary:
+canonical JSON (`to_json`, whose sha256 is the `fingerprint`), CSV tables, the PDF
+(`render_pdf`). `suppress_small_cells` hides small groups in an export, `compare` sets
+two records side by side, and `HistoryStore` keeps records append-only in a hash chain.
+"""
+
+from __future__ import annotations
+
+from audit.record._build import (
+    DECISIONS,
+    SCHEMA_VERSION,
+    AuditRecord,
+    Review,
+    build_record,
+    finding_id,
+    now_utc,
+    record_to_dict,
+)
+from audit.record._compare import Comparison, MetricDelta, StatusChange, compare
+from audit.record._export import (
+    adverse_impact_csv,
+    canonical_bytes,
+    fingerprint,
+    load_record,
+    metrics_csv,
+    safe_cell,
+    to_json,
+    write_csv,
+)
+from audit.record._history import HistoryEntry, HistoryStore, VerifyResult, default_url
+from audit.record._pdf import render_pdf
+from audit.record._suppress import suppress_small_cells
+
+__all__ = [
+    "AuditRecord",
+    "Comparison",
+    "DECISIONS",
+    "HistoryEntry",
+    "HistoryStore",
+    "MetricDelta",
+    "Review",
+    "SCHEMA_VERSION",
+    "StatusChange",
+    "VerifyResult",
+    "adverse_impact_csv",
+    "build_record",
+    "canonical_bytes",
+    "compare",
+    "default_url",
+    "finding_id",
+    "fingerprint",
+    "load_record",
+    "metrics_csv",
+    "now_utc",
+    "record_to_dict",
+    "render_pdf",
+    "safe_cell",
+    "suppress_small_cells",
+    "to_json",
+    "write_csv",
+]

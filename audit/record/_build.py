@@ -1,0 +1,247 @@
+"""The audit record: what was audited, what was found, what was decided (JSON contract).
+
+`build_record` is the one path from a finished run to the record, taken by the CLI and
+the dashboard alike. ``record_to_dict`` produces the layout described in DESIGN.md and in
+``audit/audit.schema.json``; everything exported (JSON, PDF, CSV, history) is built from
+that one dictionary, so every copy of a number is the same number. Undefined values
+(a rate with an empty denominator) are ``null``.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any, Literal, Protocol
+
+from audit.engine import AuditResult, AuditRun, Estimate, Finding
+from audit.inputs import AuditSpec, Provenance
+
+SCHEMA_VERSION = "1.0"
+DECISIONS = ("approve", "approve_with_conditions", "reject")
+PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "statsmodels", "scikit-learn", "fairlearn",
+            "aif360", "shap", "plotly", "streamlit")
+
+
+class _ToDict(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Review:
+    """The board's sign-off. ``finding_notes`` is keyed by `finding_id`."""
+
+    reviewers: tuple[str, ...]
+    decision: Literal["approve", "approve_with_conditions", "reject"]
+    notes: str = ""
+    conditions: str = ""
+    finding_notes: Mapping[str, str] = field(default_factory=dict)
+    reviewed_at: str = ""
+
+    def __post_init__(self) -> None:
+        if self.decision not in DECISIONS:
+            raise ValueError(
+                f"decision must be one of {', '.join(DECISIONS)}; got {self.decision!r}")
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    result: AuditResult
+    inputs: tuple[tuple[str, Provenance], ...]
+    id_column: str | None = None
+    explanations: _ToDict | None = None
+    review: Review | None = None
+    crosscheck: _ToDict | None = None
+    dropped_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    audit_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created_at: str = field(default_factory=lambda: now_utc())
+    environment: Mapping[str, str] = field(default_factory=lambda: environment())
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def environment() -> dict[str, str]:
+    """Python and the versions of the packages every number depends on."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def finding_id(finding: Finding) -> str:
+    """A stable key for a finding: ``<criterion metric>:<attribute>``."""
+    return f"{finding.criterion.metric}:{finding.attribute}"
+
+
+def _num(value: float | int | None) -> float | int | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _estimate(e: Estimate) -> dict[str, float | None]:
+    return {"value": _num(e.value), "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high)}
+
+
+def spec_to_dict(spec: AuditSpec, id_column: str | None = None) -> dict[str, Any]:
+    return {
+        "label": spec.label,
+        "prediction": spec.prediction,
+        "score": spec.score,
+        "sensitive": list(spec.sensitive),
+        "favorable": spec.favorable,
+        "reference": dict(spec.reference),
+        "id_column": id_column,
+        "criteria": [{"metric": c.metric, "threshold": c.threshold, "bound": c.bound}
+                     for c in spec.criteria],
+        "min_group_size": spec.min_group_size,
+        "bootstrap": spec.bootstrap,
+        "confidence": spec.confidence,
+        "seed": spec.seed,
+        "alpha": spec.alpha,
+    }
+
+
+def result_to_dict(result: AuditResult) -> dict[str, Any]:
+    """The computed part of the record: groups, disparities, adverse impact, findings."""
+    return {
+        "summary": {
+            "rows": result.rows,
+            "favorable": result.favorable,
+            "passed": result.passed,
+            "verdict": result.verdict,
+            "references": dict(result.references),
+            "bootstrap_samples": result.bootstrap_samples,
+            "failed": sum(f.status == "fail" for f in result.findings),
+            "insufficient": sum(f.status == "insufficient_data" for f in result.findings),
+        },
+        "groups": [
+            {
+                "attribute": g.attribute, "group": g.group, "n": g.n,
+                "counts": {"tp": g.counts.tp, "fp": g.counts.fp, "tn": g.counts.tn,
+                           "fn": g.counts.fn},
+                "small": g.small, "unknown": g.unknown,
+                "metrics": {name: _estimate(e) for name, e in g.metrics.items()},
+            }
+            for g in result.groups
+        ],
+        "disparities": [
+            {
+                "attribute": d.attribute, "group": d.group, "reference": d.reference,
+                "metric": d.metric, "difference": _estimate(d.difference),
+                "ratio": _estimate(d.ratio), "test": d.test, "p_value": _num(d.p_value),
+                "p_adjusted": _num(d.p_adjusted), "significant": d.significant, "small": d.small,
+            }
+            for d in result.disparities
+        ],
+        "adverse_impact": [
+            {
+                "attribute": t.attribute, "highest_category": t.highest_category,
+                "unknown_count": t.unknown_count, "unknown_categories": list(t.unknown_categories),
+                "rows": [
+                    {
+                        "category": r.category, "n": r.n, "selected": r.selected,
+                        "selection_rate": _num(r.selection_rate),
+                        "impact_ratio": _estimate(r.impact_ratio), "share": _num(r.share),
+                        "under_2_percent": r.under_2_percent, "small": r.small,
+                        "unknown": r.unknown, "test": r.test, "p_value": _num(r.p_value),
+                        "p_adjusted": _num(r.p_adjusted),
+                    }
+                    for r in t.rows
+                ],
+            }
+            for t in result.adverse_impact
+        ],
+        "aggregates": [
+            {
+                "attribute": a.attribute, "metric": a.metric, "group": a.group,
+                "reference": a.reference, "source": a.source, "convention": a.convention,
+                **_estimate(a.estimate),
+            }
+            for a in result.aggregates
+        ],
+        "findings": [
+            {
+                "id": finding_id(f), "criterion": f.criterion.metric,
+                "threshold": f.criterion.threshold, "bound": f.criterion.bound,
+                "attribute": f.attribute, "status": f.status, **_estimate(f.estimate),
+                "groups": list(f.groups), "significant": f.significant, "message": f.message,
+            }
+            for f in result.findings
+        ],
+        "warnings": list(result.warnings),
+    }
+
+
+def review_to_dict(review: Review | None) -> dict[str, Any] | None:
+    if review is None:
+        return None
+    return {
+        "reviewers": list(review.reviewers), "decision": review.decision, "notes": review.notes,
+        "conditions": review.conditions, "finding_notes": dict(review.finding_notes),
+        "reviewed_at": review.reviewed_at or now_utc(),
+    }
+
+
+def record_to_dict(record: AuditRecord) -> dict[str, Any]:
+    """The JSON record (contract). Validates against ``audit/audit.schema.json``."""
+    computed = result_to_dict(record.result)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "audit_id": record.audit_id,
+        "created_at": record.created_at,
+        "inputs": [
+            {"role": role, "name": p.name, "sha256": p.sha256, "rows": p.rows,
+             "columns": list(p.columns), "encoding": p.encoding, "delimiter": p.delimiter,
+             **({"dropped_columns": list(record.dropped_columns[role])}
+                if record.dropped_columns.get(role) else {})}
+            for role, p in record.inputs
+        ],
+        "spec": spec_to_dict(record.result.spec, record.id_column),
+        **computed,
+        "explanations": record.explanations.to_dict() if record.explanations else None,
+        "crosscheck": record.crosscheck.to_dict() if record.crosscheck else None,
+        "environment": dict(record.environment),
+        "review": review_to_dict(record.review),
+    }
+
+
+def dropped_columns(run: AuditRun) -> dict[str, tuple[str, ...]]:
+    """For each input role, the columns of the file that the audit did not receive."""
+    used = set(map(str, run.data.frame.columns))
+    out = {}
+    for role, provenance in run.inputs:
+        missing = tuple(c for c in provenance.columns if c not in used)
+        if missing:
+            out[role] = missing
+    return out
+
+
+def build_record(run: AuditRun, *, explanations: _ToDict | None = None,
+                 review: Review | None = None, crosscheck: _ToDict | None = None,
+                 audit_id: str | None = None, created_at: str | None = None) -> dict[str, Any]:
+    """The JSON record of a finished run: the one path the CLI and the dashboard both take.
+
+    The record names the columns of each file that the audit did not receive (identifier
+    columns left out on upload) under ``inputs[].dropped_columns``.
+    """
+    identity: dict[str, str] = {}
+    if audit_id is not None:
+        identity["audit_id"] = audit_id
+    if created_at is not None:
+        identity["created_at"] = created_at
+    return record_to_dict(AuditRecord(
+        result=run.result, inputs=run.inputs, id_column=run.id_column,
+        explanations=explanations, review=review, crosscheck=crosscheck,
+        dropped_columns=dropped_columns(run), **identity))

@@ -1,0 +1,304 @@
+"""The PDF's building blocks: fonts, colours, styles, the story being built (`Doc`), the
+page furniture (fingerprint footer, page numbers) and helpers that read the record.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import matplotlib
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    Paragraph,
+    Table,
+    TableStyle,
+)
+
+from audit._words import (
+    CRITERION_TITLES,
+    PASS_TOLERANCE,
+    STATUS_LABELS,
+    clip,
+    verdict_detail,
+    verdict_label,
+    verdict_of,
+)
+
+FONT, BOLD, ITALIC, MONO = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSansMono"
+_FONT_FILES = {FONT: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf",
+               ITALIC: "DejaVuSans-Oblique.ttf", MONO: "DejaVuSansMono.ttf"}
+_FONT_LOCK = threading.Lock()
+
+INK, MUTED, RULE, ZEBRA = (colors.HexColor(c) for c in ("#1f2933", "#616e7c", "#cbd2d9",
+                                                        "#f5f7fa"))
+HEAD = colors.HexColor("#243b53")
+STATUS = {  # record status -> (badge text, colour, pale background)
+    "pass": (STATUS_LABELS["pass"], colors.HexColor("#1b7f3b"), colors.HexColor("#e3f4e8")),
+    "fail": (STATUS_LABELS["fail"], colors.HexColor("#b3261e"), colors.HexColor("#fbe7e5")),
+    "inconclusive": (STATUS_LABELS["inconclusive"], colors.HexColor("#8a5a00"),
+                     colors.HexColor("#fdf3dc")),
+    "not_judged": (STATUS_LABELS["not_judged"], colors.HexColor("#616e7c"),
+                   colors.HexColor("#eef0f3")),
+}
+STATUS["insufficient_data"] = STATUS["not_judged"]  # records made before "not_judged"
+STATUS["no_verdict"] = STATUS["not_judged"]
+DEFINITIONS = (
+    ("Selection rate", "Share of people in the group given the favorable outcome."),
+    ("True positive rate (TPR)", "Among people whose true outcome is favorable, the share "
+     "the model also gave the favorable outcome. Low TPR: qualified people are turned down."),
+    ("False positive rate (FPR)", "Among people whose true outcome is not favorable, the "
+     "share the model gave the favorable outcome anyway."),
+    ("Impact ratio", "A category's selection rate divided by the highest category's selection "
+     "rate (EEOC four-fifths rule, NYC Local Law 144). Under 0.80 is evidence of adverse "
+     "impact."),
+    ("Equal opportunity difference", "The largest gap in true positive rate between two "
+     "groups of an attribute."),
+    ("Equalized odds difference", "The larger of the largest gap in true positive rate and "
+     "the largest gap in false positive rate."),
+    ("Demographic parity difference / ratio", "Largest minus smallest selection rate; "
+     "smallest divided by largest (fairlearn)."),
+    ("Disparate impact, statistical parity difference", "aif360's ratio and difference of "
+     "selection rates, unprivileged group against privileged (reference) group."),
+    ("{confidence} confidence interval", "The range the value would fall in across repeated "
+     "samples of the same population, from bootstrap resampling of the rows."),
+    ("Adjusted p", "Probability of a gap at least this large if there were no real "
+     "difference (two-proportion or exact test), corrected for the number of comparisons "
+     "(Holm). Under {alpha}: statistically significant."),
+    ("Too small / under 2% / unknown", "Groups with fewer rows than the minimum, categories "
+     "under 2% of the data and unknown categories are reported but not judged."),
+)
+SPEC_ORDER = {"label": "Label column", "prediction": "Prediction column",
+              "score": "Score column", "favorable": "Favorable outcome",
+              "sensitive": "Sensitive attributes", "reference": "Reference groups given",
+              "id_column": "Join column", "criteria": "Criteria",
+              "min_group_size": "Smallest group judged", "bootstrap": "Bootstrap samples",
+              "confidence": "Confidence level", "seed": "Random seed",
+              "alpha": "Significance level"}
+CHART_GROUPS = 30  # groups per chart before it is split in two
+CELL_LIMIT = 400  # characters of uploaded text in one table cell
+
+
+# --- formatting ------------------------------------------------------------------------
+
+
+def esc(text: Any, limit: int | None = None) -> str:
+    """Uploaded text made safe for reportlab markup (escaped, line breaks kept)."""
+    text = "" if text is None else str(text)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return escape(text).replace("\n", "<br/>")
+
+
+def confidence_words(record: Mapping[str, Any]) -> str:
+    """The record's confidence level as a label: ``95%``, ``90%``, ``97.5%``."""
+    return f"{round(record['spec'].get('confidence', 0.95) * 100, 2):g}%"
+
+
+def alpha_words(record: Mapping[str, Any]) -> str:
+    """The record's significance level as a label: ``0.05``."""
+    alpha = record["spec"].get("alpha")
+    return f"{0.05 if alpha is None else alpha:g}"
+
+
+def below(value: float | None, threshold: float | None) -> bool:
+    """Whether an impact ratio fails its minimum, with the engine's tolerance."""
+    return value is not None and threshold is not None and value < threshold - PASS_TOLERANCE
+
+
+def verdict_banner(summary: Mapping[str, Any],
+             findings: Sequence[Mapping[str, Any]]) -> tuple[str, str, str]:
+    """The banner's verdict: (label, ``STATUS`` key for its colours, one-line detail)."""
+    verdict = verdict_of(summary)
+    return (verdict_label(verdict), verdict,
+            verdict_detail(verdict, [f["status"] for f in findings]))
+
+
+def hex_colour(colour: colors.Color) -> str:
+    return "#" + colour.hexval()[2:]
+
+
+def criterion_title(name: str) -> str:
+    return CRITERION_TITLES.get(name, name.replace("_", " ").capitalize())
+
+
+# --- styles and building blocks ---------------------------------------------------------
+
+
+def register_fonts() -> None:
+    with _FONT_LOCK:
+        if FONT in pdfmetrics.getRegisteredFontNames():
+            return
+        folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+        for name, file in _FONT_FILES.items():
+            pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=ITALIC,
+                                      boldItalic=BOLD)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, textColor=INK)
+    return {
+        "title": ParagraphStyle("title", body, fontName=BOLD, fontSize=20, leading=24),
+        "subtitle": ParagraphStyle("subtitle", body, textColor=MUTED, spaceAfter=10),
+        "h1": ParagraphStyle("h1", body, fontName=BOLD, fontSize=13, leading=16, textColor=HEAD,
+                             spaceBefore=12, spaceAfter=6),
+        "h2": ParagraphStyle("h2", body, fontName=BOLD, fontSize=10, leading=13, spaceBefore=8,
+                             spaceAfter=4),
+        "body": body,
+        "small": ParagraphStyle("small", body, fontSize=7.5, leading=9.5, textColor=MUTED,
+                                spaceBefore=2, spaceAfter=4),
+        "cell": ParagraphStyle("cell", body, fontSize=8, leading=10),
+        "num": ParagraphStyle("num", body, fontSize=8, leading=10, alignment=TA_RIGHT),
+        "head": ParagraphStyle("head", body, fontName=BOLD, fontSize=8, leading=10,
+                               textColor=colors.white),
+        "headnum": ParagraphStyle("headnum", body, fontName=BOLD, fontSize=8, leading=10,
+                                  textColor=colors.white, alignment=TA_RIGHT),
+        "label": ParagraphStyle("label", body, fontName=BOLD, fontSize=7.5, leading=9,
+                                textColor=MUTED),
+        "big": ParagraphStyle("big", body, fontName=BOLD, fontSize=17, leading=21),
+        "badge": ParagraphStyle("badge", body, fontName=BOLD, fontSize=7.5, leading=9,
+                                textColor=colors.white, alignment=1),
+        "mono": ParagraphStyle("mono", body, fontName=MONO, fontSize=6.5, leading=9),
+    }
+
+
+class Doc:
+    """The flowables of one PDF and the helpers that make them."""
+
+    def __init__(self, record: Mapping[str, Any], width: float) -> None:
+        self.record = record
+        self.width = width
+        self.s = _styles()
+        self.story: list[Flowable] = []
+
+    def add(self, *flowables: Flowable) -> None:
+        self.story.extend(flowables)
+
+    def para(self, markup: str, style: str = "body") -> Paragraph:
+        return Paragraph(markup, self.s[style])
+
+    def h1(self, text: str) -> None:
+        self.add(CondPageBreak(1.6 * inch), self.para(text, "h1"))
+
+    def h2(self, markup: str) -> None:
+        self.add(CondPageBreak(1.1 * inch), self.para(markup, "h2"))
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]],
+              widths: Sequence[float], numeric: Sequence[int] = (),
+              extra: Sequence[tuple[Any, ...]] = ()) -> Table:
+        """A paginating table: header repeated on every page; cells are markup or flowables."""
+        total = sum(widths)
+        col_widths = [w * self.width / total for w in widths]
+        data = [[self.para(h, "headnum" if i in numeric else "head")
+                 for i, h in enumerate(header)]]
+        for row in rows:
+            data.append([
+                cell if isinstance(cell, Flowable)
+                else self.para(str(cell), "num" if i in numeric else "cell")
+                for i, cell in enumerate(row)
+            ])
+        table = Table(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, 0), HEAD),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+            *extra,
+        ]))
+        return table
+
+    def pairs(self, rows: Sequence[tuple[str, str]], key_width: float = 0.27) -> Table:
+        """A two-column key/value table (keys are our words, values are markup)."""
+        data = [[self.para(k, "label"), self.para(v, "cell")] for k, v in rows]
+        table = Table(data, colWidths=[self.width * key_width, self.width * (1 - key_width)],
+                      hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ]))
+        return table
+
+
+# --- page furniture and entry point ------------------------------------------------------
+
+
+def _pdf_date(created_at: str) -> str | None:
+    """The record's creation time as a PDF date (the file's own date, for reproducibility)."""
+    digits = "".join(c for c in created_at if c.isdigit())[:14]
+    return f"D:{digits}+00'00'" if len(digits) == 14 else None
+
+
+def canvas_class(record_sha256: str, audit_id: str, created_at: str) -> type[Canvas]:
+    """A canvas that knows the page count, for "page X of Y" and the fingerprint footer."""
+    date = _pdf_date(created_at)
+
+    class _Numbered(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+            if date:
+                self.setDateFormatter(lambda *_: date)
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self._furniture(number, len(self._pages))
+                super().showPage()
+            super().save()
+
+        def _furniture(self, number: int, total: int) -> None:
+            width, height = self._pagesize
+            self.saveState()
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.5)
+            self.line(0.75 * inch, 0.62 * inch, width - 0.75 * inch, 0.62 * inch)
+            self.setFillColor(MUTED)
+            self.setFont(MONO, 6.8)
+            self.drawString(0.75 * inch, 0.45 * inch, f"Record sha256: {record_sha256}")
+            self.setFont(FONT, 7.5)
+            self.drawRightString(width - 0.75 * inch, 0.45 * inch, f"Page {number} of {total}")
+            if number > 1:
+                self.drawString(0.75 * inch, height - 0.5 * inch,
+                                f"Fairness audit record · {clip(audit_id)}")
+            self.restoreState()
+
+    return _Numbered
+
+
+# --- reading the record ----------------------------------------------------------------
+
+
+def attributes_of(record: Mapping[str, Any]) -> list[str]:
+    return list(dict.fromkeys(g["attribute"] for g in record["groups"]))
+
+
+def impact_table(record: Mapping[str, Any], attribute: str) -> Mapping[str, Any] | None:
+    return next((t for t in record["adverse_impact"] if t["attribute"] == attribute), None)
+
+
+def flags(item: Mapping[str, Any], reference: bool = False) -> str:
+    flags = [name for name, on in (("reference", reference), ("too small", item.get("small")),
+                                   ("under 2%", item.get("under_2_percent")),
+                                   ("unknown", item.get("unknown"))) if on]
+    return ", ".join(flags)
+
+

@@ -1,0 +1,262 @@
+"""The PDF's tables: per-group rates, adverse impact, aggregates, explanations,
+definitions and provenance, each read from the record alone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reportlab.platypus import (
+    Spacer,
+)
+
+from audit._words import (
+    format_estimate,
+    format_number,
+    format_p,
+)
+from audit.record._pdf_doc import (
+    CELL_LIMIT,
+    DEFINITIONS,
+    MUTED,
+    SPEC_ORDER,
+    STATUS,
+    Doc,
+    alpha_words,
+    attributes_of,
+    below,
+    confidence_words,
+    esc,
+    flags,
+    hex_colour,
+)
+
+
+def group_tables_section(doc: Doc) -> None:
+    record = doc.record
+    doc.h1(f"Group metrics with {confidence_words(record)} confidence intervals")
+    references = record["summary"]["references"]
+    for attribute in attributes_of(record):
+        rows = []
+        for g in (g for g in record["groups"] if g["attribute"] == attribute):
+            m = g["metrics"]
+            rows.append([esc(g["group"], CELL_LIMIT), f"{g['n']:,}",
+                         format_estimate(m.get("selection_rate")),
+                         format_estimate(m.get("true_positive_rate")),
+                         format_estimate(m.get("false_positive_rate")),
+                         flags(g, references.get(attribute) == g["group"])])
+        doc.h2(esc(attribute))
+        doc.add(doc.table(["Group", "n", "Selection rate", "True positive rate",
+                           "False positive rate", "Notes"], rows,
+                          [1.6, 0.6, 1.35, 1.35, 1.35, 0.85], numeric=(1, 2, 3, 4)))
+
+
+def adverse_impact_section(doc: Doc) -> None:
+    record = doc.record
+    doc.h1("Adverse impact (EEOC four-fifths rule, NYC Local Law 144 layout)")
+    threshold = next((c["threshold"] for c in record["spec"]["criteria"]
+                      if c["metric"] == "impact_ratio"), None)
+    doc.add(doc.para(
+        "Impact ratio = the category's selection rate ÷ the highest category's selection "
+        "rate. Categories under 2% of the data and unknown categories are listed and "
+        "flagged; they are not judged. Adjusted p: Holm-corrected test of the category "
+        "against the highest one.", "small"))
+    for table in record["adverse_impact"]:
+        rows = []
+        for r in table["rows"]:
+            ratio = r["impact_ratio"]
+            judged = not (r.get("small") or r.get("under_2_percent") or r.get("unknown"))
+            failing = judged and below(ratio.get("value"), threshold)
+            cell = format_estimate(ratio)
+            if failing:
+                cell = f"<font color='{hex_colour(STATUS['fail'][1])}'><b>{cell}</b></font>"
+            rows.append([esc(r["category"], CELL_LIMIT), f"{r['n']:,}", f"{r['selected']:,}",
+                         format_number(r["selection_rate"]),
+                         cell,
+                         "—" if r.get("share") is None else f"{r['share'] * 100:.1f}%",
+                         format_p(r.get("p_adjusted")),
+                         flags(r, r["category"] == table["highest_category"])])
+        doc.h2(esc(table["attribute"]))
+        doc.add(doc.table(["Category", "Applicants", "Selected", "Selection rate",
+                           f"Impact ratio ({confidence_words(record)} CI)", "Share", "Adj. p",
+                           "Flags"], rows,
+                          [1.35, 0.82, 0.68, 0.72, 1.55, 0.55, 0.55, 0.78],
+                          numeric=(1, 2, 3, 4, 5, 6)))
+        unknown = table.get("unknown_count", 0)
+        if unknown:
+            names = ", ".join(esc(c) for c in table.get("unknown_categories", []))
+            note = (f"Unknown category: {unknown:,} rows ({names}) are counted here but left "
+                    "out of the impact ratios.")
+        else:
+            note = "Unknown category: 0 rows."
+        doc.add(doc.para(f"Highest selection rate: {esc(table['highest_category'])}. {note}",
+                         "small"))
+
+
+def aggregates_section(doc: Doc) -> None:
+    """Per attribute: the single-number summaries, then aif360's group-vs-reference values."""
+    record = doc.record
+    if not record.get("aggregates"):
+        return
+    doc.h1("Aggregate fairness metrics")
+    doc.add(doc.para(
+        "These metrics are computed over all groups of the attribute, including unknown and "
+        "small ones, as fairlearn/aif360 define them. The findings above judge only known "
+        "groups with enough rows, so the two can differ without contradicting each other.",
+        "small"))
+    conventions = dict.fromkeys((a["source"], a["convention"]) for a in record["aggregates"])
+    doc.add(doc.para("Sign conventions: " + " ".join(
+        f"<b>{esc(source)}</b> — {esc(text)}." for source, text in conventions), "small"))
+    for attribute in dict.fromkeys(a["attribute"] for a in record["aggregates"]):
+        items = [a for a in record["aggregates"] if a["attribute"] == attribute]
+        overall = [a for a in items if not (a.get("group") and a.get("reference"))]
+        paired = [a for a in items if a.get("group") and a.get("reference")]
+        doc.h2(esc(attribute))
+        if overall:
+            doc.add(doc.table(["Metric (over all groups)",
+                               f"Value ({confidence_words(record)} CI)", "Source"], [
+                [_words(a["metric"]), format_estimate(a), esc(a["source"])] for a in overall],
+                [3.4, 2.2, 1.4], numeric=(1,)))
+        if paired:
+            metrics = list(dict.fromkeys(a["metric"] for a in paired))
+            pairs = list(dict.fromkeys((a["group"], a["reference"]) for a in paired))
+            cells = {(a["group"], a["reference"], a["metric"]): a for a in paired}
+            rows = [[f"{esc(g, CELL_LIMIT)} vs {esc(ref, CELL_LIMIT)}"] + [
+                _stacked(cells.get((g, ref, m))) for m in metrics] for g, ref in pairs]
+            sources = ", ".join(dict.fromkeys(esc(a["source"]) for a in paired))
+            doc.add(Spacer(1, 4), doc.table(
+                [f"Group vs reference ({sources})"] + [_words(m) for m in metrics], rows,
+                [1.8] + [5.2 / len(metrics)] * len(metrics), numeric=range(1, len(metrics) + 1)))
+
+
+def _words(name: str) -> str:
+    return esc(name.replace("_", " ").capitalize())
+
+
+def _stacked(estimate: Mapping[str, Any] | None) -> str:
+    """Value on one line, its interval below in small grey type."""
+    if not estimate or estimate.get("value") is None:
+        return "—"
+    text = format_number(estimate["value"])
+    interval = format_estimate(estimate)[len(text):].strip()
+    return text + (f"<br/><font size='6.5' color='{hex_colour(MUTED)}'>{interval}</font>"
+                   if interval else "")
+
+
+def explanations_section(doc: Doc) -> None:
+    ex = doc.record.get("explanations")
+    doc.h1("Explanations")
+    if not ex:
+        doc.add(doc.para("No explanations were computed for this audit."))
+        return
+    method = ("a surrogate model (gradient-boosted trees) trained to reproduce the uploaded "
+              "predictions" if ex.get("method") == "surrogate" else "the uploaded model")
+    sizes = [f"{ex[k]:,} {label}" for k, label in (("sample_size", "rows explained"),
+             ("population_rows", "rows audited"), ("surrogate_rows", "rows to fit the surrogate"))
+             if isinstance(ex.get(k), int)]
+    doc.add(doc.para(f"SHAP values of {method}, in {esc(ex.get('output', 'model output'))} units"
+                     + (f" ({'; '.join(sizes)})." if sizes else ".")))
+    fidelity = ex.get("fidelity") or {}
+    if fidelity.get("warning"):
+        doc.add(doc.para(f"<b>Caution:</b> {esc(fidelity['warning'])}"))
+    if fidelity:
+        doc.h2("Fidelity to the uploaded predictions")
+        doc.add(doc.pairs([(esc(k.replace("_", " ").capitalize()), _value(v))
+                           for k, v in fidelity.items() if k != "warning"]))
+    if ex.get("global_importance"):
+        doc.h2("Global importance (mean |SHAP| over the explained rows)")
+        doc.add(doc.table(["Feature", "Mean |SHAP|"], [
+            [esc(i["feature"], CELL_LIMIT), format_number(i["mean_abs_shap"], 4)]
+            for i in ex["global_importance"][:20]], [5, 2], numeric=(1,)))
+    if ex.get("by_group"):
+        doc.h2("Most important features per group")
+        doc.add(doc.table(["Attribute", "Group", "n", "Top features (mean |SHAP|)"], [
+            [esc(g.get("attribute")), esc(g.get("group"), CELL_LIMIT), _value(g.get("n")),
+             "; ".join(f"{esc(i['feature'])} {format_number(i.get('mean_abs_shap'), 3)}"
+                       for i in g.get("importance", [])[:4])]
+            for g in ex["by_group"]], [1.0, 1.6, 0.5, 3.9], numeric=(2,)))
+    if ex.get("gap_attribution"):
+        doc.h2("Gap attribution: the difference in mean model output, split by feature")
+        doc.add(doc.para("Gap = group minus reference; the contributions add up to the gap. "
+                         "Direct: through the sensitive columns themselves; indirect: through "
+                         "the other features.", "small"))
+        doc.add(doc.table(["Group vs reference", "Gap", "Direct", "Indirect",
+                           "Largest contributions"], [
+            [f"{esc(g['group'], CELL_LIMIT)} vs {esc(g['reference'], CELL_LIMIT)} "
+             f"({esc(g['attribute'])})", format_number(g.get("gap")),
+             format_number(g.get("direct")), format_number(g.get("indirect")),
+             "; ".join(f"{esc(c['feature'])} {format_number(c['contribution'])}"
+                       for c in sorted(g["contributions"],
+                                       key=lambda c: -abs(c["contribution"] or 0))[:3])]
+            for g in ex["gap_attribution"]], [2.0, 0.65, 0.65, 0.7, 3.0], numeric=(1, 2, 3)))
+    if ex.get("proxies"):
+        doc.h2("Possible proxies: how well each feature predicts a sensitive attribute")
+        rows = []
+        for attribute in dict.fromkeys(p["attribute"] for p in ex["proxies"]):
+            scores = [p for p in ex["proxies"] if p["attribute"] == attribute]
+            rows += [[esc(attribute), esc(p["feature"], CELL_LIMIT), _value(p.get("score")),
+                      esc(p.get("strength", ""))] for p in scores[:8]]
+        doc.add(doc.table(["Attribute", "Feature", "Score (AUC)", "Strength"], rows,
+                          [1.7, 2.9, 1.2, 1.2], numeric=(2,)))
+        together = [f"{esc(p['attribute'])}: AUC {format_number(p.get('auc'))}"
+                    for p in ex.get("proxy_all_features", []) if p.get("auc") is not None]
+        if together:
+            doc.add(doc.para("All features together predict " + "; ".join(together) + ".",
+                             "small"))
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return {True: "yes", False: "no", None: "—"}[value]
+    if isinstance(value, float):
+        return format_number(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return esc(value, CELL_LIMIT)
+
+
+def definitions_section(doc: Doc) -> None:
+    doc.h1("What the metrics mean")
+    labels = {"confidence": confidence_words(doc.record), "alpha": alpha_words(doc.record)}
+    doc.add(doc.pairs([(name.format(**labels), text.format(**labels))
+                       for name, text in DEFINITIONS], key_width=0.3))
+
+
+def provenance_section(doc: Doc) -> None:
+    record = doc.record
+    spec = record["spec"]
+    doc.h1("Provenance")
+    doc.add(doc.table(["Role", "File", "Rows", "Columns", "sha256 of the file's bytes"], [
+        [esc(i["role"]), esc(i["name"], CELL_LIMIT), f"{i['rows']:,}", f"{len(i['columns'])}",
+         doc.para(esc(i["sha256"]), "mono")] for i in record["inputs"]],
+        [0.75, 1.45, 0.55, 0.6, 3.65], numeric=(2, 3)))
+    doc.h2("Audit specification")
+    keys = [k for k in SPEC_ORDER if k in spec] + sorted(k for k in spec if k not in SPEC_ORDER)
+    rows = []
+    for key in keys:
+        value = spec[key]
+        text = _spec_value(value) if isinstance(value, list | dict) else _value(value)
+        if key == "favorable" and value is None:
+            text = f"not given; inferred: {esc(record['summary']['favorable'])}"
+        rows.append((esc(SPEC_ORDER.get(key, key)), text))
+    doc.add(doc.pairs(rows))
+    doc.h2("Software")
+    doc.add(doc.para(", ".join(f"{esc(k)} {esc(v)}" for k, v in record["environment"].items())))
+    doc.add(doc.para(f"Record created {esc(record['created_at'])}; audit id "
+                     f"{esc(record['audit_id'])}; record schema {esc(record['schema_version'])}.",
+                     "small"))
+
+
+def _spec_value(value: list[Any] | dict[str, Any]) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{esc(k)} = {esc(v)}" for k, v in value.items()) or "—"
+    parts = []
+    for item in value:
+        if isinstance(item, dict) and "metric" in item:
+            parts.append(f"{esc(item['metric'])} {'≥' if item.get('bound') == 'min' else '≤'} "
+                         f"{esc(item['threshold'])}")
+        else:
+            parts.append(esc(item))
+    return "; ".join(parts) or "—"
+
+

@@ -1,0 +1,110 @@
+"""Review: the board's notes and decision on the findings; the signed record's exports.
+
+The decision rests on the criteria table (from the run's findings). "Save review" keeps a
+`Review` in session state; the downloads and "Save to history" use the record built from
+the run and that review, so the PDF, the JSON and the stored entry are the same record.
+The downloads may hide groups smaller than k (small-cell suppression); the history keeps
+the full record.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from audit import DECISION_CHOICES, AuditInputError, HistoryError, status_label
+from audit.record import Review, adverse_impact_csv, fingerprint, metrics_csv, now_utc, to_json
+from pages._ui import review as ui
+from pages._ui import widgets
+from pages._ui.auth import signed_in_name
+
+st.title("4. Review and sign off")
+
+run = widgets.require_run()
+
+ident = ui.identity(run)
+explanations = st.session_state["explanations"]
+saved: Review | None = st.session_state["review"]
+draft = ui.record_of(run, explanations, None, ident)
+
+st.subheader("The criteria the decision rests on")
+st.dataframe(ui.criteria_frame(draft), hide_index=True)
+
+st.subheader("Notes and decision")
+reviewers = st.text_input(
+    "Reviewer name(s), separated by commas", key="review_reviewers",
+    value=", ".join(saved.reviewers) if saved else signed_in_name())
+notes: dict[str, str] = {}
+for finding in draft["findings"]:
+    label = f"{status_label(finding['status'])} — {finding['message']}"
+    notes[finding["id"]] = st.text_area(
+        widgets.plain(label), key=f"review_note_{finding['id']}", height=80,
+        value=saved.finding_notes.get(finding["id"], "") if saved else "")
+overall = st.text_area("Overall notes", key="review_notes", value=saved.notes if saved else "")
+codes = list(DECISION_CHOICES)
+decision = st.radio(
+    "Decision", codes, format_func=DECISION_CHOICES.__getitem__, key="review_decision",
+    index=codes.index(saved.decision) if saved else None, horizontal=True)
+conditions = st.text_area(
+    "Conditions (required when approving with conditions)", key="review_conditions",
+    value=saved.conditions if saved else "")
+
+if st.button("Save review", key="review_save", type="primary"):
+    names = ui.parse_reviewers(reviewers)
+    errors = ui.review_errors(names, decision, conditions)
+    for error in errors:
+        st.error(error)
+    if not errors:
+        saved = Review(reviewers=names, decision=decision, notes=overall.strip(),
+                       conditions=conditions.strip(),
+                       finding_notes={k: v.strip() for k, v in notes.items() if v.strip()},
+                       reviewed_at=now_utc())
+        st.session_state["review"] = saved
+        if ident.saved_seq is not None:  # the previous record is filed: this is a new one
+            ui.renew_identity(run)
+            ident = ui.identity(run)
+        st.success(f"Review saved: {DECISION_CHOICES[saved.decision].lower()} by "
+                   f"{widgets.plain(', '.join(saved.reviewers))}.")
+
+st.subheader("The audit record")
+record = ui.record_of(run, explanations, saved, ident)
+sha = fingerprint(record)
+if saved is None:
+    st.info("Not yet reviewed: the record and its PDF will say so. Save the review above to "
+            "include the decision.")
+st.caption(f"Audit {ident.audit_id} · record sha256 `{sha}`")
+k = int(st.number_input(
+    "Suppress groups smaller than k in exports (0 = off)", min_value=0, step=1, value=0,
+    key="review_suppress_k", help="The PDF, JSON and CSV downloads then show no number for a "
+    "group of fewer than k people. The audit history keeps the full record."))
+try:
+    export = ui.export_record(record, k)
+except AuditInputError as err:
+    widgets.error(err)
+else:
+    export_sha = sha if export is record else fingerprint(export)
+    if export is not record:
+        hidden = export["suppression"]["groups_suppressed"]
+        st.caption(f"The downloads hide {hidden} group(s) (fewer than {k} people, or hidden "
+                   f"with them) · export sha256 `{export_sha}`")
+    stem = f"audit-{ident.audit_id[:8]}"
+    columns = st.columns(4)
+    columns[0].download_button("PDF record", ui.pdf_for(export_sha, export),
+                               f"{stem}.pdf", "application/pdf", key="download_pdf")
+    columns[1].download_button("JSON record", to_json(export) + "\n", f"{stem}.json",
+                               "application/json", key="download_json")
+    columns[2].download_button("Metrics CSV", metrics_csv(export), f"{stem}-metrics.csv",
+                               "text/csv", key="download_metrics")
+    columns[3].download_button("Adverse-impact CSV", adverse_impact_csv(export),
+                               f"{stem}-adverse-impact.csv", "text/csv", key="download_impact")
+
+if st.button("Save to history", key="review_save_history"):
+    try:
+        entry = ui.history_store().append(record)
+    except HistoryError as err:
+        widgets.error(err)
+    else:
+        ui.mark_saved(entry.seq)
+        st.success(f"Saved to the audit history as #{entry.seq}. Record sha256: "
+                   f"{entry.record_sha256}")
+elif ident.saved_seq is not None:
+    st.caption(f"This record is in the audit history as #{ident.saved_seq}.")

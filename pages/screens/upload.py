@@ -1,0 +1,146 @@
+"""Upload: the two CSV files, a preview of each, the column roles, and the audit run.
+
+A file is kept in session state only once it was read without error (within the size and
+row limits the operator set), and a run only once it finished; a bad upload or a failed
+run leaves the earlier ones in place. Columns that identify people directly are flagged
+and left out before anything else sees the file (`pages._ui.privacy`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from audit import AuditInputError
+from audit.inputs import DEFAULT_CRITERIA, AuditSpec
+from pages._ui import cache, widgets
+from pages._ui.actions import store_run
+from pages._ui.privacy import identifier_step
+
+CONFIDENCE_LEVELS = [0.90, 0.95, 0.99]
+
+state = st.session_state
+st.title("1. Upload and map columns")
+st.markdown("Upload the **dataset** (one row per person: the sensitive attributes and the true "
+            "outcome) and, if the model's decisions are in a separate file, the **predictions** "
+            "file with an id column that both files share.")
+
+try:
+    limits = cache.upload_limits()
+except AuditInputError as err:  # the operator's AUDIT_MAX_* setting, not the user's file
+    widgets.error(err)
+    st.stop()
+roles, fresh = ("dataset", "predictions"), {}
+places = st.columns(2)
+for column, key, role, title in zip(places, ("upload_dataset", "upload_predictions"), roles,
+                                    ("Dataset CSV", "Predictions CSV (optional)"), strict=True):
+    with column:
+        upload = st.file_uploader(title, type=["csv"], key=key,
+                                  max_upload_size=limits.max_upload_mb)
+        if upload is not None:
+            try:
+                with st.spinner(f"Reading {upload.name}…"):
+                    fresh[role] = cache.read_upload(upload, limits)
+            except AuditInputError as err:
+                widgets.error(err)
+                if state[role] is not None:
+                    st.caption(f"Still using the earlier {role} file "
+                               f"{widgets.plain(state[role].provenance.name)}.")
+identifier_step(fresh)  # keeps each new file in session state, without identifier columns
+for column, role in zip(places, roles, strict=True):
+    if state[role] is not None:
+        with column:
+            widgets.preview(state[role], role=role.capitalize())
+if state["predictions"] is not None and state["upload_predictions"] is None and st.button(
+        "Audit without a predictions file", key="clear_predictions"):
+    state["predictions"] = None
+    st.rerun()
+
+dataset, predictions = state["dataset"], state["predictions"]
+if dataset is None:
+    st.info("Upload a dataset to map its columns.")
+    st.stop()
+
+st.header("Column roles")
+guess = cache.guess(dataset, predictions)
+columns = list(dict.fromkeys([*dataset.frame.columns,
+                              *(predictions.frame.columns if predictions else ())]))
+prior = state["spec"]
+if prior is not None and not {prior.label, prior.prediction, *prior.sensitive} <= set(columns):
+    prior = None  # the last run's mapping does not fit these files
+ids = (list(dataset.frame.columns) if predictions is None else
+       [c for c in dataset.frame.columns if c in predictions.frame.columns])
+
+
+def source_of(column: str):  # noqa: ANN202
+    return dataset if column in dataset.frame.columns else predictions
+
+
+left, right = st.columns(2)
+with left:
+    id_column = widgets.pick(
+        "Id column (the same person in both files)", ids,
+        state["id_column"] if prior else guess.id_column, key="role_id",
+        none="none: join the files by row order")
+    label = widgets.pick("True outcome (label)", columns,
+                         prior.label if prior else guess.label, key="role_label")
+    prediction = widgets.pick("Model decision (prediction)", columns,
+                              prior.prediction if prior else guess.prediction,
+                              key="role_prediction")
+with right:
+    sensitive = widgets.pick_many(
+        "Sensitive attributes", columns, list(prior.sensitive if prior else guess.sensitive),
+        key="role_sensitive", help="Groups are compared on each, and on their intersection.")
+    score = widgets.pick("Model score (optional)", columns,
+                         prior.score if prior else guess.score, key="role_score", none="no score")
+    outcomes = list(cache.values(source_of(label), label)) if label else []
+    favorable = widgets.pick(
+        "Favorable outcome (the good one for the person)", outcomes,
+        prior.favorable if prior else guess.favorable, key="role_favorable",
+        none="let the audit recognise it")
+
+with st.expander("Advanced options"):
+    references = {}
+    for attribute in sensitive:
+        chosen = widgets.pick(
+            f"Reference group for {attribute}", list(cache.values(source_of(attribute), attribute)),
+            prior.reference.get(attribute) if prior else None, key=f"role_reference::{attribute}",
+            none="the largest group")
+        if chosen is not None:
+            references[attribute] = chosen
+    a, b, c = st.columns(3)
+    bootstrap = a.number_input("Bootstrap samples", min_value=0, max_value=10_000, step=100,
+                               value=prior.bootstrap if prior else 1000, key="opt_bootstrap")
+    min_size = b.number_input("Smallest group to judge (rows)", min_value=1, step=5,
+                              value=prior.min_group_size if prior else 30,
+                              key="opt_min_group_size")
+    confidence = c.selectbox(
+        "Confidence level", CONFIDENCE_LEVELS, key="opt_confidence", format_func="{:.0%}".format,
+        index=CONFIDENCE_LEVELS.index(prior.confidence) if prior
+        and prior.confidence in CONFIDENCE_LEVELS else 1)
+
+if st.button("Run audit", key="run_audit", type="primary"):
+    if label is None or prediction is None:
+        st.error("Choose the column with the true outcome (label) and the column with the "
+                 "model's decision (prediction).")
+        st.stop()
+    spec = AuditSpec(
+        label=label, prediction=prediction, sensitive=tuple(sensitive), score=score,
+        favorable=favorable, reference=references, min_group_size=int(min_size),
+        bootstrap=int(bootstrap), confidence=float(confidence),
+        criteria=prior.criteria if prior else DEFAULT_CRITERIA)
+    try:
+        with st.spinner(f"Auditing {dataset.provenance.rows:,} rows…"):
+            run = cache.run_audit(dataset=dataset, predictions=predictions, spec=spec,
+                                  id_column=id_column)
+    except AuditInputError as err:
+        widgets.error(err)
+    else:
+        store_run(run, dataset=dataset, predictions=predictions, spec=spec, id_column=id_column)
+
+if state["run"] is not None:
+    done = state["run"]
+    files = " and ".join(widgets.plain(p.name) for _, p in done.inputs)
+    st.success(f"Audit ready for {files}: {done.result.rows:,} rows, "
+               f"{sum(f.status == 'fail' for f in done.result.findings)} of "
+               f"{len(done.result.findings)} checks failed.")
+    widgets.nav_link("pages/screens/fairness.py", "Read the disparities", ":material/bar_chart:")
