@@ -15,6 +15,8 @@ from pathlib import Path
 from audit._errors import AuditInputError, HistoryError
 from audit._words import status_label, verdict_label
 from audit.cli._history import add_history_parser, add_save_arguments, run_history, save_record
+from audit.cli._verify import add_verify_parser, run_verify
+from audit.cli._whatif import add_whatif_parser, run_whatif_command
 from audit.engine import AuditRun, audit_inputs, crosscheck
 from audit.explain import Explanations, explain, load_model
 from audit.inputs import (
@@ -102,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="audit-out", help="output folder (audit-out)")
     add_save_arguments(run)
     add_history_parser(commands)
+    add_whatif_parser(commands)
+    add_verify_parser(commands)
     return parser
 
 
@@ -201,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "history":
             return run_history(args)
+        if args.command == "whatif":
+            return run_whatif_command(args)
+        if args.command == "verify":
+            return run_verify(args)
         return _run(args)
     except (AuditInputError, HistoryError) as err:
         print(f"error: {err}", file=sys.stderr)

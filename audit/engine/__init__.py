@@ -13,6 +13,19 @@ from audit.engine._attribute import AttributeView
 from audit.engine._audit import run_audit
 from audit.engine._counts import RATE_METRICS
 from audit.engine._crosscheck import CrossCheck, crosscheck, fairlearn_functions
+from audit.engine._intervals import (
+    FISHER_FREEMAN_HALTON,
+    MONTE_CARLO_DRAWS,
+    clopper_pearson,
+    homogeneity_test,
+    judge_interval,
+    judge_point,
+    newcombe,
+    rate_interval,
+    ratio_interval,
+    span_interval,
+    wilson,
+)
 from audit.engine._pipeline import AuditRun, audit_inputs, column_sources
 from audit.engine._scores import SCORE_METRICS
 from audit.engine._types import (
@@ -39,14 +52,25 @@ __all__ = [
     "CrossCheck",
     "Disparity",
     "Estimate",
+    "FISHER_FREEMAN_HALTON",
     "Finding",
     "GroupMetrics",
+    "MONTE_CARLO_DRAWS",
     "RATE_METRICS",
     "SCORE_METRICS",
     "Status",
     "audit_inputs",
+    "clopper_pearson",
     "column_sources",
     "crosscheck",
     "fairlearn_functions",
+    "homogeneity_test",
+    "judge_interval",
+    "judge_point",
+    "newcombe",
+    "rate_interval",
+    "ratio_interval",
     "run_audit",
+    "span_interval",
+    "wilson",
 ]

@@ -20,6 +20,7 @@ from audit.record._build import (
     record_to_dict,
 )
 from audit.record._compare import Comparison, MetricDelta, StatusChange, compare
+from audit.record._embed import read_sealed_record, sha256_hex
 from audit.record._export import (
     adverse_impact_csv,
     canonical_bytes,
@@ -32,7 +33,10 @@ from audit.record._export import (
 )
 from audit.record._history import HistoryEntry, HistoryStore, VerifyResult, default_url
 from audit.record._pdf import render_pdf
+from audit.record._seal import seal_pdf
+from audit.record._sign import Signing, signature_status_text, signing_from_env
 from audit.record._suppress import suppress_small_cells
+from audit.record._verify import VerifyReport, verify_bytes, verify_files
 
 __all__ = [
     "AuditRecord",
@@ -43,7 +47,9 @@ __all__ = [
     "MetricDelta",
     "Review",
     "SCHEMA_VERSION",
+    "Signing",
     "StatusChange",
+    "VerifyReport",
     "VerifyResult",
     "adverse_impact_csv",
     "build_record",
@@ -55,10 +61,17 @@ __all__ = [
     "load_record",
     "metrics_csv",
     "now_utc",
+    "read_sealed_record",
     "record_to_dict",
     "render_pdf",
     "safe_cell",
+    "seal_pdf",
+    "sha256_hex",
+    "signature_status_text",
+    "signing_from_env",
     "suppress_small_cells",
     "to_json",
+    "verify_bytes",
+    "verify_files",
     "write_csv",
 ]

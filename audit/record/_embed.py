@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.embed import EmbeddedFileObject, EmbeddedFileParams, FileSpec
@@ -27,6 +25,8 @@ from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.xref import TrailerDictionary
+
+from audit.record._export import canonical_bytes
 
 __all__ = ["FINGERPRINT_KEY", "RECORD_NAME", "SealedRecord", "attach_record",
            "canonical_bytes", "read_sealed_record", "sha256_hex"]
@@ -42,25 +42,6 @@ ALREADY_SEALED = (
     "This PDF already has embedded files; seal_pdf takes the PDF made by render_pdf, "
     "not one that was sealed before."
 )
-
-
-def canonical_bytes(record: Mapping[str, Any]) -> bytes:
-    """The exact bytes of ``audit.json``: the canonical JSON text and one newline, in UTF-8.
-
-    Parameters
-    ----------
-    record : mapping
-        The JSON record (``record_to_dict``).
-
-    Returns
-    -------
-    bytes
-        What ``audit.json`` holds, what the PDF embeds, and what the fingerprint hashes.
-    """
-    from audit import to_json  # on use: the record module loads pandas, verify needs none
-
-    text: str = to_json(record)
-    return (text + "\n").encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -116,7 +116,7 @@ def test_upload_run_and_read_the_planted_disparity(server: str, page: Page, samp
     page.get_by_text("Audit ready").wait_for()
     page.get_by_role("link", name="Read the disparities").click()
 
-    page.get_by_text("Overall: fails").wait_for()
+    page.get_by_text("Overall: FAILED").wait_for()
     page.get_by_text(f"sex: female get 'approved' at {ratio} times the rate of male").wait_for()
     page.locator(".js-plotly-plot").nth(2).wait_for()
     assert page.get_by_text("Traceback").count() == 0
