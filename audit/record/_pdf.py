@@ -67,6 +67,7 @@ from audit.record._pdf_tables import (
     group_tables_section,
     provenance_section,
 )
+from audit.record._pdf_whatif import whatif_section
 
 # --- the sections -----------------------------------------------------------------------
 
@@ -282,7 +283,7 @@ def render_pdf(record: Mapping[str, Any]) -> bytes:
     )
     doc = Doc(record, pdf.width)
     for section in (_summary, _charts, group_tables_section, adverse_impact_section,
-                    aggregates_section, explanations_section, definitions_section,
+                    aggregates_section, explanations_section, whatif_section, definitions_section,
                     provenance_section, _review):
         section(doc)
     pdf.build(doc.story, canvasmaker=canvas_class(sha, str(record["audit_id"]),
