@@ -35,7 +35,7 @@ from audit.whatif import (
 )
 
 MAX_CURVE_POINTS = 400  # points drawn per ROC curve (the ends and evenly spaced ranks)
-SLIDER_STEPS = 10_000  # at least this many slider steps across the scores
+SLIDER_STEPS = 1_000  # at least this many slider steps across the scores
 UPLOADED = "Uploaded decisions"
 BY_HAND = "Set with the sliders"
 DISPARITY_WORDS = {

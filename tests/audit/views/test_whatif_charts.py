@@ -156,7 +156,7 @@ def test_slider_runs_over_every_cut_off(report, frame):
     assert span.low == score.min() and span.high > score.max()
     assert span.high == report.plan.sweep.overall.cut_offs[-1]
     assert math.log10(span.step) == round(math.log10(span.step))
-    assert (span.high - span.low) / span.step >= 10_000
+    assert (span.high - span.low) / span.step >= 1_000
     assert span.format == f"%.{-round(math.log10(span.step))}f"
 
 
