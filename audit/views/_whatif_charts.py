@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -124,12 +125,12 @@ def slider_range(report: WhatIfReport) -> SliderRange:
     return SliderRange(low=low, high=high, step=step)
 
 
-def _thinned(curve: RocCurve) -> list[int]:
+def _thinned(curve: RocCurve) -> np.ndarray:
+    """The points drawn: all of them, or the two ends and evenly spaced ranks between."""
     size = curve.thresholds.size
     if size <= MAX_CURVE_POINTS:
-        return list(range(size))
-    stride = (size - 1) / (MAX_CURVE_POINTS - 1)
-    return sorted({round(i * stride) for i in range(MAX_CURVE_POINTS)})
+        return np.arange(size)
+    return np.unique(np.round(np.linspace(0, size - 1, MAX_CURVE_POINTS)).astype(np.int64))
 
 
 def _none(value: float | None) -> float | None:
@@ -148,12 +149,12 @@ def roc_figure(curves: Sequence[RocCurve], *,
         colour = PALETTE[i % len(PALETTE)]
         name = _text(curve.group)
         keep = _thinned(curve)
+        # numpy arrays, not lists: plotly validates a list item by item (seconds per chart)
         figure.add_trace(go.Scatter(
-            x=[_none(curve.false_positive_rate[j]) for j in keep],
-            y=[_none(curve.true_positive_rate[j]) for j in keep], mode="lines", name=name,
-            legendgroup=name, line={"color": colour},
-            customdata=[[format_cut_off(curve.thresholds[j])] for j in keep],
-            hovertemplate=("score ≥ %{customdata[0]}: TPR %{y:.3f}, FPR %{x:.3f}<extra>"
+            x=curve.false_positive_rate[keep], y=curve.true_positive_rate[keep],
+            mode="lines", name=name, legendgroup=name, line={"color": colour},
+            customdata=curve.thresholds[keep],
+            hovertemplate=("score ≥ %{customdata:.6g}: TPR %{y:.3f}, FPR %{x:.3f}<extra>"
                            + name + "</extra>")))
         point = curve.operating_point
         figure.add_trace(go.Scatter(

@@ -60,7 +60,7 @@ from pages._ui.widgets import plain
 CONSIDERED, LOADED = "whatif", "whatif_loaded"
 VIEW, CHART, MANUAL = "whatif_view", "whatif_tradeoff", "manual"
 MAX_ENTRIES = 8
-RANDOMIZED_ROWS = 100_000  # fairlearn's options are on by default up to this many rows
+RANDOMIZED_ROWS = 20_000  # fairlearn's options are on by default up to this many rows (a few s)
 HIRING = SAMPLE_DIR / "hiring.csv"
 HIRING_ID = "candidate_id"
 NEEDS_SCORE = ("The what-if analysis moves a cut-off along the model's **score** (its "

@@ -1,34 +1,31 @@
 """The What-if page in a real browser: move a group's cut-off and see the criteria change,
 pick an option on the trade-off chart, choose it, and find it in the downloaded PDF.
 
-Starts ``streamlit run app.py`` on a free local port and drives the system Chromium
-(``/usr/bin/chromium``) with playwright, as tests/e2e/test_browser.py does. The expected
-numbers come from the engine run here on the same file (the hiring sample, which has a
-score; ``40 and over`` is the group the planted bias disadvantages).
+The server (``streamlit run app.py`` on a free local port) and the system Chromium are
+the fixtures of tests/e2e/test_browser.py. The expected numbers come from the engine run
+here on the same file (the hiring sample, which has a score; ``40 and over`` is the group
+the planted bias disadvantages).
 """
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import plotly.graph_objects as go
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from audit import STATUS_WORDS
 from audit.engine import audit_inputs
 from audit.inputs import read_path
 from audit.views import slider_range, tradeoff_figure
 from audit.whatif import WhatIfOption, WhatIfReport, option_name, whatif
-from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, stop_server
 from pages._ui.whatif import HIRING, HIRING_ID, hiring_spec
+from tests.e2e import test_browser as browser
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-START_TIMEOUT_S = 90
-STEP_TIMEOUT_MS = 180_000
-WIDTH = 1400
+server, page = browser.server, browser.page  # the same server and Chromium fixtures
 ATTRIBUTE, OLDER = "age_band", "40 and over"
 TARGET_CUT_OFF = 0.375  # for 40 and over, with under 40 at 0.5: the four-fifths rule passes
 SWEEP_TOLERANCE = 0.05  # a point of the equal-opportunity tolerance sweep
@@ -42,42 +39,10 @@ def expected() -> WhatIfReport:
     return whatif(run.data, run.result.spec, attribute=ATTRIBUTE, before=run.result)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    try:
-        process = start_server(port, ARTIFACTS / "streamlit-whatif.log",
-                               timeout_s=START_TIMEOUT_S)
-    except (RuntimeError, TimeoutError) as err:
-        pytest.fail(str(err))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_server(process)
-
-
-@pytest.fixture(scope="module")
-def page(server: str) -> Iterator[Page]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser test needs the system Chromium. "
-                    "Install it with: apt-get update && apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page(viewport={"width": WIDTH, "height": 1000},
-                                   accept_downloads=True)
-            tab.set_default_timeout(STEP_TIMEOUT_MS)
-            yield tab
-        finally:
-            browser.close()
-
-
 def _idle(page: Page) -> None:
-    """Wait until the script run has finished (no running-man status widget)."""
+    """Wait until the script run has finished (a run starts a moment after a click)."""
     page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    browser._wait_until_idle(page)
 
 
 def _criteria(page: Page) -> dict[tuple[str, str], tuple[str, str, str]]:
