@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -354,7 +354,7 @@ class Considered:
 
     run: AuditRun
     report: WhatIfReport
-    chosen: WhatIfOption | None = field(default=None)
+    chosen: WhatIfOption | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record's ``whatif``: every option (the chosen one included) and its id."""
