@@ -37,6 +37,7 @@ from audit.whatif import (
 
 MAX_CURVE_POINTS = 400  # points drawn per ROC curve (the ends and evenly spaced ranks)
 SLIDER_STEPS = 1_000  # at least this many slider steps across the scores
+SCALE_FLOOR = 1e-3  # the narrowest slider, relative to the scores' size
 UPLOADED = "Uploaded decisions"
 BY_HAND = "Set with the sliders"
 DISPARITY_WORDS = {
@@ -117,12 +118,13 @@ def _estimate_text(estimate: Estimate) -> str:
 
 def slider_range(report: WhatIfReport) -> SliderRange:
     """The scores' span for cut-off sliders: the lowest candidate cut-off to the highest
-    (just above the highest score: nobody favorable), in round steps."""
+    (just above the highest score: nobody favorable), in round steps. When every score is
+    the same, the slider runs one step past it (every cut-off above it decides alike)."""
     cut_offs = report.plan.sweep.overall.cut_offs
     low, high = float(cut_offs[0]), float(cut_offs[-1])
-    span = high - low
-    step = 10.0 ** math.floor(math.log10(span / SLIDER_STEPS)) if span > 0 else 1.0
-    return SliderRange(low=low, high=high, step=step)
+    span = max(high - low, SCALE_FLOOR * max(1.0, abs(low)))
+    step = 10.0 ** math.floor(math.log10(span / SLIDER_STEPS))
+    return SliderRange(low=low, high=max(high, low + step), step=step)
 
 
 def _thinned(curve: RocCurve) -> np.ndarray:

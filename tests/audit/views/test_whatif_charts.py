@@ -163,3 +163,12 @@ def test_slider_runs_over_every_cut_off(report, frame):
 def test_cut_offs_in_words():
     assert cut_offs_text({"female": 0.4812, "male": 0.5377}) == "female ≥ 0.4812; male ≥ 0.5377"
     assert cut_offs_text({"female": 0.5, "male": 0.5}) == "everyone ≥ 0.5"
+
+
+def test_when_every_score_is_the_same_the_slider_still_runs(frame):
+    spec = make_spec()
+    same = frame.assign(score=0.5)
+    flat = whatif(prepare(same, spec, id_column="applicant"), spec, attribute="sex",
+                  randomized=False)
+    span = slider_range(flat)
+    assert span.low == 0.5 and span.high == 0.5 + span.step and span.step == 1e-6
