@@ -262,8 +262,9 @@ def test_a_record_without_the_what_if_page_has_none(sample_run, downloads):
     assert not at.selectbox or all(s.key != "review_whatif" for s in at.selectbox)
 
 
-def test_decisions_shown_are_not_recomputed_by_the_page(page, run):
-    """The 'after' of the sliders is `apply_thresholds`' own audit (same spec and data)."""
+def test_before_is_the_sessions_audit_not_a_new_one(page, run):
+    """The page hands the session's audit to the analysis as "before" (not audited again);
+    its accuracy is the share of uploaded decisions that match the labels."""
     report = _report(page)
     assert report.before.audit is run.result
     assert np.isclose(report.before.evaluation.accuracy.value,
