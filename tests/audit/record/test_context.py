@@ -183,3 +183,27 @@ def test_bad_presets_are_refused_with_the_file_named(tmp_path):
         preset("nyc", load_presets(folder=""))
     assert str(info.value) == UNKNOWN_PRESET.format(
         name="nyc", known="'eu_ai_act', 'nist_ai_rmf', 'nyc_ll144'", env="AUDIT_PRESETS_DIR")
+
+
+def test_the_record_and_its_pdf_say_what_was_audited(tmp_path, sample_run):
+    import io
+
+    import pypdf
+
+    from audit.record import build_record, render_pdf
+    from tests.conftest import validate_schema
+
+    context = read_context(_write(tmp_path, FULL))
+    record = build_record(sample_run, context=context, presets=["nyc_ll144", "eu_ai_act"])
+    validate_schema(record)
+    assert record["context"] == context.to_dict()
+    assert record["presets"] == ["nyc_ll144", "eu_ai_act"]
+    text = "\n".join(page.extract_text() for page in
+                     pypdf.PdfReader(io.BytesIO(render_pdf(record))).pages)
+    for phrase in ("What was audited and why", "Credit scorer", "4.2",
+                   "Consumer loan applications", "Applications 2025, core banking export",
+                   "Labels are past decisions, not outcomes.",
+                   "Checklist: NYC Local Law 144 bias audit summary",
+                   "Checklist: EU AI Act test report (Annex IV §2(g))"):
+        assert phrase in text, phrase
+    assert "missing" in text  # nobody has approved yet: the EU item is flagged
