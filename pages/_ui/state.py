@@ -16,6 +16,8 @@ record_identity : object | None            the audit id and time kept for ``run`
                                            PDF, JSON and history entry are one record
 dropped_columns : dict | None              per role, (sha256, columns left out as identifiers)
 record_pdf : tuple[str, bytes] | None      the last rendered PDF; holds notes, so never cached
+context : audit.record.AuditContext | None  what was audited and why (About this audit)
+presets : tuple[str, ...]                  the regulatory checklists chosen for the record
 sample_offered : bool                      ``--sample`` audited the sample once this session
 """
 
@@ -34,6 +36,8 @@ DEFAULTS: dict[str, object] = {
     "record_identity": None,
     "dropped_columns": None,
     "record_pdf": None,
+    "context": None,
+    "presets": (),
     "sample_offered": False,
 }
 
