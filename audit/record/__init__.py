@@ -19,7 +19,9 @@ from audit.record._build import (
     now_utc,
     record_to_dict,
 )
+from audit.record._checklist import ChecklistItem, Preset, checklist, load_presets
 from audit.record._compare import Comparison, MetricDelta, StatusChange, compare
+from audit.record._context import AuditContext, read_context
 from audit.record._embed import read_sealed_record, sha256_hex
 from audit.record._export import (
     adverse_impact_csv,
@@ -39,12 +41,15 @@ from audit.record._suppress import suppress_small_cells
 from audit.record._verify import VerifyReport, verify_bytes, verify_files
 
 __all__ = [
+    "AuditContext",
     "AuditRecord",
+    "ChecklistItem",
     "Comparison",
     "DECISIONS",
     "HistoryEntry",
     "HistoryStore",
     "MetricDelta",
+    "Preset",
     "Review",
     "SCHEMA_VERSION",
     "Signing",
@@ -54,13 +59,16 @@ __all__ = [
     "adverse_impact_csv",
     "build_record",
     "canonical_bytes",
+    "checklist",
     "compare",
     "default_url",
     "finding_id",
     "fingerprint",
+    "load_presets",
     "load_record",
     "metrics_csv",
     "now_utc",
+    "read_context",
     "read_sealed_record",
     "record_to_dict",
     "render_pdf",

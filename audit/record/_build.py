@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import platform
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 
 from audit.engine import AuditResult, AuditRun, Estimate, Finding
 from audit.inputs import AuditSpec, Provenance
+from audit.record._context import AuditContext
 
 SCHEMA_VERSION = "1.0"
 DECISIONS = ("approve", "approve_with_conditions", "reject")
@@ -58,6 +59,8 @@ class AuditRecord:
     crosscheck: _ToDict | None = None
     dropped_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     whatif: Mapping[str, Any] | None = None
+    context: AuditContext | None = None
+    presets: tuple[str, ...] = ()
     audit_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     created_at: str = field(default_factory=lambda: now_utc())
     environment: Mapping[str, str] = field(default_factory=lambda: environment())
@@ -214,6 +217,8 @@ def record_to_dict(record: AuditRecord) -> dict[str, Any]:
         "explanations": record.explanations.to_dict() if record.explanations else None,
         "crosscheck": record.crosscheck.to_dict() if record.crosscheck else None,
         "whatif": dict(record.whatif) if record.whatif is not None else None,
+        "context": (record.context or AuditContext()).to_dict(),
+        "presets": list(record.presets),
         "environment": dict(record.environment),
         "review": review_to_dict(record.review),
     }
@@ -232,15 +237,18 @@ def dropped_columns(run: AuditRun) -> dict[str, tuple[str, ...]]:
 
 def build_record(run: AuditRun, *, explanations: _ToDict | None = None,
                  review: Review | None = None, crosscheck: _ToDict | None = None,
+                 context: AuditContext | None = None, presets: Sequence[str] = (),
                  audit_id: str | None = None, created_at: str | None = None,
                  whatif: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The JSON record of a finished run: the one path the CLI and the dashboard both take.
 
     The record names the columns of each file that the audit did not receive (identifier
-    columns left out on upload) under ``inputs[].dropped_columns``. ``whatif`` is the
-    what-if analysis the board considered, as ``WhatIfReport.to_dict(chosen=...)`` gives
-    it (the ``whatif.json`` contract: every option, and the id of the one chosen, if
-    any); the record holds it under ``whatif`` (``null`` without one).
+    columns left out on upload) under ``inputs[].dropped_columns``, says what was audited
+    and why (``context``), and which regulatory checklists the board chose (``presets``).
+    ``whatif`` is the what-if analysis the board considered, as
+    ``WhatIfReport.to_dict(chosen=...)`` gives it (the ``whatif.json`` contract: every
+    option, and the id of the one chosen, if any); the record holds it under ``whatif``
+    (``null`` without one).
     """
     identity: dict[str, str] = {}
     if audit_id is not None:
@@ -250,4 +258,5 @@ def build_record(run: AuditRun, *, explanations: _ToDict | None = None,
     return record_to_dict(AuditRecord(
         result=run.result, inputs=run.inputs, id_column=run.id_column,
         explanations=explanations, review=review, crosscheck=crosscheck,
-        dropped_columns=dropped_columns(run), whatif=whatif, **identity))
+        dropped_columns=dropped_columns(run), whatif=whatif, context=context,
+        presets=tuple(presets), **identity))

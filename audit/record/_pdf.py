@@ -42,6 +42,7 @@ from audit.record._pdf_charts import rates_chart_png
 
 __all__ = ["render_pdf"]
 
+from audit.record._pdf_context import checklist_sections, context_section
 from audit.record._pdf_doc import (
     CELL_LIMIT,
     CHART_GROUPS,
@@ -282,9 +283,10 @@ def render_pdf(record: Mapping[str, Any]) -> bytes:
         subject=f"Record sha256 {sha}", creator="fairness-audit",
     )
     doc = Doc(record, pdf.width)
-    for section in (_summary, _charts, group_tables_section, adverse_impact_section,
-                    aggregates_section, explanations_section, whatif_section, definitions_section,
-                    provenance_section, _review):
+    for section in (_summary, context_section, _charts, group_tables_section,
+                    adverse_impact_section, aggregates_section, explanations_section,
+                    whatif_section, definitions_section, provenance_section, _review,
+                    checklist_sections):
         section(doc)
     pdf.build(doc.story, canvasmaker=canvas_class(sha, str(record["audit_id"]),
                                                    str(record.get("created_at", ""))))

@@ -32,6 +32,7 @@ def _pages() -> dict[str, list[st.Page]]:
                   page("fairness", "Fairness", "bar_chart"),
                   page("explanations", "Explanations", "troubleshoot"),
                   page("whatif", "What if", "tune"),
+                  page("about", "About this audit", "description"),
                   page("review", "Review", "rate_review")],
         "Records": [page("history", "History", "history")],
     }

@@ -84,7 +84,9 @@ def record_of(run: AuditRun, explanations: Any, review: Review | None,
     """The JSON record of ``run`` with the board's review (the one every export uses)."""
     return build_record(run, explanations=explanations if hasattr(explanations, "to_dict")
                         else None, review=review, audit_id=ident.audit_id,
-                        created_at=ident.created_at, whatif=record_whatif(run))
+                        created_at=ident.created_at, whatif=record_whatif(run),
+                        context=st.session_state.get("context"),
+                        presets=st.session_state.get("presets") or ())
 
 
 def export_record(record: Mapping[str, Any], k: int) -> Mapping[str, Any]:

@@ -20,6 +20,8 @@ whatif : pages._ui.whatif.Considered | None   the what-if analysis considered fo
                                            option chosen for the record (What-if page)
 whatif_loaded : tuple | None               (attribute, cut-offs, name) last loaded into the
                                            What-if sliders, so the cut-offs keep that name
+context : audit.record.AuditContext | None  what was audited and why (About this audit)
+presets : tuple[str, ...]                  the regulatory checklists chosen for the record
 sample_offered : bool                      ``--sample`` audited the sample once this session
 """
 
@@ -40,6 +42,8 @@ DEFAULTS: dict[str, object] = {
     "record_pdf": None,
     "whatif": None,
     "whatif_loaded": None,
+    "context": None,
+    "presets": (),
     "sample_offered": False,
 }
 
