@@ -48,7 +48,7 @@ MIN_EXPECTED = 5.0
 MONTE_CARLO_DRAWS = 10_000
 #: Two tables are as extreme when their log-probabilities differ by less than this (as R).
 _LOG_PROBABILITY_TIE = 1e-7
-_BISECTION_STEPS = 64
+_KOOPMAN_STEPS = 52  # halvings of an 80-wide bracket in log θ: 1.8e-14 wide at the end
 _LOG_THETA_RANGE = 40.0  # Koopman's roots are searched for in exp(±40)
 
 RateMethod = Literal["clopper-pearson", "wilson"]
@@ -72,7 +72,7 @@ def _z(confidence: float) -> float:
     if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not (
             0.0 < confidence < 1.0):
         raise ValueError(CONFIDENCE_ERROR.format(value=confidence))
-    return float(stats.norm.isf((1.0 - confidence) / 2.0))
+    return float(-special.ndtri((1.0 - confidence) / 2.0))  # = stats.norm.isf, faster
 
 
 def _counts(*pairs: npt.ArrayLike) -> list[FloatArray]:
@@ -215,12 +215,13 @@ def _koopman_score(log_theta: FloatArray, x1: FloatArray, n1: FloatArray, x2: Fl
     """
     theta = np.exp(log_theta)
     a = theta * (n1 + n2)
-    b = -(theta * n1 + x1 + n2 + theta * x2)
+    b = -(theta * (n1 + x2) + x1 + n2)
     c = x1 + x2
     with np.errstate(divide="ignore", invalid="ignore"):
-        p2_null = np.clip(2.0 * c / (-b + np.sqrt(np.maximum(b * b - 4.0 * a * c, 0.0))),
-                          0.0, 1.0)
-        p1_null = np.clip(theta * p2_null, 0.0, 1.0)
+        # np.minimum/np.maximum: the same as np.clip, without its per-call overhead
+        p2_null = np.minimum(np.maximum(
+            2.0 * c / (np.sqrt(np.maximum(b * b - 4.0 * a * c, 0.0)) - b), 0.0), 1.0)
+        p1_null = np.minimum(theta * p2_null, 1.0)
         variance = (p1_null * (1.0 - p1_null) / n1
                     + theta * theta * p2_null * (1.0 - p2_null) / n2)
         numerator = x1 / n1 - theta * x2 / n2
@@ -231,28 +232,34 @@ def _koopman_score(log_theta: FloatArray, x1: FloatArray, n1: FloatArray, x2: Fl
 
 def _koopman(x1: FloatArray, n1: FloatArray, x2: FloatArray, n2: FloatArray,
              z: float) -> tuple[FloatArray, FloatArray]:
-    """Invert the score test by bisection in log θ, for all elements at once."""
+    """Invert the score test by bisection in log θ, for all elements and both bounds at once.
+
+    The score falls as θ grows: from +inf (θ -> 0) through 0 at the estimate towards -inf.
+    The lower bound is where it crosses +z, searched below the estimate; the upper bound
+    where it crosses -z, searched above it. Both searches run in one loop (the bounds
+    stacked on a new first axis), :data:`_KOOPMAN_STEPS` halvings of a bracket of width
+    at most 2 × :data:`_LOG_THETA_RANGE`.
+    """
     defined = (n1 > 0) & (n2 > 0) & (x2 > 0)
     # Stand-in counts where undefined keep the arithmetic quiet; those results become nan.
     x1, n1, x2, n2 = (np.where(defined, v, 1.0) for v in (x1, n1, x2, n2))
     with np.errstate(divide="ignore"):
         log_estimate = np.log(x1 / n1) - np.log(x2 / n2)
     start = np.maximum(log_estimate, -_LOG_THETA_RANGE)
-    # lower bound: the score falls from +inf (θ -> 0) to 0 at the estimate
-    below, above = np.full(start.shape, -_LOG_THETA_RANGE), start.copy()
-    for _ in range(_BISECTION_STEPS):
+    edge = np.full(start.shape, _LOG_THETA_RANGE)
+    below = np.stack([-edge, start])  # [lower bound's bracket, upper bound's bracket]
+    above = np.stack([start, edge])
+    crossing = np.array([z, -z]).reshape(2, *([1] * start.ndim))
+    stacked = [np.broadcast_to(v, below.shape) for v in (x1, n1, x2, n2)]
+    for _ in range(_KOOPMAN_STEPS):
         middle = (below + above) / 2.0
-        outside = _koopman_score(middle, x1, n1, x2, n2) > z
-        below, above = np.where(outside, middle, below), np.where(outside, above, middle)
-    low = np.where(x1 == 0, 0.0, np.minimum(np.exp(above), np.exp(log_estimate)))
-    # upper bound: the score falls from 0 at the estimate towards -inf
-    below, above = start.copy(), np.full(start.shape, _LOG_THETA_RANGE)
-    for _ in range(_BISECTION_STEPS):
-        middle = (below + above) / 2.0
-        outside = _koopman_score(middle, x1, n1, x2, n2) < -z
-        below, above = np.where(outside, below, middle), np.where(outside, middle, above)
-    high = np.maximum(np.exp(below), np.exp(log_estimate))
-    high = np.where(below >= _LOG_THETA_RANGE * (1 - 1e-12), np.inf, high)
+        root_above = _koopman_score(middle, *stacked) > crossing
+        below, above = np.where(root_above, middle, below), np.where(root_above, above, middle)
+    low = np.where(x1 == 0, 0.0, np.minimum(np.exp(above[0]), np.exp(log_estimate)))
+    high = np.maximum(np.exp(below[1]), np.exp(log_estimate))
+    # the score never falls to -z within the range: no finite upper bound
+    unbounded = ~(_koopman_score(edge, x1, n1, x2, n2) < -z)
+    high = np.where(unbounded, np.inf, high)
     return np.where(defined, low, np.nan), np.where(defined, high, np.nan)
 
 
@@ -373,7 +380,7 @@ def span_interval(xs: npt.ArrayLike, ns: npt.ArrayLike, *, confidence: float) ->
     defined = (n1 > 0) & (n2 > 0)  # shape (..., R, P)
     comparisons = defined.sum(axis=(-2, -1))
     pair_alpha = (1.0 - confidence) / np.maximum(comparisons, 1)
-    z = stats.norm.isf(pair_alpha / 2.0)[..., None, None]
+    z = -special.ndtri(pair_alpha / 2.0)[..., None, None]
     low, high = _newcombe(x1, n1, x2, n2, z)
     with np.errstate(divide="ignore", invalid="ignore"):
         difference = x1 / n1 - x2 / n2

@@ -7,6 +7,7 @@ formatted and drawn, for the dashboard, the PDF or a notebook.
 from __future__ import annotations
 
 from audit.views._charts import (
+    BASIS_LABELS,
     METRIC_LABELS,
     TOO_SMALL,
     adverse_impact_frame,
@@ -17,6 +18,7 @@ from audit.views._charts import (
     impact_band,
     intersection_heatmap,
     intersection_parts,
+    interval_methods,
     metric_label,
     verdict_frame,
 )
@@ -34,6 +36,7 @@ from audit.views._explain_charts import (
 )
 
 __all__ = [
+    "BASIS_LABELS",
     "METRIC_LABELS",
     "TOO_SMALL",
     "adverse_impact_frame",
@@ -49,6 +52,7 @@ __all__ = [
     "importance_figure",
     "intersection_heatmap",
     "intersection_parts",
+    "interval_methods",
     "method_text",
     "metric_label",
     "proxy_attributes",
