@@ -102,7 +102,7 @@ def _interval(estimate: Estimate, digits: int = 3) -> str:
 
 
 def _flags(group: GroupMetrics) -> list[str]:
-    return [TOO_SMALL] * (group.small and not group.unknown) + [UNKNOWN] * group.unknown
+    return [TOO_SMALL] * group.small + [UNKNOWN] * group.unknown
 
 
 def _too_few(group: GroupMetrics, metric: str, minimum: int) -> bool:
