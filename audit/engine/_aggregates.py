@@ -128,15 +128,18 @@ def between_group_theil(group_counts: np.ndarray) -> np.ndarray:
 
 def _bootstrap(value: np.ndarray | float, reps: np.ndarray, confidence: float
                ) -> tuple[Estimate, int]:
-    """The percentile interval of ``reps`` and the number of undefined replicates; no
-    interval when it would have zero width around a defined value."""
+    """The percentile interval of ``reps`` and the number of undefined replicates.
+
+    No interval (``nan``) where the percentile interval cannot be honest: of zero width (every
+    replicate the same), or not containing the estimate itself (the bootstrap is not valid
+    there: a value at the edge of what it can be, such as a Theil index of 0)."""
     reps = np.asarray(reps, dtype=float).reshape(-1)
     value = float(value)
     if reps.size == 0:
         return Estimate(value, np.nan, np.nan), 0
     undefined = int(np.count_nonzero(~np.isfinite(reps)))
     low, high = (float(b[0]) for b in interval(reps.reshape(-1, 1), confidence=confidence))
-    if not np.isnan(value) and low == high:
+    if not (low < high and low <= value <= high):  # false for any nan too
         low = high = float("nan")
     return Estimate(value, low, high, BOOTSTRAP.format(samples=reps.size)), undefined
 

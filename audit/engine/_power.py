@@ -9,8 +9,9 @@ Two questions a board asks of a result that did not decide:
 - *How many people would decide it?* The ``people_needed_*`` functions answer, for an
   inconclusive verdict, by scaling every group's counts by one factor ``k`` (the observed
   rates held fixed) and finding the smallest ``k`` at which the same interval method gives
-  pass or fail (to a relative error set by ``rounds``: 4 by default, below 1e-7). When the estimate sits exactly on the threshold no ``k`` decides it: the
-  answer is ``inf``, said plainly rather than a large made-up number.
+  pass or fail (to a relative error set by ``rounds``: below 1e-7 with the default 4).
+  When the estimate sits exactly on the threshold no ``k`` decides it: the answer is
+  ``inf``, said plainly rather than a large made-up number.
 """
 
 from __future__ import annotations

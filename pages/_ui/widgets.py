@@ -192,14 +192,14 @@ def ll144_options(sensitive: Sequence[str], prior: AuditSpec | None) -> dict[str
         guess = ll144_roles(sensitive=sensitive)
     except AuditInputError:  # cannot happen without given columns; kept for safety
         guess = (None, None)
-    given = [prior.sex_column, prior.race_column] if prior else [None, None]
+    given = (prior.sex_column, prior.race_column) if prior else (None, None)
     roles = []
-    for column, (role, key) in zip(st.columns(2), (("sex", "opt_sex_column"),
-                                                   ("race/ethnicity", "opt_race_column"))):
-        default = given[len(roles)] if given[len(roles)] in sensitive else guess[len(roles)]
+    for column, role, key, chosen, guessed in zip(
+            st.columns(2), ("sex", "race/ethnicity"), ("opt_sex_column", "opt_race_column"),
+            given, guess, strict=True):
         with column:
             roles.append(pick(f"Column holding {role} (NYC LL144 tables)", list(sensitive),
-                              default, key=key, none="none"))
+                              chosen if chosen in sensitive else guessed, key=key, none="none"))
     justification = st.text_area(
         "Why categories under 2% of the data are left out of impact ratios",
         prior.under_2_percent_justification if prior else UNDER_2_PERCENT_JUSTIFICATION,
