@@ -36,6 +36,7 @@ from audit.inputs import (
     Criterion,
     Limits,
     leave_out_identifiers,
+    ll144_roles,
     read_path,
 )
 from audit.record import (
@@ -178,7 +179,20 @@ def _explain(args: argparse.Namespace, run: AuditRun) -> Explanations:
                    sample_size=args.explain_sample, seed=args.seed)
 
 
+def _ll144_roles(args: argparse.Namespace) -> tuple[str, str]:
+    """The sex and race/ethnicity columns, given or guessed by name (then said on stderr),
+    written into the spec as the dashboard writes the ones its user confirmed ("" for none)."""
+    sex, race = ll144_roles(sensitive=args.sensitive, sex_column=args.sex_column,
+                            race_column=args.race_column)
+    if (args.sex_column is None and sex) or (args.race_column is None and race):
+        print(f"note: NYC LL144 sex × race/ethnicity roles: sex = {sex!r}, race/ethnicity = "
+              f"{race!r} (guessed by name; change with --sex-column / --race-column, '' for "
+              "none)", file=sys.stderr)
+    return sex or "", race or ""
+
+
 def _run(args: argparse.Namespace) -> int:
+    sex_column, race_column = _ll144_roles(args)
     spec = AuditSpec(
         label=args.label, prediction=args.prediction, score=args.score,
         sensitive=tuple(args.sensitive), favorable=args.favorable,
@@ -188,7 +202,7 @@ def _run(args: argparse.Namespace) -> int:
         confidence=args.confidence, seed=args.seed, judgement=args.judgement,
         unknown_values=(tuple(args.unknown) if args.unknown is not None
                         else DEFAULT_UNKNOWN_VALUES),
-        sex_column=args.sex_column, race_column=args.race_column,
+        sex_column=sex_column, race_column=race_column,
         under_2_percent_justification=args.under_2_percent_justification,
     )
     if args.suppress_below < 0:

@@ -306,7 +306,7 @@ def adverse_impact_frame(table: AdverseImpactTable, *, confidence: float,
             flags.append("below the four-fifths line" if not row.small
                          else "below the line, too few to judge")
         flags += ([f"{UNDER_2}: left out of the ratios"] * row.under_2_percent
-                  + [TOO_SMALL] * (row.small and not row.unknown))
+                  + [TOO_SMALL] * row.small)
         flags += [f"{UNKNOWN} (left out of ratios)"] * row.unknown
         records.append({
             "category": row.category,
