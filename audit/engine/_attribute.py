@@ -16,8 +16,9 @@ span. The functions taking ``(x, n)`` arrays serve rates that are not confusion 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -104,6 +105,10 @@ class AttributeView:
     reference: int
     confidence: float
     alpha: float = 0.05
+    # comparisons already made, by (kind, metric, against): the disparity table and the
+    # adverse-impact table often compare the same groups (the reference is the comparator)
+    _made: dict[tuple[str, str, int], Any] = field(default_factory=dict, repr=False,
+                                                   compare=False)
 
     @classmethod
     def build(cls, grouping: Grouping, cells: CellCounts, spec: AuditSpec) -> AttributeView:
@@ -153,6 +158,15 @@ class AttributeView:
         return (np.array([x for x, _ in parts], dtype=float),
                 np.array([n for _, n in parts], dtype=float))
 
+    def _once(self, kind: str, metrics: Sequence[str], against: int,
+              make: Callable[[Sequence[str]], dict[str, Any]]) -> dict[str, Any]:
+        """``make(missing metrics)`` for the metrics not compared this way before."""
+        missing = [m for m in metrics if (kind, m, against) not in self._made]
+        if missing:
+            for metric, made in make(missing).items():
+                self._made[(kind, metric, against)] = made
+        return {m: self._made[(kind, m, against)] for m in metrics}
+
     def rates(self, metrics: Sequence[str]) -> dict[str, list[Estimate]]:
         """Each group's value of each of ``metrics`` with its Clopper-Pearson interval."""
         x, n = self._stacked(metrics)
@@ -166,18 +180,26 @@ class AttributeView:
         """Each group's value minus group ``against``'s (default: the reference), per metric,
         with Newcombe's interval."""
         ref = self.reference if against is None else against
-        value, low, high = _differences(*self._stacked(metrics), ref, self.confidence)
-        return {m: _estimates(value[i], low[i], high[i], NEWCOMBE)
-                for i, m in enumerate(metrics)}
+
+        def make(missing: Sequence[str]) -> dict[str, list[Estimate]]:
+            value, low, high = _differences(*self._stacked(missing), ref, self.confidence)
+            return {m: _estimates(value[i], low[i], high[i], NEWCOMBE)
+                    for i, m in enumerate(missing)}
+
+        return self._once("difference", metrics, ref, make)
 
     def ratios(self, metrics: Sequence[str], against: int | None = None
                ) -> dict[str, list[Estimate]]:
         """Each group's value over group ``against``'s (default: the reference), per metric,
         with Koopman's interval; undefined (nan) where that rate is 0."""
         ref = self.reference if against is None else against
-        value, low, high = _ratios(*self._stacked(metrics), ref, self.confidence)
-        return {m: _estimates(value[i], low[i], high[i], KOOPMAN)
-                for i, m in enumerate(metrics)}
+
+        def make(missing: Sequence[str]) -> dict[str, list[Estimate]]:
+            value, low, high = _ratios(*self._stacked(missing), ref, self.confidence)
+            return {m: _estimates(value[i], low[i], high[i], KOOPMAN)
+                    for i, m in enumerate(missing)}
+
+        return self._once("ratio", metrics, ref, make)
 
     def rate(self, metric: str) -> list[Estimate]:
         """Each group's ``metric`` with its Clopper-Pearson interval."""
@@ -198,12 +220,17 @@ class AttributeView:
         reference) that a two-sided test at ``alpha`` detects with 80% power, for each group
         (``nan`` where a group is empty)."""
         ref = self.reference if against is None else against
-        x, n = self._stacked(metrics)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p_ref = np.where(n[:, [ref]] > 0, x[:, [ref]] / np.maximum(n[:, [ref]], 1), 0.0)
-        found = minimum_detectable_difference(n, n[:, [ref]], p_ref, alpha=self.alpha)
-        found = np.where(n[:, [ref]] > 0, found, np.nan)
-        return {m: found[i] for i, m in enumerate(metrics)}
+
+        def make(missing: Sequence[str]) -> dict[str, np.ndarray]:
+            x, n = self._stacked(missing)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p_ref = np.where(n[:, [ref]] > 0, x[:, [ref]] / np.maximum(n[:, [ref]], 1),
+                                 0.0)
+            found = minimum_detectable_difference(n, n[:, [ref]], p_ref, alpha=self.alpha)
+            found = np.where(n[:, [ref]] > 0, found, np.nan)
+            return {m: found[i] for i, m in enumerate(missing)}
+
+        return self._once("detectable", metrics, ref, make)
 
     def judged(self, metrics: Sequence[str], minimum: int) -> np.ndarray:
         """Groups that can be judged on every one of ``metrics``: of a known category, with

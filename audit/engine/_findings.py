@@ -44,8 +44,14 @@ from audit._words import (
 )
 from audit.engine._attribute import AttributeView
 from audit.engine._family import TestFamilies, omnibus_key, pair_key
-from audit.engine._intervals import homogeneity_test, judge_interval, judge_point
-from audit.engine._power import people_needed_ratio, people_needed_span
+from audit.engine._intervals import (
+    IMPACT_BONFERRONI,
+    homogeneity_test,
+    impact_interval,
+    judge_interval,
+    judge_point,
+)
+from audit.engine._power import people_needed_impact, people_needed_span
 from audit.engine._types import AdverseImpactRow, AdverseImpactTable, Estimate, Finding, Test
 from audit.inputs import AuditSpec, Criterion
 
@@ -64,7 +70,7 @@ SPAN_METRICS = {
     "demographic_parity_difference": ("selection_rate",),
 }
 NAN = float("nan")
-PEOPLE_ROUNDS = 2  # "about N more people": the scale to a relative error below 2e-4
+PEOPLE_ROUNDS = 1  # "about N more people" (2 significant figures): the scale within 1.1%
 
 Finisher = Callable[[TestFamilies], Finding]
 
@@ -148,66 +154,90 @@ def _row_reason(row: AdverseImpactRow, minimum: int) -> str:
 
 def _impact(table: AdverseImpactTable, criterion: Criterion, spec: AuditSpec,
             favorable: str) -> Finisher:
+    """The four-fifths rule on the judged categories of a selection-rate table.
+
+    Each category's impact ratio is the table's (its rate over the comparator's, the law's
+    point value); its interval here is simultaneous over the judged categories and holds for
+    the ratio to the highest *true* rate (`impact_interval`), because the comparator is
+    chosen as the highest observed rate, which is too high on average: the comparator's own
+    ratio is judged too (another group may truly be the highest).
+    """
     attribute, minimum = table.attribute, spec.min_denominator
     rule = rule_name(criterion.metric, criterion.threshold)
     top = next(r for r in table.rows if r.category == table.highest_category)
     judged = [r for r in table.rows if not (r.unknown or r.under_2_percent or r.n < minimum)]
     excluded = [_row_reason(r, minimum) for r in table.rows if r not in judged]
-    others = [r for r in judged if r is not top]
     if top not in judged:
         return _not_judged(criterion, attribute, (
             f"the comparator, {top.category} (the highest selection rate), rests on "
-            f"{top.n:,} people, {TOO_FEW}; {rule} is not judged."), excluded, spec)
-    if not others:
+            f"{people(top.n)}, {TOO_FEW}; {rule} is not judged."), excluded, spec)
+    if len(judged) < 2:
         return _not_judged(criterion, attribute, (
             f"fewer than two groups can be judged on {rule}; not judged."), excluded, spec)
     if top.selection_rate == 0:
         return _not_judged(criterion, attribute, (
             f"no group gets {favorable!r}, so the impact ratios are undefined and {rule} "
             "cannot be applied; not judged."), excluded, spec)
-    statuses = [_judge(r.impact_ratio, criterion, spec.judgement) for r in others]
+    xs = np.array([r.selected for r in judged], dtype=float)
+    ns = np.array([r.n for r in judged], dtype=float)
+    low, high = impact_interval(xs, ns, confidence=spec.confidence)
+    estimates = [Estimate(r.impact_ratio.value, float(lo), float(hi), IMPACT_BONFERRONI)
+                 for r, lo, hi in zip(judged, low, high, strict=True)]
+    statuses = [_judge(e, criterion, spec.judgement) for e in estimates]
     status = next(s for s in ("fail", "inconclusive", "pass") if s in statuses)
-    focus = min((r for r, s in zip(others, statuses, strict=True) if s == status),
-                key=lambda r: r.impact_ratio.value)
-    ratio = focus.impact_ratio
-    ratio_words = (f"{focus.category} get {favorable!r} at "
-                   f"{format_against(ratio.value, criterion.threshold)} times the rate of "
-                   f"{top.category} ({_ci(ratio, spec)}; {focus.selection_rate:.1%} against "
-                   f"{top.selection_rate:.1%})")
-    people, scale = NAN, NAN
+    ranked = sorted((e.value, r is top, i) for i, (r, e, s) in enumerate(
+        zip(judged, estimates, statuses, strict=True)) if s == status)
+    focus_index = ranked[0][2]  # the lowest ratio of that status; the comparator last
+    focus, ratio = judged[focus_index], estimates[focus_index]
+    others = [r for r in judged if r is not top]
+    lowest = min(others, key=lambda r: r.impact_ratio.value)
+    interval = _ci(ratio, spec, simultaneous=True)
+    if focus is top:
+        ratio_words = (f"{top.category}, the group selected most ({top.selection_rate:.1%}), "
+                       "could be selected at under "
+                       f"{criterion.threshold:.2f} times the rate of another group ({interval} "
+                       "for its ratio to the highest true rate)")
+    else:
+        ratio_words = (f"{focus.category} get {favorable!r} at "
+                       f"{format_against(ratio.value, criterion.threshold)} times the rate of "
+                       f"{top.category} ({interval}; {focus.selection_rate:.1%} against "
+                       f"{top.selection_rate:.1%})")
+    people_more, scale = NAN, NAN
     if status == "fail":
         message = f"{attribute}: {ratio_words}. {_outcome(status, criterion, spec, rule)}"
-        also = [r for r, s in zip(others, statuses, strict=True) if s == "fail" and r is not focus]
+        also = [r for r, s in zip(judged, statuses, strict=True)
+                if s == "fail" and r is not focus]
         if also:
             message += " Also below: " + listed(
                 [f"{clip(r.category)} ({r.impact_ratio.value:.2f})" for r in also]) + "."
     elif status == "inconclusive":
-        undecided = [r for r, s in zip(others, statuses, strict=True) if s == "inconclusive"]
-        need = people_needed_ratio(
-            [r.selected for r in undecided], [r.n for r in undecided], top.selected, top.n,
-            threshold=criterion.threshold, bound=criterion.bound, confidence=spec.confidence,
-            rounds=PEOPLE_ROUNDS)
-        people, scale = float(np.mean(need.additional)), need.scale
+        need = people_needed_impact(xs, ns, threshold=criterion.threshold,
+                                    confidence=spec.confidence, rounds=PEOPLE_ROUNDS)
+        people_more, scale = float(np.mean(need.additional)), need.scale
         message = (f"{attribute}: the data cannot tell whether this meets {rule}; "
-                   f"{people_needed_words(people, scale)}. The lowest: {ratio_words}.")
+                   f"{people_needed_words(people_more, scale)}. "
+                   f"{'The lowest: ' if focus is not top else ''}{ratio_words}.")
     else:
+        focus, ratio = lowest, estimates[judged.index(lowest)]
         message = (f"{attribute}: every group judged gets {favorable!r} at "
                    f"{format_against(ratio.value, criterion.threshold)} or more times the "
                    f"rate of {top.category}, the group selected most "
                    f"({top.selection_rate:.1%}); the lowest is {focus.category} "
-                   f"({_ci(ratio, spec)}). {_outcome(status, criterion, spec, rule)}")
+                   f"({_ci(ratio, spec, simultaneous=True)}). "
+                   f"{_outcome(status, criterion, spec, rule)}")
     message += _not_judged_note(excluded)
-    key = pair_key(attribute, "selection_rate", focus.category, top.category)
+    pair = lowest if focus is top else focus
+    key = pair_key(attribute, "selection_rate", pair.category, top.category)
 
     def finish(families: TestFamilies) -> Finding:
         p_adjusted = families.get(key)
-        test = Test("selection_rate", focus.test, focus.p_value, p_adjusted,
-                    (focus.category, top.category))
+        test = Test("selection_rate", pair.test, pair.p_value, p_adjusted,
+                    (pair.category, top.category))
         return Finding(criterion, attribute, status, ratio,  # type: ignore[arg-type]
-                       (focus.category, top.category), message,
+                       (pair.category, top.category), message,
                        significant=None if np.isnan(p_adjusted) else bool(
                            p_adjusted < spec.alpha),
-                       tests=(test,), people_needed=people, scale=scale,
+                       tests=(test,), people_needed=people_more, scale=scale,
                        judged=tuple(r.category for r in judged), not_judged=tuple(excluded),
                        judgement=spec.judgement)
 

@@ -84,11 +84,15 @@ def impact_table(view: AttributeView, spec: AuditSpec, families: TestFamilies, *
     top = view.highest_category(rate)
     excluded = view.excluded_from_ratios()
     shares = view.known_share()
-    ratios = ratio_estimates(x, n, top, confidence=spec.confidence)
     tested = ~excluded & (np.arange(n.size) != top)
     p_values, tests = two_proportion_test(x, n, np.full(n.shape, x[top]), np.full(n.shape, n[top]))
-    detectable = (minimum_detectable_difference(n, n[top], rate[top], alpha=spec.alpha)
-                  if n[top] > 0 else np.full(n.shape, np.nan))
+    if above is None:  # the view's own comparisons: made once for both tables
+        ratios = view.ratio("selection_rate", against=top)
+        detectable = view.detectable(("selection_rate",), against=top)["selection_rate"]
+    else:
+        ratios = ratio_estimates(x, n, top, confidence=spec.confidence)
+        detectable = (minimum_detectable_difference(n, n[top], rate[top], alpha=spec.alpha)
+                      if n[top] > 0 else np.full(n.shape, np.nan))
     minimum = spec.min_denominator
     rows = []
     for g, label in enumerate(view.labels):

@@ -38,6 +38,7 @@ from audit.engine._intervals import (
     _judge,
     _newcombe,
     _z,
+    impact_interval,
     ratio_interval,
     span_interval,
 )
@@ -46,7 +47,7 @@ Direction = Literal["lower", "higher"]
 
 #: Largest factor on the counts that is searched: beyond it the answer is inf.
 MAX_SCALE = 1e6
-_POWER_STEPS = 44  # halvings of a bracket at most 1 wide: 6e-14 at the end
+_POWER_STEPS = 36  # halvings of a bracket at most 1 wide: 1.5e-11 at the end
 _SCALE_GRID = 64
 _SCALE_ROUNDS = 4
 
@@ -143,7 +144,7 @@ def _scale_to_decide(interval: Callable[[FloatArray], tuple[FloatArray, FloatArr
     several intervals (e.g. one per group), and a scale is decisive when every one of them
     is. Doublings up to :data:`MAX_SCALE` find the bracket; then rounds of geometric grids
     inside it narrow the answer: each round by a factor of 63, so that 4 rounds leave a
-    relative error below 1e-7 and 2 below 2e-4 (enough for "about N more people").
+    relative error below 1e-7 and 1 below 1.1% (enough for "about N more people").
     Intervals shrink as the counts grow, so the first decisive scale on a grid is taken as
     the boundary.
     """
@@ -237,3 +238,18 @@ def people_needed_span(xs: npt.ArrayLike, ns: npt.ArrayLike, *, threshold: float
         return span.low, span.high
 
     return _scale_to_decide(interval, threshold, "max", n_, rounds)
+
+
+def people_needed_impact(xs: npt.ArrayLike, ns: npt.ArrayLike, *, threshold: float,
+                         confidence: float, rounds: int = _SCALE_ROUNDS) -> PeopleNeeded:
+    """People per group for every group's simultaneous impact-ratio interval
+    (:func:`impact_interval`) to be at least ``threshold`` (pass) or, for one, wholly below
+    it (fail). ``people`` has the shape of ``ns``."""
+    x_, n_ = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(xs, ns))
+
+    def interval(k: FloatArray) -> tuple[FloatArray, FloatArray]:
+        scale = k.reshape(-1, *([1] * x_.ndim))
+        return impact_interval(scale * x_, scale * n_, confidence=confidence)
+
+    found = _scale_to_decide(interval, threshold, "min", n_, rounds)
+    return found

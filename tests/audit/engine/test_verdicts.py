@@ -158,6 +158,28 @@ def test_the_four_fifths_rule_by_the_interval(selected, expected):
     assert result.verdict == expected
 
 
+def test_the_four_fifths_interval_allows_for_choosing_the_highest_group():
+    # the comparator A is the highest observed rate (0.5); B (0.48) might truly be higher.
+    # C's interval is for its rate over the highest *true* rate: the smaller of its
+    # Koopman intervals against A and against B, each at 1 - 0.05/3 (three pairs), capped at 1
+    result = selection({"A": (500, 250), "B": (500, 240), "C": (500, 200)},
+                       criteria=FOUR_FIFTHS)
+    (finding,) = result.findings
+    assert finding.groups == ("C", "A") and finding.estimate.value == pytest.approx(0.8)
+    against = [confint_proportions_2indep(200, 500, x, 500, compare="ratio", method="score",
+                                          correction=False, alpha=0.05 / 3)
+               for x in (250, 240)]
+    assert finding.estimate.ci_low == pytest.approx(min(1, *(lo for lo, _ in against)),
+                                                    rel=1e-6)
+    assert finding.estimate.ci_high == pytest.approx(min(1, *(hi for _, hi in against)),
+                                                     rel=1e-6)
+    # the table keeps the law's layout: C against the comparator, an ordinary interval
+    row = next(r for r in result.impact_table("g").rows if r.category == "C")
+    assert [row.impact_ratio.ci_low, row.impact_ratio.ci_high] == pytest.approx(
+        statsmodels_ratio(200, 500, 250, 500), rel=1e-6)
+    assert finding.status == "inconclusive" and "95% simultaneous CI" in finding.message
+
+
 def test_an_inconclusive_finding_says_so_and_how_many_more_people_would_decide():
     result = selection({"A": (2000, 1000), "B": (2000, 780)}, criteria=FOUR_FIFTHS)
     (finding,) = result.findings
@@ -166,13 +188,14 @@ def test_an_inconclusive_finding_says_so_and_how_many_more_people_would_decide()
         "least 0.80); about ")
     assert "more people per group would" in finding.message
     assert "chance" not in finding.message and "FAIL" not in finding.message
-    # at the scale it names, the same interval decides; a little below, it does not
+    # at the scale it names, the same interval decides; 1.2% below (the precision of
+    # "about"), it does not
     scale = finding.scale
     assert 1 < scale < math.inf
     decided = statsmodels_ratio(780 * scale, 2000 * scale, 1000 * scale, 2000 * scale)
     assert decided[0] >= 0.8 - 1e-9 or decided[1] < 0.8
-    undecided = statsmodels_ratio(780 * scale * 0.995, 2000 * scale * 0.995,
-                                  1000 * scale * 0.995, 2000 * scale * 0.995)
+    below = scale / 1.012
+    undecided = statsmodels_ratio(780 * below, 2000 * below, 1000 * below, 2000 * below)
     assert undecided[0] < 0.8 <= undecided[1]
     assert finding.people_needed == pytest.approx(
         np.mean([math.ceil(2000 * scale - 1e-9) - 2000] * 2))
