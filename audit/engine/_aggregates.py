@@ -112,7 +112,7 @@ def generalized_entropy(counts: np.ndarray, alpha: float) -> np.ndarray:
         return (moments - 1) / (alpha * (alpha - 1))
 
 
-def between_group_theil(group_counts: np.ndarray) -> np.ndarray:
+def between_all_groups_theil(group_counts: np.ndarray) -> np.ndarray:
     """Theil index of group-mean benefits, from group counts shaped ``(..., G, 4)``."""
     counts = group_counts.astype(float)
     n_g = counts.sum(axis=-1)
@@ -197,8 +197,8 @@ def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: Au
                 else:
                     estimate, undefined = _bootstrap(pair_value, pair_reps, spec.confidence)
                     add(attribute, name, estimate, "aif360", AIF360_PAIR, undefined, **pair)
-        estimate, undefined = _bootstrap(between_group_theil(view.counts),
-                                         between_group_theil(boot_counts), spec.confidence)
+        estimate, undefined = _bootstrap(between_all_groups_theil(view.counts),
+                                         between_all_groups_theil(boot_counts), spec.confidence)
         add(attribute, "between_all_groups_theil_index", estimate, "aif360", AIF360_INDEX,
             undefined)
 

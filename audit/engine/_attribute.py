@@ -151,7 +151,10 @@ class AttributeView:
 
     def parts(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
         """Each group's numerator and denominator of ``metric``."""
-        return rate_parts(self.counts, metric)
+        key = ("parts", metric, -1)
+        if key not in self._made:
+            self._made[key] = rate_parts(self.counts, metric)
+        return self._made[key]  # type: ignore[no-any-return]
 
     def _stacked(self, metrics: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         parts = [self.parts(m) for m in metrics]

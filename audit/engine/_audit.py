@@ -130,12 +130,15 @@ def _disparities(view: AttributeView, spec: AuditSpec,
     out = []
     all_differences, all_ratios = view.differences(RATE_METRICS), view.ratios(RATE_METRICS)
     all_detectable = view.detectable(RATE_METRICS)
-    for metric in RATE_METRICS:
+    num, den = (np.array(part) for part in zip(*(view.parts(m) for m in RATE_METRICS),
+                                                strict=True))  # (metrics, groups)
+    all_p, all_tests = two_proportion_test(num[:, others], den[:, others], num[:, [ref]],
+                                           den[:, [ref]])
+    for k, metric in enumerate(RATE_METRICS):
         differences, ratios = all_differences[metric], all_ratios[metric]
-        num, den = view.parts(metric)
-        p_values, tests = two_proportion_test(num[others], den[others],
-                                              np.full(len(others), num[ref]),
-                                              np.full(len(others), den[ref]))
+        den = view.parts(metric)[1]
+        p_values = all_p[k]
+        tests = all_tests[k * len(others):(k + 1) * len(others)]
         detectable = all_detectable[metric]
         for i, g in enumerate(others):
             small = bool(den[g] < spec.min_denominator or den[ref] < spec.min_denominator)
