@@ -28,13 +28,14 @@ __all__ = [
     "DEFAULT_UNKNOWN_VALUES",
     "DENOMINATOR_WORDS",
     "JUDGEMENT_WORDS",
+    "METRIC_NAMES",
     "PASS_TOLERANCE",
     "STATUS_LABELS",
     "STATUS_WORDS",
-    "VERDICT_LABELS",
-    "Verdict",
     "TOO_FEW",
     "UNDER_2_PERCENT_JUSTIFICATION",
+    "VERDICT_LABELS",
+    "Verdict",
     "clip",
     "format_against",
     "format_estimate",
@@ -101,6 +102,27 @@ _RULES: dict[str, str] = {
     "equal_opportunity_difference": "equal opportunity (true positive rates within {t:.2f})",
     "equalized_odds_difference": "equalized odds (true and false positive rates within {t:.2f})",
     "demographic_parity_difference": "demographic parity (selection rates within {t:.2f})",
+}
+
+# a per-group metric in plain words (fairlearn's name -> words): charts, tables, findings
+METRIC_NAMES: dict[str, str] = {
+    "selection_rate": "selection rate",
+    "true_positive_rate": "true positive rate",
+    "false_positive_rate": "false positive rate",
+    "true_negative_rate": "true negative rate",
+    "false_negative_rate": "false negative rate",
+    "positive_predictive_value": "positive predictive value (precision)",
+    "negative_predictive_value": "negative predictive value",
+    "false_discovery_rate": "false discovery rate",
+    "false_omission_rate": "false omission rate",
+    "accuracy": "accuracy",
+    "base_rate": "base rate (share with a favorable label)",
+    "roc_auc": "ROC AUC",
+    "brier_score": "Brier score",
+    "mean_score": "mean score",
+    "calibration_difference": "calibration-in-the-large (mean score − share with a favorable "
+                              "label)",
+    "scoring_rate": "scoring rate (share scoring above the median)",
 }
 
 # how a criterion is judged (AuditSpec.judgement)

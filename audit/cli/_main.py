@@ -179,20 +179,22 @@ def _explain(args: argparse.Namespace, run: AuditRun) -> Explanations:
                    sample_size=args.explain_sample, seed=args.seed)
 
 
-def _ll144_roles(args: argparse.Namespace) -> tuple[str, str]:
-    """The sex and race/ethnicity columns, given or guessed by name (then said on stderr),
-    written into the spec as the dashboard writes the ones its user confirmed ("" for none)."""
+def _ll144_roles(args: argparse.Namespace) -> tuple[str, str, str | None]:
+    """The sex and race/ethnicity columns, given or guessed by name, written into the spec
+    as the dashboard writes the ones its user confirmed ("" for none); and a note to show
+    after the audit when one was guessed."""
     sex, race = ll144_roles(sensitive=args.sensitive, sex_column=args.sex_column,
                             race_column=args.race_column)
+    note = None
     if (args.sex_column is None and sex) or (args.race_column is None and race):
-        print(f"note: NYC LL144 sex × race/ethnicity roles: sex = {sex!r}, race/ethnicity = "
-              f"{race!r} (guessed by name; change with --sex-column / --race-column, '' for "
-              "none)", file=sys.stderr)
-    return sex or "", race or ""
+        note = (f"NYC LL144 sex × race/ethnicity roles: sex = {sex!r}, race/ethnicity = "
+                f"{race!r} (guessed by name; change with --sex-column / --race-column, '' "
+                "for none)")
+    return sex or "", race or "", note
 
 
 def _run(args: argparse.Namespace) -> int:
-    sex_column, race_column = _ll144_roles(args)
+    sex_column, race_column, roles_note = _ll144_roles(args)
     spec = AuditSpec(
         label=args.label, prediction=args.prediction, score=args.score,
         sensitive=tuple(args.sensitive), favorable=args.favorable,
@@ -242,6 +244,8 @@ def _run(args: argparse.Namespace) -> int:
                                                   for f in left_out), file=sys.stderr)
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if roles_note:
+        print(f"note: {roles_note}", file=sys.stderr)
     if explanations is not None:
         # each attribute alone; the intersections' sentences are in audit.json and the PDF
         sentences = [s for attribute in run.result.spec.sensitive

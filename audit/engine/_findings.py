@@ -33,6 +33,7 @@ import numpy as np
 
 from audit._words import (
     LIST_LIMIT,
+    METRIC_NAMES,
     TOO_FEW,
     clip,
     format_against,
@@ -62,8 +63,6 @@ RATE_WORDS = {
     "false_positive_rate":
         "false positive rates (share given {fav!r} among those whose label is not)",
 }
-RATE_NAMES = {"selection_rate": "selection rate", "true_positive_rate": "true positive rate",
-              "false_positive_rate": "false positive rate"}
 SPAN_METRICS = {
     "equal_opportunity_difference": ("true_positive_rate",),
     "equalized_odds_difference": ("true_positive_rate", "false_positive_rate"),
@@ -326,7 +325,7 @@ def _span(view: AttributeView, criterion: Criterion, spec: AuditSpec, favorable:
             high, low = labels[pair[1]], labels[pair[2]]
             values = view.point[metric][mask]
             named = (high, low)
-            message += (f" The clearest difference is in the {RATE_NAMES[metric]}: {high} "
+            message += (f" The clearest difference is in the {METRIC_NAMES[metric]}: {high} "
                         f"({values[pair[1]]:.2f}) against {low} ({values[pair[2]]:.2f}).")
         return Finding(criterion, attribute, status, estimate, named,  # type: ignore[arg-type]
                        message + _not_judged_note(excluded),

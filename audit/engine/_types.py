@@ -249,7 +249,8 @@ class AuditResult:
 
     @property
     def passed(self) -> bool:
-        """Every criterion passed (a criterion that could not be judged did not pass)."""
+        """The verdict is a pass: nothing failed or was inconclusive, and something was
+        judged (a criterion that could not be judged neither passes nor blocks a pass)."""
         return self.verdict == "pass"
 
     def group(self, attribute: str, group: str) -> GroupMetrics:

@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from audit._words import format_estimate, format_number, format_p, format_percent
+from audit._words import (
+    METRIC_NAMES,
+    format_estimate,
+    format_number,
+    format_p,
+    format_percent,
+)
 from audit.record._pdf_doc import (
     CELL_LIMIT,
     Doc,
@@ -24,8 +30,8 @@ from audit.record._pdf_doc import (
 
 SCORE_COLUMNS = (("roc_auc", "ROC AUC"), ("brier_score", "Brier score"),
                  ("calibration_difference", "Calibration in the large"))
-COMPARED = (("selection_rate", "selection rate"), ("true_positive_rate", "true positive rate"),
-            ("false_positive_rate", "false positive rate"))
+COMPARED = tuple((m, METRIC_NAMES[m]) for m in ("selection_rate", "true_positive_rate",
+                                                 "false_positive_rate"))
 
 
 def score_metrics_section(doc: Doc) -> None:

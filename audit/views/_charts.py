@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 
 from audit._words import (
     CRITERION_NAMES,
+    METRIC_NAMES,
     PASS_TOLERANCE,
     STATUS_WORDS,
     TOO_FEW,
@@ -40,25 +41,7 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7
            "#bcbd22", "#17becf", "#d62728")
 PASS_BAND = "rgba(44, 160, 44, 0.12)"
 
-METRIC_LABELS: dict[str, str] = {
-    "selection_rate": "selection rate",
-    "true_positive_rate": "true positive rate",
-    "false_positive_rate": "false positive rate",
-    "true_negative_rate": "true negative rate",
-    "false_negative_rate": "false negative rate",
-    "positive_predictive_value": "positive predictive value (precision)",
-    "negative_predictive_value": "negative predictive value",
-    "false_discovery_rate": "false discovery rate",
-    "false_omission_rate": "false omission rate",
-    "accuracy": "accuracy",
-    "base_rate": "base rate (share with a favorable label)",
-    "roc_auc": "ROC AUC",
-    "brier_score": "Brier score",
-    "mean_score": "mean score",
-    "calibration_difference": "calibration-in-the-large (mean score − share with a favorable "
-                              "label)",
-    "scoring_rate": "scoring rate (share scoring above the median)",
-}
+METRIC_LABELS = METRIC_NAMES  # the words' owner is audit._words
 BASIS_LABELS = {"selection_rate": "Selection rate", "scoring_rate": "Scoring rate"}
 # Not rates: a mean score can be on any scale (300–850), a calibration difference negative.
 UNBOUNDED = frozenset({"count", "mean_score", "calibration_difference"})
