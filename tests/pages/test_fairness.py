@@ -12,7 +12,7 @@ from audit.engine import audit_inputs
 from audit.inputs import Criterion
 from audit.views import TOO_SMALL
 from pages._ui.widgets import plain
-from tests.conftest import ROOT, open_page
+from tests.conftest import HIRING, ROOT, open_page, upload
 
 TIMEOUT = 120
 
@@ -145,3 +145,26 @@ def test_the_judgement_rule_can_be_the_point_value(page):
                if f.attribute == "sex" and f.criterion.metric == "impact_ratio")
     assert sex.status == "pass"  # 0.703 >= 0.70 on the point value
     assert {f.status for f in result.findings} <= {"pass", "fail", "not_judged"}
+
+
+def test_scoring_rates_and_the_ll144_sex_by_race_table_are_shown():
+    at = open_page("pages/screens/upload.py", timeout=TIMEOUT).run()
+    at = upload(at, "upload_dataset", HIRING)
+    at.multiselect(key="role_sensitive").set_value(["gender", "ethnicity", "age_band"]).run()
+    assert at.selectbox(key="opt_sex_column").value == "gender"
+    assert at.selectbox(key="opt_race_column").value == "ethnicity"
+    at.number_input(key="opt_bootstrap").set_value(50)
+    at.run()
+    at.button(key="run_audit").click().run()
+    assert not at.exception and not at.error
+    result = at.session_state["run"].result
+    at.switch_page("pages/screens/fairness.py").run()
+    at.selectbox(key="fairness_attribute").set_value("age_band").run()
+    assert not at.exception
+    assert "NYC Local Law 144: gender × ethnicity" in [s.value for s in at.subheader]
+    scoring = result.impact_table("age_band", "scoring_rate")
+    older = next(r for r in scoring.rows if r.category == "40 and over")
+    frames = [d.value for d in at.dataframe if "scoring rate" in d.value.columns]
+    assert frames[0].set_index("category").loc["40 and over", "impact ratio"] == fmt(
+        older.impact_ratio.value)
+    assert any("the median score of the whole sample" in c.value for c in at.caption)
