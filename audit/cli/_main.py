@@ -1,8 +1,14 @@
 """Command line: ``python -m audit run ...`` (contract).
 
-Exit status: 0 when every criterion passes, 1 when one fails or cannot be judged (too few
-groups large enough: no verdict is not a pass), 2 on bad input (a one-paragraph message on
-stderr naming the file, column and fix; never a traceback).
+Exit status of ``run``, so that a pipeline can gate a release on it:
+
+- 0  PASSED: no criterion failed or was inconclusive, and at least one was judged;
+- 1  FAILED (a criterion's interval lies wholly beyond its threshold), or NO VERDICT
+     (nothing could be judged: no verdict is not a pass);
+- 3  INCONCLUSIVE: nothing failed, but for at least one criterion the data cannot tell
+     (its interval straddles the threshold); the finding says how many more people would;
+- 2  bad input: a one-paragraph message on stderr naming the file, column and fix; never
+     a traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from audit._errors import AuditInputError, HistoryError
-from audit._words import status_label, verdict_label
+from audit._words import (
+    DEFAULT_UNKNOWN_VALUES,
+    UNDER_2_PERCENT_JUSTIFICATION,
+    status_label,
+    verdict_label,
+)
 from audit.cli._history import add_history_parser, add_save_arguments, run_history, save_record
 from audit.cli._verify import add_verify_parser, run_verify
 from audit.cli._whatif import add_whatif_parser, run_whatif_command
@@ -25,6 +36,7 @@ from audit.inputs import (
     Criterion,
     Limits,
     leave_out_identifiers,
+    ll144_roles,
     read_path,
 )
 from audit.record import (
@@ -36,7 +48,12 @@ from audit.record import (
     suppress_small_cells,
 )
 
-EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+EXIT_PASS, EXIT_FAIL, EXIT_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+EXIT_CODES = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "no_verdict": EXIT_FAIL,
+              "inconclusive": EXIT_INCONCLUSIVE}
+EPILOG = ("exit status of run: 0 passed; 1 failed, or no verdict (nothing could be judged); "
+          "3 inconclusive (nothing failed, but the data cannot tell for at least one "
+          "criterion); 2 bad input.")
 BAD_REFERENCE = (
     "--reference {value!r} is not of the form COLUMN=GROUP. Fix: write it like "
     "--reference sex=male."
@@ -62,9 +79,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m audit", description="Fairness audit of a model's decisions.")
+    parser = _Parser(prog="python -m audit", description="Fairness audit of a model's decisions.",
+                     epilog=EPILOG)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    run = commands.add_parser("run", help="audit a dataset and the model's predictions")
+    run = commands.add_parser("run", help="audit a dataset and the model's predictions",
+                              epilog=EPILOG)
     run.add_argument("--data", required=True, help="dataset CSV (features, label, groups)")
     run.add_argument("--predictions", help="predictions CSV, joined to the dataset")
     run.add_argument("--id-column", help="column that joins the two files")
@@ -76,11 +95,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--favorable", help="the value that means the good outcome")
     run.add_argument("--reference", action="append", default=[], metavar="COLUMN=GROUP",
                      help="reference group of an attribute (default: its largest group)")
-    run.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples (1000)")
+    run.add_argument("--bootstrap", type=int, default=1000,
+                     help="bootstrap samples for the aggregates' intervals (1000)")
     run.add_argument("--seed", type=int, default=0, help="random seed (0)")
     run.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")
-    run.add_argument("--min-group-size", type=int, default=30,
-                     help="groups smaller than this are not judged (30)")
+    run.add_argument("--min-denominator", "--min-group-size", type=int, default=10,
+                     dest="min_denominator", metavar="N",
+                     help="the fewest people a rate must rest on to be judged: everyone for "
+                     "a selection rate, people with a favorable label for a true positive "
+                     "rate (10); --min-group-size is its former, deprecated name")
+    run.add_argument("--judgement", choices=("interval", "point"), default="interval",
+                     help="interval: a criterion passes when its whole confidence interval "
+                     "is within the threshold, fails when wholly beyond, else inconclusive "
+                     "(default); point: the plain rule on the point value")
+    run.add_argument("--unknown", action="append", default=None, metavar="WORDING",
+                     help="a value of a sensitive column that means unknown (repeat; when "
+                     "given, replaces the defaults: " + ", ".join(DEFAULT_UNKNOWN_VALUES[:6])
+                     + ", ...)")
+    run.add_argument("--sex-column", metavar="COL",
+                     help="the sensitive column holding sex, for the NYC LL144 sex × "
+                     "race/ethnicity table (default: guessed by name; '' for none)")
+    run.add_argument("--race-column", metavar="COL",
+                     help="the sensitive column holding race/ethnicity (as --sex-column)")
+    run.add_argument("--under-2-percent-justification", metavar="TEXT",
+                     default=UNDER_2_PERCENT_JUSTIFICATION,
+                     help="why categories under 2%% of the data are left out of impact "
+                     "ratios; carried by the record (NYC LL144)")
     run.add_argument("--impact-ratio", type=float, default=0.8,
                      help="lowest acceptable impact ratio (0.8)")
     run.add_argument("--max-difference", type=float, default=0.1,
@@ -139,14 +179,33 @@ def _explain(args: argparse.Namespace, run: AuditRun) -> Explanations:
                    sample_size=args.explain_sample, seed=args.seed)
 
 
+def _ll144_roles(args: argparse.Namespace) -> tuple[str, str, str | None]:
+    """The sex and race/ethnicity columns, given or guessed by name, written into the spec
+    as the dashboard writes the ones its user confirmed ("" for none); and a note to show
+    after the audit when one was guessed."""
+    sex, race = ll144_roles(sensitive=args.sensitive, sex_column=args.sex_column,
+                            race_column=args.race_column)
+    note = None
+    if (args.sex_column is None and sex) or (args.race_column is None and race):
+        note = (f"NYC LL144 sex × race/ethnicity roles: sex = {sex!r}, race/ethnicity = "
+                f"{race!r} (guessed by name; change with --sex-column / --race-column, '' "
+                "for none)")
+    return sex or "", race or "", note
+
+
 def _run(args: argparse.Namespace) -> int:
+    sex_column, race_column, roles_note = _ll144_roles(args)
     spec = AuditSpec(
         label=args.label, prediction=args.prediction, score=args.score,
         sensitive=tuple(args.sensitive), favorable=args.favorable,
         reference=_references(args.reference),
         criteria=_criteria(args.impact_ratio, args.max_difference),
-        min_group_size=args.min_group_size, bootstrap=args.bootstrap,
-        confidence=args.confidence, seed=args.seed,
+        min_denominator=args.min_denominator, bootstrap=args.bootstrap,
+        confidence=args.confidence, seed=args.seed, judgement=args.judgement,
+        unknown_values=(tuple(args.unknown) if args.unknown is not None
+                        else DEFAULT_UNKNOWN_VALUES),
+        sex_column=sex_column, race_column=race_column,
+        under_2_percent_justification=args.under_2_percent_justification,
     )
     if args.suppress_below < 0:
         raise AuditInputError(BAD_SUPPRESSION.format(k=args.suppress_below))
@@ -185,6 +244,8 @@ def _run(args: argparse.Namespace) -> int:
                                                   for f in left_out), file=sys.stderr)
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if roles_note:
+        print(f"note: {roles_note}", file=sys.stderr)
     if explanations is not None:
         # each attribute alone; the intersections' sentences are in audit.json and the PDF
         sentences = [s for attribute in run.result.spec.sensitive
@@ -197,7 +258,7 @@ def _run(args: argparse.Namespace) -> int:
         print(save_record(record, args.db))
     print(f"{verdict_label(run.result.verdict)}: {len(record['findings'])} criteria checked; "
           f"wrote {out / 'audit.json'}")
-    return EXIT_PASS if run.result.passed else EXIT_FAIL
+    return EXIT_CODES[run.result.verdict]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -117,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
                      for c in DEFAULT_CRITERIA)
     spec = AuditSpec(label=args.label, prediction=args.prediction, score=args.score,
                      sensitive=tuple(args.sensitive), favorable=args.favorable,
-                     criteria=criteria, min_group_size=args.min_group_size,
+                     criteria=criteria, min_denominator=args.min_group_size,
                      bootstrap=args.bootstrap, confidence=args.confidence, seed=args.seed)
     limits = Limits.from_env()
     dataset = read_path(args.data, max_bytes=limits.max_bytes, max_rows=limits.max_rows)

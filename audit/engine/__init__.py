@@ -2,8 +2,10 @@
 
 One pass counts the confusion cells of every combination of sensitive values
 (`_counts`); each attribute's groups are sums of those cells, held with their
-comparisons in an `AttributeView`; `run_audit` derives the group metrics, disparities,
-adverse-impact tables, aggregates (`_aggregates`) and findings (`_findings`) from them.
+comparisons and intervals in an `AttributeView` (intervals from the counts, valid at any
+count: `_intervals`); `run_audit` derives the group metrics, disparities, adverse-impact
+tables (NYC LL144: `_ll144`), aggregates (`_aggregates`) and findings with three outcomes
+(`_findings`) from them, every p-value corrected once within its family (`_family`).
 `audit_inputs` is the whole path from loaded files to an `AuditRun`.
 """
 
@@ -18,6 +20,7 @@ from audit.engine._intervals import (
     MONTE_CARLO_DRAWS,
     clopper_pearson,
     homogeneity_test,
+    impact_interval,
     judge_interval,
     judge_point,
     newcombe,
@@ -65,6 +68,7 @@ __all__ = [
     "crosscheck",
     "fairlearn_functions",
     "homogeneity_test",
+    "impact_interval",
     "judge_interval",
     "judge_point",
     "newcombe",

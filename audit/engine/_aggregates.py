@@ -15,21 +15,33 @@ is unprivileged − privileged, so negative means the group gets less):
     (mean of the FPR and TPR differences).
 aif360 (whole population, the benefit of each row b = ŷ − y + 1):
     ``theil_index`` (generalized entropy, alpha 1), ``generalized_entropy_index`` (alpha 2),
-    ``between_group_theil_index`` per attribute (every row's benefit replaced by its
-    group's mean), and ``consistency`` (1 − mean gap between a row's decision and its
-    5 nearest neighbours' decisions, on a seeded sample, sensitive columns left out).
+    ``between_all_groups_theil_index`` per attribute (every row's benefit replaced by its
+    group's mean; aif360's name), and ``consistency`` (1 − mean gap between a row's
+    decision and its 5 nearest neighbours' decisions, on a seeded sample, sensitive columns
+    left out).
+
+Intervals: an aggregate that is one of the audit's comparisons takes that comparison's
+interval, made from the counts (`AttributeView`): aif360's statistical parity and equal
+opportunity differences (Newcombe) and disparate impact (Koopman); fairlearn's max − min
+differences take the simultaneous interval of the span (valid at any count, and not
+biased upward as a bootstrap of the plug-in span is). The others (min / max ratios,
+average odds, the entropy indexes) keep the multinomial bootstrap percentile interval,
+with the number of replicates in which the value was undefined; an interval of zero
+width (every replicate the same) is not reported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from audit.engine._aif360 import sklearn_metrics
+from audit.engine._attribute import AttributeView
 from audit.engine._counts import FN, FP, TN, TP, CellCounts, interval, rates
-from audit.engine._types import Aggregate, Estimate
+from audit.engine._intervals import SPAN_BONFERRONI, span_interval
+from audit.engine._types import Aggregate, Disparity, Estimate
 from audit.inputs import AuditSpec, PreparedData
 
 FAIRLEARN = "fairlearn: max − min over groups (difference), min / max (ratio)"
@@ -39,6 +51,13 @@ AIF360_INDEX = "aif360: generalized entropy of the benefit b = prediction − la
 CONSISTENCY = ("aif360: 1 − mean |decision − mean decision of 5 nearest neighbours|, on a seeded "
                "sample of {rows} rows; numeric features standardised, text one-hot encoded")
 CONSISTENCY_SAMPLE = 5000
+BOOTSTRAP = "multinomial bootstrap percentile ({samples:,} replicates)"
+SPAN_RATES = {"demographic_parity_difference": ("selection_rate",),
+              "equalized_odds_difference": ("true_positive_rate", "false_positive_rate"),
+              "equal_opportunity_difference": ("true_positive_rate",)}
+PAIR_COMPARISONS = {"statistical_parity_difference": ("difference", "selection_rate"),
+                    "disparate_impact": ("ratio", "selection_rate"),
+                    "equal_opportunity_difference": ("difference", "true_positive_rate")}
 
 
 def _span(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -93,7 +112,7 @@ def generalized_entropy(counts: np.ndarray, alpha: float) -> np.ndarray:
         return (moments - 1) / (alpha * (alpha - 1))
 
 
-def between_group_theil(group_counts: np.ndarray) -> np.ndarray:
+def between_all_groups_theil(group_counts: np.ndarray) -> np.ndarray:
     """Theil index of group-mean benefits, from group counts shaped ``(..., G, 4)``."""
     counts = group_counts.astype(float)
     n_g = counts.sum(axis=-1)
@@ -107,31 +126,81 @@ def between_group_theil(group_counts: np.ndarray) -> np.ndarray:
     return terms.sum(axis=-1) / n[..., 0]
 
 
+def _bootstrap(value: np.ndarray | float, reps: np.ndarray, confidence: float
+               ) -> tuple[Estimate, int]:
+    """The percentile interval of ``reps`` and the number of undefined replicates.
+
+    No interval (``nan``) where the percentile interval cannot be honest: of zero width (every
+    replicate the same), or not containing the estimate itself (the bootstrap is not valid
+    there: a value at the edge of what it can be, such as a Theil index of 0)."""
+    reps = np.asarray(reps, dtype=float).reshape(-1)
+    value = float(value)
+    if reps.size == 0:
+        return Estimate(value, np.nan, np.nan), 0
+    undefined = int(np.count_nonzero(~np.isfinite(reps)))
+    low, high = (float(b[0]) for b in interval(reps.reshape(-1, 1), confidence=confidence))
+    if not (low < high and low <= value <= high):  # false for any nan too
+        low = high = float("nan")
+    return Estimate(value, low, high, BOOTSTRAP.format(samples=reps.size)), undefined
+
+
+def _span_estimate(value: float, view: AttributeView, metrics: tuple[str, ...]) -> Estimate:
+    """``value`` (fairlearn's max − min) with the simultaneous interval over every group
+    with people in the rate's denominator."""
+    parts = [view.parts(m) for m in metrics]
+    xs = np.array([x for x, _ in parts], dtype=float)
+    ns = np.array([n for _, n in parts], dtype=float)
+    if ns.shape[-1] < 2:
+        return Estimate(value, np.nan, np.nan)
+    span = span_interval(xs, ns, confidence=view.confidence)
+    return Estimate(value, float(span.low), float(span.high), SPAN_BONFERRONI)
+
+
 def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: AuditSpec,
-               references: Mapping[str, int]) -> tuple[Aggregate, ...]:
-    """Every aggregate for every attribute, with bootstrap intervals where defined."""
+               views: list[AttributeView], disparities: Sequence[Disparity]
+               ) -> tuple[Aggregate, ...]:
+    """Every aggregate for every attribute, each with its interval (see the module).
+
+    ``disparities`` are the audit's comparisons with the reference: the aggregates that
+    are one of them take its interval.
+    """
+    compared = {(d.attribute, d.group, d.metric): d for d in disparities}
     out: list[Aggregate] = []
 
-    def estimate(value: np.ndarray | float, reps: np.ndarray) -> Estimate:
-        low, high = interval(np.asarray(reps).reshape(-1, 1), confidence=spec.confidence)
-        return Estimate(float(value), float(low[0]), float(high[0]))
+    def add(attribute: str, name: str, estimate: Estimate, source: str, convention: str,
+            undefined: int = 0, **pair: str) -> None:
+        out.append(Aggregate(attribute, name, estimate, source,  # type: ignore[arg-type]
+                             convention, undefined_replicates=undefined, **pair))
 
-    for grouping in cells.groupings:
-        attribute = grouping.attribute
-        counts, boot_counts = grouping.sum(cells.cells), grouping.sum(boot)
-        point, reps = rates(counts), rates(boot_counts)
-        for name, (value, rep) in _fairlearn_family(point, reps).items():
-            out.append(Aggregate(attribute, name, estimate(value, rep), "fairlearn", FAIRLEARN))
-        ref = references[attribute]
-        for g, label in enumerate(grouping.labels):
+    for view in views:
+        attribute, grouping = view.attribute, view.grouping
+        boot_counts = grouping.sum(boot)
+        reps = rates(boot_counts)
+        for name, (value, rep) in _fairlearn_family(view.point, reps).items():
+            if name in SPAN_RATES:
+                add(attribute, name, _span_estimate(float(value), view, SPAN_RATES[name]),
+                    "fairlearn", FAIRLEARN)
+            else:
+                estimate, undefined = _bootstrap(value, rep, spec.confidence)
+                add(attribute, name, estimate, "fairlearn", FAIRLEARN, undefined)
+        ref = view.reference
+        for g, label in enumerate(view.labels):
             if g == ref:
                 continue
-            for name, (pair_value, pair_reps) in _aif360_pair(point, reps, g, ref).items():
-                out.append(Aggregate(attribute, name, estimate(pair_value, pair_reps), "aif360",
-                                     AIF360_PAIR, group=label, reference=grouping.labels[ref]))
-        between = estimate(between_group_theil(counts), between_group_theil(boot_counts))
-        out.append(Aggregate(attribute, "between_group_theil_index", between, "aif360",
-                             AIF360_INDEX))
+            pair = {"group": label, "reference": view.labels[ref]}
+            for name, (pair_value, pair_reps) in _aif360_pair(view.point, reps, g, ref).items():
+                if name in PAIR_COMPARISONS:
+                    kind, metric = PAIR_COMPARISONS[name]
+                    found = getattr(compared[(attribute, label, metric)], kind)
+                    estimate = Estimate(pair_value, found.ci_low, found.ci_high, found.method)
+                    add(attribute, name, estimate, "aif360", AIF360_PAIR, **pair)
+                else:
+                    estimate, undefined = _bootstrap(pair_value, pair_reps, spec.confidence)
+                    add(attribute, name, estimate, "aif360", AIF360_PAIR, undefined, **pair)
+        estimate, undefined = _bootstrap(between_all_groups_theil(view.counts),
+                                         between_all_groups_theil(boot_counts), spec.confidence)
+        add(attribute, "between_all_groups_theil_index", estimate, "aif360", AIF360_INDEX,
+            undefined)
 
     boot_total = boot.sum(axis=1)
     metrics = sklearn_metrics()
@@ -139,13 +208,13 @@ def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: Au
     for name, alpha in (("theil_index", 1), ("generalized_entropy_index", 2)):
         with np.errstate(divide="ignore", invalid="ignore"):  # no benefit at all: undefined
             value = metrics.generalized_entropy_index(benefit, alpha=alpha)
-        out.append(Aggregate("all", name,
-                             estimate(value, generalized_entropy(boot_total, alpha)),
-                             "aif360", AIF360_INDEX))
+        estimate, undefined = _bootstrap(value, generalized_entropy(boot_total, alpha),
+                                         spec.confidence)
+        add("all", name, estimate, "aif360", AIF360_INDEX, undefined)
     consistency, rows = _consistency(data, spec, metrics)
     if rows:
-        out.append(Aggregate("all", "consistency", Estimate(consistency, np.nan, np.nan),
-                             "aif360", CONSISTENCY.format(rows=rows)))
+        add("all", "consistency", Estimate(consistency, np.nan, np.nan), "aif360",
+            CONSISTENCY.format(rows=rows))
     return tuple(out)
 
 

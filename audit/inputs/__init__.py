@@ -19,11 +19,12 @@ from audit.inputs._identifiers import (
 )
 from audit.inputs._join import join_inputs
 from audit.inputs._limits import Limits
-from audit.inputs._prepare import UNKNOWN_REFERENCE, prepare
+from audit.inputs._prepare import UNKNOWN_REFERENCE, ll144_roles, prepare
 from audit.inputs._read import read_csv, read_path
 from audit.inputs._types import (
     DEFAULT_CRITERIA,
     INTERSECTION_SEP,
+    JUDGEMENTS,
     AuditInput,
     AuditSpec,
     Criterion,
@@ -39,6 +40,7 @@ __all__ = [
     "DEFAULT_CRITERIA",
     "INTERSECTION_SEP",
     "IdentifierColumn",
+    "JUDGEMENTS",
     "Limits",
     "MAX_CATEGORIES",
     "PreparedData",
@@ -52,6 +54,7 @@ __all__ = [
     "guess_roles",
     "join_inputs",
     "leave_out_identifiers",
+    "ll144_roles",
     "prepare",
     "read_csv",
     "read_path",

@@ -8,13 +8,13 @@ the column, what was expected, what was found and the fix.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from audit._errors import ColumnError
-from audit.inputs._types import AuditSpec, PreparedData, SensitiveColumn
+from audit._errors import AuditInputError, ColumnError
+from audit.inputs._types import JUDGEMENTS, AuditSpec, PreparedData, SensitiveColumn
 
 MISSING_COLUMN = (
     "The {role} column {column!r} is not in {files}. The columns there are: {available}.{hint} "
@@ -73,6 +73,24 @@ UNKNOWN_REFERENCE_ATTRIBUTE = (
     "A reference group was given for {attribute!r}, which is not one of the sensitive "
     "attributes ({attributes}). Fix: give references as ATTRIBUTE=GROUP for an audited attribute."
 )
+BAD_MIN_DENOMINATOR = (
+    "The fewest people a rate must rest on to be judged must be a whole number of at least 1, "
+    "got {value!r}. Fix: give a number such as 10 (command line: --min-denominator 10)."
+)
+BAD_JUDGEMENT = (
+    "The judgement rule must be one of {allowed}, got {value!r}. Fix: choose 'interval' (the "
+    "whole confidence interval decides) or 'point' (the point value alone decides)."
+)
+ROLE_NOT_SENSITIVE = (
+    "The {role} column {column!r} is not one of the sensitive attributes ({sensitive}). The "
+    "NYC Local Law 144 sex × race/ethnicity table is made from two of them. Fix: add "
+    "{column!r} to the sensitive attributes, or choose one of those columns as the {role} "
+    "column."
+)
+SAME_ROLE_COLUMN = (
+    "Column {column!r} was chosen both as the sex column and as the race/ethnicity column. "
+    "Fix: choose a different column for one of them."
+)
 NO_SENSITIVE = (
     "No sensitive attribute was chosen. The audit compares groups, so it needs at least one "
     "column such as sex or race. Fix: choose one or more sensitive columns."
@@ -83,11 +101,10 @@ FAVORABLE_WORDS = frozenset({
     "granted", "admitted", "selected", "shortlisted", "pass", "passed", "positive", "good",
     "eligible", "offer", "offered", "success",
 })
-UNKNOWN_WORDS = frozenset(
-    {"unknown", "missing", "not reported", "not specified", "unspecified", "undisclosed",
-     "prefer not to say", "declined", "declined to state", "?", "none", "other/unknown"}
-)
 MAX_SENSITIVE_CATEGORIES = 50
+SEX_WORDS = ("sex", "gender", "sex_gender", "gender_identity")
+RACE_WORDS = ("race", "ethnicity", "race_ethnicity", "ethnic_group", "race_or_ethnicity",
+              "ethnicity_race")
 
 
 def prepare(
@@ -117,6 +134,7 @@ def prepare(
     """
     files = dict(files or {})
     where = _file_lookup(frame, files)
+    check_options(spec)
     if not spec.sensitive:
         raise ColumnError(NO_SENSITIVE)
     roles = _roles(spec)
@@ -133,8 +151,11 @@ def prepare(
     prediction_codes, prediction_values = _outcome(frame, spec.prediction, "prediction", where)
     favorable = _favorable(spec, label_values, prediction_values, where)
     score = _score(frame, spec.score, where) if spec.score else None
-    sensitive = tuple(_sensitive(frame, column, where) for column in spec.sensitive)
+    unknown = {_norm(v) for v in spec.unknown_values}
+    sensitive = tuple(_sensitive(frame, column, where, unknown) for column in spec.sensitive)
     _check_references(spec, sensitive)
+    sex_column, race_column = ll144_roles(sensitive=spec.sensitive, sex_column=spec.sex_column,
+                                          race_column=spec.race_column)
 
     role_columns = {column for _, column in roles} | ({id_column} if id_column else set())
     features = tuple(str(c) for c in frame.columns if c not in role_columns)
@@ -146,7 +167,61 @@ def prepare(
         sensitive=sensitive,
         favorable=favorable,
         features=features,
+        sex_column=sex_column,
+        race_column=race_column,
     )
+
+
+def check_options(spec: AuditSpec) -> None:
+    """Check the spec's options that do not depend on the table; raise `AuditInputError`."""
+    minimum = spec.min_denominator
+    if isinstance(minimum, bool) or not isinstance(minimum, int | np.integer) or minimum < 1:
+        raise AuditInputError(BAD_MIN_DENOMINATOR.format(value=minimum))
+    if spec.judgement not in JUDGEMENTS:
+        raise AuditInputError(BAD_JUDGEMENT.format(
+            allowed=", ".join(repr(j) for j in JUDGEMENTS), value=spec.judgement))
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def _name_is(column: str, words: tuple[str, ...]) -> bool:
+    normal = "_".join("".join(c if c.isalnum() else " " for c in column.casefold()).split())
+    return normal in words
+
+
+def ll144_roles(*, sensitive: Sequence[str], sex_column: str | None = None,
+                race_column: str | None = None) -> tuple[str | None, str | None]:
+    """The sensitive columns holding sex and race/ethnicity, for the NYC Local Law 144
+    sex × race/ethnicity table: as given (``""`` for none), else the first sensitive column
+    named like one (``sex``, ``gender``; ``race``, ``ethnicity``, ...), else ``None``.
+
+    Raises `ColumnError` when a given column is not a sensitive attribute, or when one
+    column is given for both roles.
+
+    Examples
+    --------
+    >>> ll144_roles(sensitive=("age_band", "Gender", "race"))
+    ('Gender', 'race')
+    """
+    chosen = []
+    for role, given, words in (("sex", sex_column, SEX_WORDS),
+                               ("race/ethnicity", race_column, RACE_WORDS)):
+        if given is None:
+            given = next((c for c in sensitive if _name_is(c, words)), None)
+        elif given == "":
+            given = None
+        elif given not in sensitive:
+            raise ColumnError(ROLE_NOT_SENSITIVE.format(
+                role=role, column=given, sensitive=_quoted(list(sensitive))))
+        chosen.append(given)
+    if chosen[0] is not None and chosen[0] == chosen[1]:
+        if sex_column is None or race_column is None:
+            # a guess never takes the column given for the other role
+            return (None, chosen[1]) if sex_column is None else (chosen[0], None)
+        raise ColumnError(SAME_ROLE_COLUMN.format(column=chosen[0]))
+    return chosen[0], chosen[1]
 
 
 def _roles(spec: AuditSpec) -> list[tuple[str, str]]:
@@ -284,7 +359,8 @@ def _score(frame: pd.DataFrame, column: str, where: Mapping[str, str]) -> np.nda
     return values.to_numpy(dtype=float)
 
 
-def _sensitive(frame: pd.DataFrame, column: str, where: Mapping[str, str]) -> SensitiveColumn:
+def _sensitive(frame: pd.DataFrame, column: str, where: Mapping[str, str],
+               unknown_values: set[str]) -> SensitiveColumn:
     _check_filled(
         frame, column, "sensitive attribute", where,
         fix="fill them with an explicit category such as 'Unknown' (it is then counted and "
@@ -297,7 +373,7 @@ def _sensitive(frame: pd.DataFrame, column: str, where: Mapping[str, str]) -> Se
             examples=_quoted([str(c) for c in categories[:5]], limit=5),
         ))
     names = tuple(str(c) for c in categories)
-    unknown = tuple(c for c in names if c.casefold() in UNKNOWN_WORDS)
+    unknown = tuple(c for c in names if _norm(c) in unknown_values)
     return SensitiveColumn(name=column, codes=codes, categories=names,
                            unknown=unknown)
 

@@ -16,11 +16,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from audit._words import PASS_TOLERANCE
+from audit._words import DEFAULT_UNKNOWN_VALUES, PASS_TOLERANCE, UNDER_2_PERCENT_JUSTIFICATION
 
 INTERSECTION_SEP = " × "
-
-
+Judgement = Literal["interval", "point"]
+JUDGEMENTS: tuple[str, ...] = ("interval", "point")
 
 @dataclass(frozen=True)
 class Provenance:
@@ -82,6 +82,23 @@ class AuditSpec:
     person (``1``, ``"approved"``); ``None`` lets the engine infer it for 0/1 and
     true/false columns. ``reference`` maps an attribute to its reference group; the
     default is the attribute's largest group.
+
+    ``judgement`` is how a criterion is judged: ``"interval"`` (default) passes when the
+    whole confidence interval is within the threshold, fails when it is wholly beyond and
+    is inconclusive when it straddles; ``"point"`` applies the plain rule to the point
+    value (pass or fail only), for a board that must.
+
+    ``min_denominator`` is the fewest people a rate must rest on to be judged: everyone
+    for a selection rate, people with a favorable label for a true positive rate, people
+    without one for a false positive rate.
+
+    ``unknown_values`` are the wordings of a sensitive column that mean "not recorded"
+    (compared without case or surrounding spaces): such categories are counted and
+    reported, and left out of impact ratios and criteria. ``sex_column`` and
+    ``race_column`` name the sensitive columns that hold sex and race/ethnicity for the
+    NYC Local Law 144 sex × race/ethnicity table; ``None`` guesses them by name, ``""``
+    says there is none. ``under_2_percent_justification`` is the auditor's reason, carried
+    by the record, for leaving categories under 2% of the data out of impact ratios.
     """
 
     label: str
@@ -91,12 +108,23 @@ class AuditSpec:
     favorable: str | None = None
     reference: Mapping[str, str] = field(default_factory=dict)
     criteria: tuple[Criterion, ...] = DEFAULT_CRITERIA
-    min_group_size: int = 30
+    min_denominator: int = 10
     bootstrap: int = 1000
     confidence: float = 0.95
     seed: int = 0
     alpha: float = 0.05
     intersections: bool = True
+    judgement: Judgement = "interval"
+    unknown_values: tuple[str, ...] = DEFAULT_UNKNOWN_VALUES
+    sex_column: str | None = None
+    race_column: str | None = None
+    under_2_percent_justification: str = UNDER_2_PERCENT_JUSTIFICATION
+
+    @property
+    def min_group_size(self) -> int:
+        """Deprecated name of `min_denominator` (groups used to be judged by their rows);
+        kept for readers such as the what-if engine."""
+        return self.min_denominator
 
     @property
     def attributes(self) -> tuple[str, ...]:
@@ -126,7 +154,9 @@ class PreparedData:
 
     ``y_true`` and ``y_pred`` are boolean arrays: True means the favorable outcome.
     ``features`` holds every column that is not a role (label, prediction, score,
-    sensitive attribute, id), for explanations and proxy detection.
+    sensitive attribute, id), for explanations and proxy detection. ``sex_column`` and
+    ``race_column`` are the sensitive columns that play those roles for the NYC Local Law
+    144 tables (given in the spec or guessed by name), or ``None``.
     """
 
     frame: pd.DataFrame
@@ -136,6 +166,8 @@ class PreparedData:
     sensitive: tuple[SensitiveColumn, ...]
     favorable: str
     features: tuple[str, ...]
+    sex_column: str | None = None
+    race_column: str | None = None
 
     @property
     def rows(self) -> int:

@@ -34,6 +34,7 @@ from reportlab.platypus import (
 
 from audit._words import (
     DECISION_LABELS,
+    JUDGEMENT_WORDS,
     format_estimate,
     format_number,
 )
@@ -57,6 +58,7 @@ from audit.record._pdf_doc import (
     esc,
     hex_colour,
     impact_table,
+    min_denominator,
     register_fonts,
     verdict_banner,
 )
@@ -67,6 +69,11 @@ from audit.record._pdf_tables import (
     explanations_section,
     group_tables_section,
     provenance_section,
+)
+from audit.record._pdf_verdicts import (
+    disparities_section,
+    score_metrics_section,
+    tests_section,
 )
 from audit.record._pdf_whatif import whatif_section
 
@@ -113,14 +120,18 @@ def _summary(doc: Doc) -> None:
         doc.add(doc.para("No criteria were set for this audit."))
     else:
         doc.add(_verdict_matrix(doc))
+        judgement = doc.record["spec"].get("judgement")
+        if judgement in JUDGEMENT_WORDS:
+            doc.add(doc.para(f"Judgement rule ({judgement}): {JUDGEMENT_WORDS[judgement]}.",
+                             "small"))
         doc.h2("The findings in plain words")
         rows, extra = [], []
         for i, f in enumerate(findings, start=1):
-            text, colour, _ = STATUS.get(f["status"], STATUS["insufficient_data"])
+            text, colour, _ = STATUS.get(f["status"], STATUS["not_judged"])
             title = f"<b>{criterion_title(f['criterion'])} — {esc(f['attribute'])}</b>"
             rows.append([doc.para(text, "badge"), f"{title}<br/>{esc(f['message'])}"])
             extra.append(("BACKGROUND", (0, i), (0, i), colour))
-        doc.add(doc.table(["Verdict", "Criterion and finding"], rows, [0.9, 6.1],
+        doc.add(doc.table(["Verdict", "Criterion and finding"], rows, [1.15, 5.85],
                           extra=[("VALIGN", (0, 1), (0, -1), "MIDDLE"), *extra]))
     for warning in record.get("warnings", []):
         doc.add(doc.para(f"Note: {esc(warning)}", "small"))
@@ -144,7 +155,7 @@ def _verdict_matrix(doc: Doc) -> Table:
             if f is None:
                 row.append("—")
                 continue
-            text, colour, pale = STATUS.get(f["status"], STATUS["insufficient_data"])
+            text, colour, pale = STATUS.get(f["status"], STATUS["not_judged"])
             row.append(f"<font color='{hex_colour(colour)}'><b>{text}</b></font>"
                        f"<br/>{format_estimate(f)}")
             extra.append(("BACKGROUND", (c, r), (c, r), pale))
@@ -172,9 +183,18 @@ def _audited(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     model = f"label <b>{esc(spec['label'])}</b>, prediction <b>{esc(spec['prediction'])}</b>"
     if spec.get("score"):
         model += f", score <b>{esc(spec['score'])}</b>"
-    method = (f"{confidence_words(record)} bootstrap intervals, "
-              f"{summary.get('bootstrap_samples', spec['bootstrap']):,} samples, seed "
-              f"{spec['seed']}; groups under {spec['min_group_size']} rows are not judged")
+    if "min_denominator" in spec:
+        method = (f"{confidence_words(record)} intervals from the counts (Clopper-Pearson for "
+                  "rates, Newcombe for differences, Koopman for ratios, simultaneous "
+                  "Bonferroni-Newcombe for largest gaps); multinomial bootstrap for other "
+                  f"aggregates ({summary.get('bootstrap_samples', spec['bootstrap']):,} "
+                  f"samples, seed {spec['seed']}). A rate is judged when it rests on at least "
+                  f"{min_denominator(record):,} people.")
+    else:  # records made before the intervals from the counts
+        method = (f"{confidence_words(record)} bootstrap intervals, "
+                  f"{summary.get('bootstrap_samples', spec['bootstrap']):,} samples, seed "
+                  f"{spec['seed']}; groups under {spec['min_group_size']} rows are not judged")
+    family = summary.get("test_family")
     return [
         ("Input files", files),
         ("Rows audited", f"{summary['rows']:,}"),
@@ -184,6 +204,7 @@ def _audited(record: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Reference groups", references or "—"),
         ("Criteria", criteria or "none"),
         ("Method", method),
+        *([("Tests", esc(family))] if family else []),
     ]
 
 
@@ -195,10 +216,10 @@ def _charts(doc: Doc) -> None:
                       if c["metric"] == "impact_ratio"), None)
     doc.add(doc.para(
         f"Bars show the point estimate, whiskers the {confidence_words(record)} confidence "
-        "interval. Grey hatched "
-        "bars are groups not judged: too small, under 2% of the data, or of unknown "
-        "category. The dashed red line is the four-fifths line: the highest judged selection "
-        "rate times the impact-ratio threshold.", "small"))
+        "interval. Grey hatched bars are rates not judged: resting on too few people, of a "
+        "category under 2% of the data (selection rate), or of unknown category. The dashed "
+        "red line is the four-fifths line: the comparator's selection rate times the "
+        "impact-ratio threshold.", "small"))
     for attribute in attributes_of(record):
         table = impact_table(record, attribute)
         under = {r["category"] for r in (table or {}).get("rows", []) if r.get("under_2_percent")}
@@ -211,7 +232,7 @@ def _charts(doc: Doc) -> None:
             line = best[0] * threshold if best and best[0] is not None else None
         for start in range(0, len(groups), CHART_GROUPS):
             chunk = groups[start:start + CHART_GROUPS]
-            png = rates_chart_png(chunk, line)
+            png = rates_chart_png(chunk, line, min_denominator(record))
             height = (0.75 + 0.24 * len(chunk)) * inch
             part = (f" (groups {start + 1}–{start + len(chunk)} of {len(groups)})"
                     if len(groups) > CHART_GROUPS else "")
@@ -284,9 +305,9 @@ def render_pdf(record: Mapping[str, Any]) -> bytes:
     )
     doc = Doc(record, pdf.width)
     for section in (_summary, context_section, _charts, group_tables_section,
-                    adverse_impact_section, aggregates_section, explanations_section,
-                    whatif_section, definitions_section, provenance_section, _review,
-                    checklist_sections):
+                    score_metrics_section, disparities_section, adverse_impact_section,
+                    tests_section, aggregates_section, explanations_section, whatif_section,
+                    definitions_section, provenance_section, _review, checklist_sections):
         section(doc)
     pdf.build(doc.story, canvasmaker=canvas_class(sha, str(record["audit_id"]),
                                                    str(record.get("created_at", ""))))

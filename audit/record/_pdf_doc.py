@@ -5,7 +5,7 @@ page furniture (fingerprint footer, page numbers) and helpers that read the reco
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -60,32 +60,60 @@ DEFINITIONS = (
      "the model also gave the favorable outcome. Low TPR: qualified people are turned down."),
     ("False positive rate (FPR)", "Among people whose true outcome is not favorable, the "
      "share the model gave the favorable outcome anyway."),
-    ("Impact ratio", "A category's selection rate divided by the highest category's selection "
-     "rate (EEOC four-fifths rule, NYC Local Law 144). Under 0.80 is evidence of adverse "
-     "impact."),
+    ("Impact ratio", "A category's selection rate divided by the comparator's: the highest "
+     "selection rate among categories with at least 2% of the data (EEOC four-fifths rule, "
+     "NYC Local Law 144). Under 0.80 is evidence of adverse impact."),
+    ("Scoring rate", "With a score: the share of a category scoring strictly above the median "
+     "score of the whole sample (NYC Local Law 144); its impact ratio is against the highest "
+     "scoring rate."),
     ("Equal opportunity difference", "The largest gap in true positive rate between two "
      "groups of an attribute."),
     ("Equalized odds difference", "The larger of the largest gap in true positive rate and "
-     "the largest gap in false positive rate."),
+     "the largest gap in false positive rate; a group is judged on it only when both of its "
+     "rates rest on enough people."),
     ("Demographic parity difference / ratio", "Largest minus smallest selection rate; "
      "smallest divided by largest (fairlearn)."),
     ("Disparate impact, statistical parity difference", "aif360's ratio and difference of "
      "selection rates, unprivileged group against privileged (reference) group."),
-    ("{confidence} confidence interval", "The range the value would fall in across repeated "
-     "samples of the same population, from bootstrap resampling of the rows."),
+    ("Between-all-groups Theil index", "aif360's between_all_groups_theil_index: the Theil "
+     "index of the benefit (prediction − label + 1) with every person's benefit replaced by "
+     "their group's mean."),
+    ("Calibration-in-the-large", "A group's mean score minus its share with a favorable "
+     "label: positive when the scores run high for the group."),
+    ("{confidence} confidence interval", "A range made from the data by a method that, over "
+     "many repetitions of the same audit on fresh samples, would contain the true value at "
+     "least {confidence} of the time. It is not a {confidence} chance that this one range "
+     "holds the true value, and it says nothing of errors in the data themselves. Methods: "
+     "Clopper-Pearson for a rate, Newcombe for a difference, Koopman for a ratio, "
+     "Bonferroni-simultaneous Newcombe intervals for a largest gap (max − min), the "
+     "multinomial bootstrap for other aggregates, normal approximations for score metrics; "
+     "each is named in the record."),
+    ("Pass, fail, inconclusive", "Under the interval rule a criterion passes when its whole "
+     "interval is within the threshold, fails when it lies wholly beyond, and is inconclusive "
+     "when it straddles the threshold: the data cannot tell, and the finding says about how "
+     "many more people per group would. Under the point rule the point value alone decides."),
     ("Adjusted p", "Probability of a gap at least this large if there were no real "
-     "difference (two-proportion or exact test), corrected for the number of comparisons "
-     "(Holm). Under {alpha}: statistically significant."),
-    ("Too small / under 2% / unknown", "Groups with fewer rows than the minimum, categories "
-     "under 2% of the data and unknown categories are reported but not judged."),
+     "difference (two-proportion, exact or omnibus test), corrected within the attribute's "
+     "test family (Holm for a sensitive attribute, Benjamini-Hochberg for an intersection). "
+     "Under {alpha}: statistically significant. One comparison has one p-value everywhere."),
+    ("Smallest detectable gap", "The smallest difference from the comparison group's rate "
+     "that the test would detect with 80% power at these group sizes."),
+    ("Too few / under 2% / unknown", "A rate resting on fewer people than the minimum (its "
+     "denominator: everyone for a selection rate, people with a favorable label for a true "
+     "positive rate), categories under 2% of the data (impact ratios) and unknown categories "
+     "are reported but not judged."),
 )
 SPEC_ORDER = {"label": "Label column", "prediction": "Prediction column",
               "score": "Score column", "favorable": "Favorable outcome",
               "sensitive": "Sensitive attributes", "reference": "Reference groups given",
               "id_column": "Join column", "criteria": "Criteria",
-              "min_group_size": "Smallest group judged", "bootstrap": "Bootstrap samples",
+              "judgement": "Judgement rule",
+              "min_denominator": "Fewest people behind a judged rate",
+              "min_group_size": "Fewest people (former name)", "bootstrap": "Bootstrap samples",
               "confidence": "Confidence level", "seed": "Random seed",
-              "alpha": "Significance level"}
+              "alpha": "Significance level", "unknown_values": "Values meaning unknown",
+              "sex_column": "Sex column (LL144)", "race_column": "Race/ethnicity column (LL144)",
+              "under_2_percent_justification": "Why under-2% categories have no ratio"}
 CHART_GROUPS = 30  # groups per chart before it is split in two
 CELL_LIMIT = 400  # characters of uploaded text in one table cell
 
@@ -291,12 +319,35 @@ def attributes_of(record: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(g["attribute"] for g in record["groups"]))
 
 
-def impact_table(record: Mapping[str, Any], attribute: str) -> Mapping[str, Any] | None:
-    return next((t for t in record["adverse_impact"] if t["attribute"] == attribute), None)
+def impact_table(record: Mapping[str, Any], attribute: str,
+                 basis: str = "selection_rate") -> Mapping[str, Any] | None:
+    """The attribute's adverse-impact table on ``basis`` (records before ``basis`` existed
+    hold selection-rate tables only)."""
+    return next((t for t in record["adverse_impact"] if t["attribute"] == attribute
+                 and t.get("basis", "selection_rate") == basis), None)
 
 
-def flags(item: Mapping[str, Any], reference: bool = False) -> str:
-    flags = [name for name, on in (("reference", reference), ("too small", item.get("small")),
+def min_denominator(record: Mapping[str, Any]) -> int:
+    """The fewest people a judged rate rests on (older records: their row minimum)."""
+    spec = record["spec"]
+    return int(spec.get("min_denominator", spec.get("min_group_size", 0)))
+
+
+def methods_of(estimates: Iterable[Mapping[str, Any] | None]) -> str:
+    """The distinct interval methods of some estimates of the record, in one line."""
+    return ", ".join(dict.fromkeys(e["method"] for e in estimates if e and e.get("method")))
+
+
+def too_few(estimate: Mapping[str, Any] | None, minimum: int) -> bool:
+    """A group metric of the record resting on fewer than ``minimum`` people."""
+    count = (estimate or {}).get("denominator")
+    return count is not None and count < minimum
+
+
+def flags(item: Mapping[str, Any], reference: bool = False, role: str = "reference") -> str:
+    """The notes of a group or category: ``role`` (reference, comparator), too few, ..."""
+    flags = [name for name, on in ((role, reference),
+                                   ("too few", item.get("small") and not item.get("unknown")),
                                    ("under 2%", item.get("under_2_percent")),
                                    ("unknown", item.get("unknown"))) if on]
     return ", ".join(flags)

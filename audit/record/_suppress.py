@@ -45,6 +45,8 @@ SUPPRESSED_FINDING = (
     "a group hidden for privacy (fewer than {k} people, or hidden with such a group)."
 )
 VERDICTS = {"pass": "this check passes.", "fail": "this check fails.",
+            "inconclusive": "the data cannot tell whether this check is met.",
+            "not_judged": "this check could not be judged.",
             "insufficient_data": "this check could not be judged."}
 LISTED = 20
 _NULL_ESTIMATE = {"value": None, "ci_low": None, "ci_high": None}
@@ -101,6 +103,8 @@ def suppress_small_cells(record: Mapping[str, Any], *, k: int) -> dict[str, Any]
                 not item.get("group") or gone(item["attribute"], item.get("group"),
                                               item.get("reference"))):
             item.update(_NULL_ESTIMATE, suppressed=True)
+            if "undefined_replicates" in item:
+                item["undefined_replicates"] = None
     for finding in out["findings"]:
         _redact_finding(finding, by_attribute.get(finding["attribute"], set()), k)
     if out.get("explanations"):
@@ -174,14 +178,23 @@ def _redact_finding(finding: dict[str, Any], hidden: set[str], k: int) -> None:
         return
     message = finding["message"]
     for name in hidden:
-        message = re.sub(rf"(?<![\w]){re.escape(name)} \(n=[\d,]+\)", f"{name} (n not shown)",
-                         message)
-    named = set(finding.get("groups", [])) & hidden
+        # "name (n=90)" and "name (under 2% of the data, 90 people)": any count right after it
+        message = re.sub(rf"(?<![\w]){re.escape(name)} \([^()]*\d[^()]*\)",
+                         f"{name} (n not shown)", message)
+    if "not_judged" in finding:
+        finding["not_judged"] = [text for text in finding["not_judged"]
+                                 if not any(_mention(name).search(text) for name in hidden)]
+    named = (set(finding.get("groups", [])) | set(finding.get("judged_groups", []))) & hidden
     still = [name for name in hidden
              if _mention(name).search(message.replace(f"{name} (n not shown)", ""))]
     if named or still:
         finding.update(_NULL_ESTIMATE, suppressed=True, message=SUPPRESSED_FINDING.format(
             attribute=finding["attribute"], verdict=VERDICTS.get(finding["status"], ""), k=k))
+        for key in ("people_needed", "scale"):
+            if key in finding:
+                finding[key] = None
+        if "tests" in finding:
+            finding["tests"] = []
     else:
         finding["message"] = message
 

@@ -10,6 +10,7 @@ formatted and drawn, for the dashboard, the PDF or a notebook.
 from __future__ import annotations
 
 from audit.views._charts import (
+    BASIS_LABELS,
     METRIC_LABELS,
     TOO_SMALL,
     adverse_impact_frame,
@@ -20,6 +21,7 @@ from audit.views._charts import (
     impact_band,
     intersection_heatmap,
     intersection_parts,
+    interval_methods,
     metric_label,
     verdict_frame,
 )
@@ -53,6 +55,7 @@ from audit.views._whatif_charts import (
 )
 
 __all__ = [
+    "BASIS_LABELS",
     "BY_HAND",
     "METRIC_LABELS",
     "PointTarget",
@@ -75,6 +78,7 @@ __all__ = [
     "importance_figure",
     "intersection_heatmap",
     "intersection_parts",
+    "interval_methods",
     "method_text",
     "metric_label",
     "objective",
