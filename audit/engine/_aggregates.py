@@ -22,13 +22,14 @@ aif360 (whole population, the benefit of each row b = ŷ − y + 1):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from audit.engine._aif360 import sklearn_metrics
-from audit.engine._counts import FN, FP, TN, TP, CellCounts, interval, rates
+from audit.engine._attribute import AttributeView
+from audit.engine._counts import FN, FP, TN, TP, interval
 from audit.engine._types import Aggregate, Estimate
 from audit.inputs import AuditSpec, PreparedData
 
@@ -107,33 +108,39 @@ def between_group_theil(group_counts: np.ndarray) -> np.ndarray:
     return terms.sum(axis=-1) / n[..., 0]
 
 
-def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: AuditSpec,
-               references: Mapping[str, int]) -> tuple[Aggregate, ...]:
-    """Every aggregate for every attribute, with bootstrap intervals where defined."""
+def aggregates(data: PreparedData, views: Sequence[AttributeView], boot_total: np.ndarray,
+               spec: AuditSpec) -> tuple[Aggregate, ...]:
+    """Every aggregate for every attribute, with bootstrap intervals where defined.
+
+    ``views`` hold each attribute's counts, rates and replicates; ``boot_total`` the
+    bootstrap replicates of the four confusion counts over every row, ``(samples, 4)``.
+    """
     out: list[Aggregate] = []
 
     def estimate(value: np.ndarray | float, reps: np.ndarray) -> Estimate:
         low, high = interval(np.asarray(reps).reshape(-1, 1), confidence=spec.confidence)
         return Estimate(float(value), float(low[0]), float(high[0]))
 
-    for grouping in cells.groupings:
-        attribute = grouping.attribute
-        counts, boot_counts = grouping.sum(cells.cells), grouping.sum(boot)
-        point, reps = rates(counts), rates(boot_counts)
+    for view in views:
+        grouping, attribute = view.grouping, view.attribute
+        counts, boot_counts, point, reps = view.counts, view.boot, view.point, view.reps
         for name, (value, rep) in _fairlearn_family(point, reps).items():
             out.append(Aggregate(attribute, name, estimate(value, rep), "fairlearn", FAIRLEARN))
-        ref = references[attribute]
-        for g, label in enumerate(grouping.labels):
-            if g == ref:
-                continue
-            for name, (pair_value, pair_reps) in _aif360_pair(point, reps, g, ref).items():
-                out.append(Aggregate(attribute, name, estimate(pair_value, pair_reps), "aif360",
-                                     AIF360_PAIR, group=label, reference=grouping.labels[ref]))
+        ref = view.reference
+        others = [g for g in range(len(grouping.labels)) if g != ref]
+        pairs = _aif360_pair(point, reps, others, ref)
+        bounds = {name: interval(pair_reps, confidence=spec.confidence)
+                  for name, (_, pair_reps) in pairs.items()}
+        for i, g in enumerate(others):
+            for name, (pair_values, _) in pairs.items():
+                low, high = bounds[name]
+                out.append(Aggregate(attribute, name, Estimate(
+                    float(pair_values[i]), float(low[i]), float(high[i])), "aif360",
+                    AIF360_PAIR, group=grouping.labels[g], reference=grouping.labels[ref]))
         between = estimate(between_group_theil(counts), between_group_theil(boot_counts))
         out.append(Aggregate(attribute, "between_group_theil_index", between, "aif360",
                              AIF360_INDEX))
 
-    boot_total = boot.sum(axis=1)
     metrics = sklearn_metrics()
     benefit = 1.0 + data.y_pred.astype(float) - data.y_true.astype(float)
     for name, alpha in (("theil_index", 1), ("generalized_entropy_index", 2)):
@@ -149,13 +156,15 @@ def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: Au
     return tuple(out)
 
 
-def _aif360_pair(point: dict[str, np.ndarray], reps: dict[str, np.ndarray], g: int, ref: int
-                 ) -> dict[str, tuple[float, np.ndarray]]:
+def _aif360_pair(point: dict[str, np.ndarray], reps: dict[str, np.ndarray],
+                 groups: list[int], ref: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """aif360's pairwise measures of each of ``groups`` against ``ref``: for each name, the
+    point values ``(len(groups),)`` and the replicate values ``(samples, len(groups))``."""
     out: dict[str, list[np.ndarray]] = {}
     for rates_, key in ((point, 0), (reps, 1)):
         def at(metric: str, rates_: dict[str, np.ndarray] = rates_) -> tuple:
             values = rates_[metric]
-            return values[..., g], values[..., ref]
+            return values[..., groups], values[..., [ref]]
 
         sr_g, sr_r = at("selection_rate")
         tpr_g, tpr_r = at("true_positive_rate")
@@ -169,7 +178,7 @@ def _aif360_pair(point: dict[str, np.ndarray], reps: dict[str, np.ndarray], g: i
             }
         for name, value in values.items():
             out.setdefault(name, [value, value])[key] = value
-    return {name: (float(pair[0]), pair[1]) for name, pair in out.items()}
+    return {name: (pair[0], pair[1]) for name, pair in out.items()}
 
 
 def consistency_features(frame: pd.DataFrame, features: tuple[str, ...]) -> np.ndarray:

@@ -44,12 +44,15 @@ class AttributeView:
               spec: AuditSpec) -> AttributeView:
         """Sum the finest cells into ``grouping``'s groups and choose the reference group.
 
+        ``boot`` holds the bootstrap replicates of this grouping's counts,
+        ``(samples, groups, 4)`` (`bootstrap_groups`).
+
         The reference is the one ``spec`` names, else the largest known group; between
         groups of equal size, the one selected most, so that ratios to the reference read
         as "x times the rate of" the advantaged group.
         """
         counts = grouping.sum(cells.cells)
-        boot_counts = grouping.sum(boot) if boot.shape[0] else np.empty((0, *counts.shape))
+        boot_counts = boot if boot.shape[0] else np.empty((0, *counts.shape))
         wanted = spec.reference.get(grouping.attribute)
         if wanted is not None:
             if wanted not in grouping.labels:

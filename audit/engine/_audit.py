@@ -6,9 +6,10 @@ from dataclasses import replace
 
 import numpy as np
 
+from audit._words import listed
 from audit.engine._aggregates import aggregates
 from audit.engine._attribute import UNDER_2_PERCENT, AttributeView
-from audit.engine._counts import RATE_METRICS, bootstrap_cells, count_cells, rate_parts
+from audit.engine._counts import RATE_METRICS, bootstrap_groups, count_cells, rate_parts
 from audit.engine._findings import findings
 from audit.engine._scores import score_metrics
 from audit.engine._stats import holm, two_proportion_test
@@ -49,9 +50,11 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
     >>> result.group("sex", "female").metrics["selection_rate"].value  # doctest: +SKIP
     0.3125
     """
-    cells = count_cells(data, intersections=spec.intersections)
-    boot = bootstrap_cells(cells.cells, samples=spec.bootstrap, seed=spec.seed)
-    views = [AttributeView.build(g, cells, boot, spec) for g in cells.groupings]
+    cells = count_cells(data, intersections=spec.intersections,
+                        max_intersection_cells=spec.max_intersection_cells)
+    boot = bootstrap_groups(cells, samples=spec.bootstrap, seed=spec.seed)
+    views = [AttributeView.build(g, cells, reps, spec)
+             for g, reps in zip(cells.groupings, boot.groups, strict=True)]
 
     groups = tuple(gm for v in views for gm in _group_metrics(v, spec))
     scored = score_metrics(data, cells, spec) if data.score is not None else {}
@@ -62,12 +65,11 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
     disparities, impact = _correct(disparities, impact, spec)
 
     small = [f"{g.attribute}={g.group}" for g in groups if g.small]
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = cells.warnings
     if small:
-        warnings = (SMALL_GROUP_WARNING.format(
-            count=len(small), minimum=spec.min_group_size, groups=", ".join(small)),)
-    aggregate_list = aggregates(data, cells, boot, spec, {v.grouping.attribute: v.reference
-                                                          for v in views})
+        warnings += (SMALL_GROUP_WARNING.format(
+            count=len(small), minimum=spec.min_group_size, groups=listed(small)),)
+    aggregate_list = aggregates(data, views, boot.total, spec)
     result_findings = findings(views, impact, spec, data.favorable)
     return AuditResult(
         spec=spec,
@@ -80,7 +82,7 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
         findings=result_findings,
         references={v.grouping.attribute: v.grouping.labels[v.reference] for v in views},
         warnings=warnings,
-        bootstrap_samples=int(boot.shape[0]),
+        bootstrap_samples=boot.samples,
     )
 
 

@@ -24,28 +24,31 @@ def two_proportion_test(
     xa, na, xb, nb = (np.asarray(v, dtype=float) for v in (successes_a, total_a,
                                                            successes_b, total_b))
     p_values = np.full(xa.shape, np.nan)
-    names = [UNDEFINED] * xa.size
+    names = np.full(xa.shape, UNDEFINED, dtype=object)
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = (xa + xb) / (na + nb)
         expected = np.minimum.reduce([na * pooled, na * (1 - pooled),
                                       nb * pooled, nb * (1 - pooled)])
         se = np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
         z = (xa / na - xb / nb) / se
-    for i in range(xa.size):
-        if na.flat[i] == 0 or nb.flat[i] == 0:
-            continue
-        if pooled.flat[i] in (0.0, 1.0):
-            # both groups all successes or all failures: the proportions are equal
-            p_values.flat[i] = 1.0
-            names[i] = FISHER
-        elif expected.flat[i] < MIN_EXPECTED:
-            table = [[xa.flat[i], na.flat[i] - xa.flat[i]], [xb.flat[i], nb.flat[i] - xb.flat[i]]]
-            p_values.flat[i] = stats.fisher_exact(np.array(table, dtype=np.int64)).pvalue
-            names[i] = FISHER
-        else:
-            p_values.flat[i] = 2.0 * stats.norm.sf(abs(z.flat[i]))
-            names[i] = Z_TEST
-    return p_values, names
+    testable = (na != 0) & (nb != 0)
+    # both groups all successes or all failures: the proportions are equal
+    equal = testable & ((pooled == 0.0) | (pooled == 1.0))
+    exact = testable & ~equal & (expected < MIN_EXPECTED)
+    normal = testable & ~equal & ~exact
+    p_values[equal] = 1.0
+    p_values[normal] = 2.0 * stats.norm.sf(np.abs(z[normal]))
+    names[equal | exact] = FISHER
+    names[normal] = Z_TEST
+    seen: dict[tuple[int, int, int, int], float] = {}  # small tables repeat: test each once
+    for i in np.flatnonzero(exact):
+        table = (int(xa.flat[i]), int(na.flat[i] - xa.flat[i]),
+                 int(xb.flat[i]), int(nb.flat[i] - xb.flat[i]))
+        if table not in seen:
+            seen[table] = float(stats.fisher_exact(
+                np.array(table, dtype=np.int64).reshape(2, 2)).pvalue)
+        p_values.flat[i] = seen[table]
+    return p_values, [str(name) for name in names.flat]
 
 
 def holm(p_values: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ from audit.inputs._read import read_csv, read_path
 from audit.inputs._types import (
     DEFAULT_CRITERIA,
     INTERSECTION_SEP,
+    MAX_INTERSECTION_CELLS,
     AuditInput,
     AuditSpec,
     Criterion,
@@ -41,6 +42,7 @@ __all__ = [
     "IdentifierColumn",
     "Limits",
     "MAX_CATEGORIES",
+    "MAX_INTERSECTION_CELLS",
     "PreparedData",
     "Provenance",
     "RoleGuess",

@@ -19,6 +19,8 @@ import pandas as pd
 from audit._words import PASS_TOLERANCE
 
 INTERSECTION_SEP = " × "
+# the most groups an intersection may have before pairwise intersections replace it
+MAX_INTERSECTION_CELLS = 5_000
 
 
 
@@ -81,7 +83,9 @@ class AuditSpec:
     ``favorable`` is the label/prediction value that means the good outcome for the
     person (``1``, ``"approved"``); ``None`` lets the engine infer it for 0/1 and
     true/false columns. ``reference`` maps an attribute to its reference group; the
-    default is the attribute's largest group.
+    default is the attribute's largest group. When the intersection of every sensitive
+    column has more than ``max_intersection_cells`` observed groups, the intersections of
+    every two columns are audited instead (the result's warnings say so).
     """
 
     label: str
@@ -97,6 +101,7 @@ class AuditSpec:
     seed: int = 0
     alpha: float = 0.05
     intersections: bool = True
+    max_intersection_cells: int = MAX_INTERSECTION_CELLS
 
     @property
     def attributes(self) -> tuple[str, ...]:

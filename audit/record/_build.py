@@ -110,6 +110,7 @@ def spec_to_dict(spec: AuditSpec, id_column: str | None = None) -> dict[str, Any
         "confidence": spec.confidence,
         "seed": spec.seed,
         "alpha": spec.alpha,
+        "max_intersection_cells": spec.max_intersection_cells,
     }
 
 

@@ -23,9 +23,10 @@ from audit.record._pdf_doc import (
     STATUS,
     Doc,
     alpha_words,
-    attributes_of,
     below,
     confidence_words,
+    detail_note,
+    detailed,
     esc,
     flags,
     hex_colour,
@@ -36,7 +37,10 @@ def group_tables_section(doc: Doc) -> None:
     record = doc.record
     doc.h1(f"Group metrics with {confidence_words(record)} confidence intervals")
     references = record["summary"]["references"]
-    for attribute in attributes_of(record):
+    note = detail_note(doc)
+    if note is not None:
+        doc.add(note)
+    for attribute in detailed(record)[0]:
         rows = []
         for g in (g for g in record["groups"] if g["attribute"] == attribute):
             m = g["metrics"]
@@ -61,7 +65,8 @@ def adverse_impact_section(doc: Doc) -> None:
         "rate. Categories under 2% of the data and unknown categories are listed and "
         "flagged; they are not judged. Adjusted p: Holm-corrected test of the category "
         "against the highest one.", "small"))
-    for table in record["adverse_impact"]:
+    shown = set(detailed(record)[0])
+    for table in (t for t in record["adverse_impact"] if t["attribute"] in shown):
         rows = []
         for r in table["rows"]:
             ratio = r["impact_ratio"]
@@ -107,7 +112,9 @@ def aggregates_section(doc: Doc) -> None:
     conventions = dict.fromkeys((a["source"], a["convention"]) for a in record["aggregates"])
     doc.add(doc.para("Sign conventions: " + " ".join(
         f"<b>{esc(source)}</b> — {esc(text)}." for source, text in conventions), "small"))
-    for attribute in dict.fromkeys(a["attribute"] for a in record["aggregates"]):
+    left_out = set(detailed(record)[1])
+    for attribute in dict.fromkeys(a["attribute"] for a in record["aggregates"]
+                                   if a["attribute"] not in left_out):
         items = [a for a in record["aggregates"] if a["attribute"] == attribute]
         overall = [a for a in items if not (a.get("group") and a.get("reference"))]
         paired = [a for a in items if a.get("group") and a.get("reference")]
