@@ -1,8 +1,21 @@
 """Command line: ``python -m audit run ...`` (contract).
 
-Exit status: 0 when every criterion passes, 1 when one fails or cannot be judged (too few
-groups large enough: no verdict is not a pass), 2 on bad input (a one-paragraph message on
-stderr naming the file, column and fix; never a traceback).
+Exit status (every command):
+
+- 0: the audit passed (``run``), the files were written (``whatif``), everything checks
+  (``verify``, ``history``);
+- 1: a criterion failed, or the audit reached no verdict (too few groups large enough: no
+  verdict is not a pass); ``verify`` found a difference;
+- 2: bad input: a file, a column or an option the run cannot use, or ``--out`` already
+  holding an audit without ``--force``. One message on stderr naming the file, column or
+  option and the fix; never a traceback;
+- 3: inconclusive;
+- 4: an unexpected error: a fault in the tool, not in the data. One line on stderr with
+  a hint to report it; the traceback only with ``--debug`` (accepted anywhere).
+
+``run --save`` appends the record to the history after the files are written; a history
+or database error then never changes the exit status: it is printed as a warning, with
+the line ``history: not saved`` on stderr (``history: saved`` when it worked).
 """
 
 from __future__ import annotations
@@ -15,12 +28,21 @@ from pathlib import Path
 from audit._errors import AuditInputError, HistoryError
 from audit._words import status_label, verdict_label
 from audit.cli._history import add_history_parser, add_save_arguments, run_history, save_record
+from audit.cli._options import (
+    DEBUG_FLAG,
+    add_contract_arguments,
+    check_audit_options,
+    guarded,
+    refuse_overwrite,
+    split_debug,
+)
 from audit.cli._verify import add_verify_parser, run_verify
 from audit.cli._whatif import add_whatif_parser, run_whatif_command
 from audit.engine import AuditRun, audit_inputs, crosscheck
 from audit.explain import Explanations, explain, load_model
 from audit.inputs import (
     DEFAULT_CRITERIA,
+    MAX_INTERSECTION_CELLS,
     AuditSpec,
     Criterion,
     Limits,
@@ -63,6 +85,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m audit", description="Fairness audit of a model's decisions.")
+    parser.add_argument(DEBUG_FLAG, action="store_true",
+                        help="print the traceback of an unexpected error (exit 4); accepted "
+                        "anywhere on the command line")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser("run", help="audit a dataset and the model's predictions")
     run.add_argument("--data", required=True, help="dataset CSV (features, label, groups)")
@@ -102,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="keep a column that looks like a direct identifier (name, e-mail, "
                      "...); by default such columns are left out of the audit")
     run.add_argument("--out", default="audit-out", help="output folder (audit-out)")
+    run.add_argument("--max-intersection-cells", type=int, default=MAX_INTERSECTION_CELLS,
+                     metavar="N", help="beyond N groups in the intersection of every sensitive "
+                     "column, audit the intersections of every two instead "
+                     f"({MAX_INTERSECTION_CELLS:,})")
+    add_contract_arguments(run)
     add_save_arguments(run)
     add_history_parser(commands)
     add_whatif_parser(commands)
@@ -140,6 +170,12 @@ def _explain(args: argparse.Namespace, run: AuditRun) -> Explanations:
 
 
 def _run(args: argparse.Namespace) -> int:
+    problems = check_audit_options(args)
+    if problems:
+        raise AuditInputError(" ".join(problems))
+    kept = refuse_overwrite(args.out, force=args.force)
+    if kept:
+        raise AuditInputError(kept)
     spec = AuditSpec(
         label=args.label, prediction=args.prediction, score=args.score,
         sensitive=tuple(args.sensitive), favorable=args.favorable,
@@ -147,6 +183,7 @@ def _run(args: argparse.Namespace) -> int:
         criteria=_criteria(args.impact_ratio, args.max_difference),
         min_group_size=args.min_group_size, bootstrap=args.bootstrap,
         confidence=args.confidence, seed=args.seed,
+        max_intersection_cells=args.max_intersection_cells,
     )
     if args.suppress_below < 0:
         raise AuditInputError(BAD_SUPPRESSION.format(k=args.suppress_below))
@@ -193,14 +230,26 @@ def _run(args: argparse.Namespace) -> int:
             print(f"[WHY] {sentence}")
     for finding in export["findings"]:
         print(f"[{status_label(finding['status'])}] {finding['message']}")
-    if args.save:
-        print(save_record(record, args.db))
+    if args.save:  # the files are written: the history can no longer change the exit status
+        try:
+            print(save_record(record, args.db))
+            print("history: saved", file=sys.stderr)
+        except HistoryError as err:
+            print(f"warning: the audit's files were written, but it was not saved to the "
+                  f"history: {err}", file=sys.stderr)
+            print("history: not saved", file=sys.stderr)
     print(f"{verdict_label(run.result.verdict)}: {len(record['findings'])} criteria checked; "
           f"wrote {out / 'audit.json'}")
     return EXIT_PASS if run.result.passed else EXIT_FAIL
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``python -m audit`` with ``argv`` (default: the process's); the exit status."""
+    arguments, debug = split_debug(sys.argv[1:] if argv is None else argv)
+    return guarded(lambda: _dispatch(arguments), debug=debug)
+
+
+def _dispatch(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "history":

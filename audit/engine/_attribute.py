@@ -51,7 +51,7 @@ class AttributeView:
         groups of equal size, the one selected most, so that ratios to the reference read
         as "x times the rate of" the advantaged group.
         """
-        counts = grouping.sum(cells.cells)
+        counts = grouping.total(cells.cells)
         boot_counts = boot if boot.shape[0] else np.empty((0, *counts.shape))
         wanted = spec.reference.get(grouping.attribute)
         if wanted is not None:

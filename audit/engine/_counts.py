@@ -12,7 +12,7 @@ the cell counts from ``Multinomial(N, observed cell shares)``; that is what we d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import combinations
 from typing import Literal
@@ -89,6 +89,7 @@ class Grouping:
     unknown: np.ndarray
     columns: tuple[str, ...] = ()
     parts: tuple[tuple[str, ...], ...] = ()
+    counts: np.ndarray | None = None  # (G, 4): the groups' counts, when summed at counting
 
     def sum(self, cells: np.ndarray) -> np.ndarray:
         """Sum finest counts ``(..., K, 4)`` into group counts ``(..., G, 4)``.
@@ -104,6 +105,10 @@ class Grouping:
             out[..., present, :] = np.add.reduceat(np.take(cells, order, axis=-2), starts,
                                                    axis=-2)
         return out
+
+    def total(self, cells: np.ndarray) -> np.ndarray:
+        """The groups' counts ``(G, 4)`` from the finest ``cells``, summed once."""
+        return self.counts if self.counts is not None else self.sum(cells)
 
     @cached_property
     def _runs(self) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
@@ -171,14 +176,15 @@ def count_cells(data: PreparedData, *, intersections: bool = True,
     parts = np.array([s.codes[some_row] for s in data.sensitive]).reshape(
         len(data.sensitive), -1)
 
-    groupings = [_crossed(data.sensitive, parts, (i,)) for i in range(len(data.sensitive))]
+    groupings = [_crossed(data.sensitive, parts, (i,), cells)
+                 for i in range(len(data.sensitive))]
     warnings: tuple[str, ...] = ()
     if intersections and len(data.sensitive) > 1:
         every = tuple(range(len(data.sensitive)))
         if cells.shape[0] <= max_intersection_cells or len(every) == 2:
-            groupings.append(_crossed(data.sensitive, parts, every))
+            groupings.append(_crossed(data.sensitive, parts, every, cells))
         else:
-            pairs, left_out = _pairs(data.sensitive, parts, max_intersection_cells)
+            pairs, left_out = _pairs(data.sensitive, parts, cells, max_intersection_cells)
             groupings.extend(pairs)
             warnings = (_limit_warning(data.sensitive, cells.shape[0], max_intersection_cells,
                                        pairs, left_out),)
@@ -187,7 +193,7 @@ def count_cells(data: PreparedData, *, intersections: bool = True,
 
 
 def _crossed(sensitive: tuple[SensitiveColumn, ...], parts: np.ndarray,
-             which: tuple[int, ...]) -> Grouping:
+             which: tuple[int, ...], cells: np.ndarray) -> Grouping:
     """The grouping of the finest cells by the columns ``which`` (one, or an intersection)."""
     columns = [sensitive[i] for i in which]
     if len(which) == len(sensitive):  # the finest cells themselves, numbered in this order
@@ -207,7 +213,7 @@ def _crossed(sensitive: tuple[SensitiveColumn, ...], parts: np.ndarray,
     unknown = np.array([any(value in column.unknown
                             for value, column in zip(values, columns, strict=True))
                         for values in group_parts], dtype=bool)
-    return Grouping(
+    grouping = Grouping(
         attribute=INTERSECTION_SEP.join(column.name for column in columns),
         labels=tuple(INTERSECTION_SEP.join(values) for values in group_parts),
         member=member,
@@ -215,16 +221,17 @@ def _crossed(sensitive: tuple[SensitiveColumn, ...], parts: np.ndarray,
         columns=tuple(column.name for column in columns),
         parts=group_parts,
     )
+    return replace(grouping, counts=grouping.sum(cells))
 
 
-def _pairs(sensitive: tuple[SensitiveColumn, ...], parts: np.ndarray, limit: int
-           ) -> tuple[list[Grouping], list[str]]:
+def _pairs(sensitive: tuple[SensitiveColumn, ...], parts: np.ndarray, cells: np.ndarray,
+           limit: int) -> tuple[list[Grouping], list[str]]:
     """Every two columns' intersection, in column order, while their groups fit ``limit``."""
     kept: list[Grouping] = []
     left_out: list[str] = []
     used = 0
     for i, j in combinations(range(len(sensitive)), 2):
-        pair = _crossed(sensitive, parts, (i, j))
+        pair = _crossed(sensitive, parts, (i, j), cells)
         if used + len(pair.labels) <= limit:
             kept.append(pair)
             used += len(pair.labels)
@@ -332,7 +339,7 @@ def bootstrap_groups(cells: CellCounts, *, samples: int, seed: int,
     seeds = np.random.SeedSequence(seed).spawn(len(cells.groupings))
     drawn = []
     for grouping, child in zip(cells.groupings, seeds, strict=True):
-        counts = grouping.sum(cells.cells)
+        counts = grouping.total(cells.cells)
         rng = np.random.default_rng(child)
         drawn.append(rng.multinomial(rows, counts.ravel() / rows, size=samples).reshape(
             samples, *counts.shape))
