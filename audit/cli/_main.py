@@ -39,7 +39,7 @@ from audit.cli._options import (
 from audit.cli._verify import add_verify_parser, run_verify
 from audit.cli._whatif import add_whatif_parser, run_whatif_command
 from audit.engine import AuditRun, audit_inputs, crosscheck
-from audit.explain import Explanations, explain, load_model
+from audit.explain import MAX_MODEL_MB, Explanations, explain, load_model
 from audit.inputs import (
     DEFAULT_CRITERIA,
     MAX_INTERSECTION_CELLS,
@@ -160,7 +160,8 @@ def _explain(args: argparse.Namespace, run: AuditRun) -> Explanations:
     if args.model:
         path = Path(args.model)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:  # one byte past the limit: load_model refuses it
+                data = handle.read(MAX_MODEL_MB * 2**20 + 1)
         except OSError as err:
             raise AuditInputError(NO_MODEL.format(path=args.model,
                                                   reason=err.strerror or err)) from err
