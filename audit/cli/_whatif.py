@@ -132,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
     predictions = (read_path(args.predictions, max_bytes=limits.max_bytes,
                              max_rows=limits.max_rows) if args.predictions else None)
     frame, join_warnings = join_inputs(dataset=dataset, predictions=predictions,
-                                       id_column=args.id_column)
+                                       id_column=args.id_column, as_written=spec.sensitive)
     data = prepare(frame, spec, files=_sources(dataset, predictions), id_column=args.id_column)
     report = whatif(data, spec, attribute=args.attribute,
                     strategies=tuple(args.strategy or STRATEGIES), tolerance=args.tolerance,

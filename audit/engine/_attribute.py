@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from audit._errors import ColumnError
+from audit._words import clip, quoted
 from audit.engine._counts import CellCounts, Grouping, interval, rates
 from audit.engine._types import Estimate
 from audit.inputs import UNKNOWN_REFERENCE, AuditSpec
@@ -57,8 +58,8 @@ class AttributeView:
         if wanted is not None:
             if wanted not in grouping.labels:
                 raise ColumnError(UNKNOWN_REFERENCE.format(
-                    group=wanted, attribute=grouping.attribute,
-                    groups=", ".join(repr(label) for label in grouping.labels[:20])))
+                    group=clip(wanted), attribute=clip(grouping.attribute),
+                    groups=quoted(grouping.labels, limit=20)))
             reference = grouping.labels.index(wanted)
         else:
             sizes = np.where(grouping.unknown, -1, counts.sum(axis=1))

@@ -98,6 +98,7 @@ def _group_metrics(view: AttributeView, spec: AuditSpec) -> list[GroupMetrics]:
             attribute=view.grouping.attribute, group=label, n=n,
             counts=ConfusionCounts(tp=tp, fp=fp, tn=tn, fn=fn), metrics=metrics,
             small=n < spec.min_group_size, unknown=bool(view.grouping.unknown[g]),
+            parts=view.grouping.parts[g] if len(view.grouping.columns) > 1 else (),
         ))
     return out
 

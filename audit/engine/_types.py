@@ -41,7 +41,12 @@ class ConfusionCounts:
 
 @dataclass(frozen=True)
 class GroupMetrics:
-    """Every rate for one group of one attribute."""
+    """Every rate for one group of one attribute.
+
+    ``parts`` is the group's value of each column of an intersection, in the attribute's
+    column order (``("female", "Black")`` for ``female × Black``): its identity, whatever
+    its label; empty for a group of a single column.
+    """
 
     attribute: str
     group: str
@@ -50,6 +55,7 @@ class GroupMetrics:
     metrics: Mapping[str, Estimate]
     small: bool
     unknown: bool = False
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,12 @@ class AuditResult:
     def passed(self) -> bool:
         """Every criterion passed (a criterion that could not be judged did not pass)."""
         return self.verdict == "pass"
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """The attributes audited, in order: each sensitive column, then the intersection
+        (or, beyond ``spec.max_intersection_cells``, the pairwise intersections)."""
+        return tuple(dict.fromkeys(g.attribute for g in self.groups))
 
     def group(self, attribute: str, group: str) -> GroupMetrics:
         for g in self.groups:

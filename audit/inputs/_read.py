@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from audit._errors import AuditInputError, ColumnError, CSVFormatError
 from audit._words import clip, quoted
-from audit.inputs._types import AuditInput, Provenance
+from audit.inputs._types import AuditInput, Provenance, TextSource
 
 __all__ = ["read_csv", "read_path"]
 
@@ -241,7 +241,9 @@ def read_csv(
         encoding=encoding,
         delimiter=delimiter,
     )
-    return AuditInput(frame=frame, provenance=provenance)
+    text = TextSource(buffer=buf, delimiter=delimiter,
+                      columns=dict(zip(names, header, strict=True)), multiline=multiline)
+    return AuditInput(frame=frame, provenance=provenance, text=text)
 
 
 def read_path(

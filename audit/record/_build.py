@@ -134,6 +134,7 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
                            "fn": g.counts.fn},
                 "small": g.small, "unknown": g.unknown,
                 "metrics": {name: _estimate(e) for name, e in g.metrics.items()},
+                **({"parts": list(g.parts)} if g.parts else {}),
             }
             for g in result.groups
         ],

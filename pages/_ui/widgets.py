@@ -111,7 +111,7 @@ def warnings_box(run: AuditRun) -> None:
 
 def heatmap_section(result: AuditResult) -> None:
     """The intersection as a grid; with three or more attributes, the others are fixed."""
-    attribute = next((a for a in result.spec.attributes if INTERSECTION_SEP in a), None)
+    attribute = next((a for a in result.attributes if INTERSECTION_SEP in a), None)
     if attribute is None:
         st.info("Choose two or more sensitive attributes to see their intersection.")
         return
