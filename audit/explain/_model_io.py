@@ -274,7 +274,12 @@ class LoadedModel:
         for column in table.columns:
             series = table[column]
             if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
-                raise AuditInputError(NOT_NUMERIC.format(column=column, name=self.name))
+                # a column read as written (a sensitive attribute) may hold numbers as text
+                numbers = pd.to_numeric(series, errors="coerce")
+                if int(numbers.notna().sum()) != int(series.notna().sum()):
+                    raise AuditInputError(NOT_NUMERIC.format(column=clip(column),
+                                                             name=self.name))
+                series = numbers
             numeric[column] = series.to_numpy(dtype=np.float64, na_value=np.nan)
         if hasattr(self.model, "feature_names_in_"):
             return numeric
