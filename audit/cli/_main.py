@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from audit._errors import AuditInputError, HistoryError
-from audit._words import status_label, verdict_label
+from audit._words import clip, status_label, verdict_label
 from audit.cli._history import add_history_parser, add_save_arguments, run_history, save_record
 from audit.cli._options import (
     DEBUG_FLAG,
@@ -219,8 +219,9 @@ def _run(args: argparse.Namespace) -> int:
     left_out = [f for f in found if f.column not in run.data.frame.columns]
     if left_out:
         print("warning: left out of the audit as direct identifiers (keep one with "
-              "--keep-column NAME): " + "; ".join(f"{f.column!r} in {f.file!r} ({f.reason})"
-                                                  for f in left_out), file=sys.stderr)
+              "--keep-column NAME): " + "; ".join(
+                  f"{clip(f.column)!r} in {clip(f.file)!r} ({f.reason})" for f in left_out),
+              file=sys.stderr)
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if explanations is not None:

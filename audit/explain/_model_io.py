@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from audit._errors import AuditInputError
-from audit._words import clip
+from audit._words import clip, listed, quoted
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav")
 TRUSTED_TYPES: tuple[str, ...] = (
@@ -163,7 +163,7 @@ class LoadedModel:
             raise AuditInputError(FEATURES_UNKNOWN.format(name=self.name))
         missing = [c for c in self.feature_names if c not in set(available)]
         if missing:
-            raise AuditInputError(MISSING_COLUMNS.format(name=self.name, missing=missing))
+            raise AuditInputError(MISSING_COLUMNS.format(name=self.name, missing=quoted(missing)))
         return self.feature_names
 
     def favorable_index(self, favorable: str) -> int:
@@ -174,7 +174,8 @@ class LoadedModel:
                 return i
         raise AuditInputError(
             FAVORABLE_NOT_A_CLASS.format(
-                name=self.name, classes=list(self.classes), favorable=favorable
+                name=self.name, classes=[clip(c) for c in self.classes],
+                favorable=clip(favorable)
             )
         )
 
@@ -566,7 +567,7 @@ def _load_skops(
         task = "classification"
         if len(classes) != 2:
             raise AuditInputError(
-                NOT_BINARY.format(name=name, count=len(classes), classes=", ".join(classes))
+                NOT_BINARY.format(name=name, count=len(classes), classes=listed(classes))
             )
     explainer, space = _sklearn_explainer(model, task)
     return LoadedModel(name, "skops", digest, model, task, classes, names, explainer, space)
@@ -649,7 +650,7 @@ def _load_onnx(
         )
     if len(classes) != 2:
         raise AuditInputError(
-            NOT_BINARY.format(name=name, count=len(classes), classes=", ".join(classes))
+            NOT_BINARY.format(name=name, count=len(classes), classes=listed(classes))
         )
     return LoadedModel(
         name, "onnx", digest, session, "classification", classes, names, "permutation", "log-odds"
