@@ -11,8 +11,10 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from audit._errors import HistoryError
-from audit._words import DECISION_LABELS, NOT_REVIEWED, verdict_label
+from audit._words import DECISION_LABELS, NOT_REVIEWED, clip, verdict_label
 from audit.record import HistoryEntry, HistoryStore, to_json
 
 __all__ = ["add_history_parser", "add_save_arguments", "run_history", "save_record"]
@@ -21,6 +23,11 @@ EXIT_OK, EXIT_ALTERED, EXIT_INPUT = 0, 1, 2
 DB_HELP = ("history database URL (default: $AUDIT_DB_URL, else "
            "sqlite:///<user data dir>/fairness-audit/history.sqlite3)")
 COLUMNS = ("seq", "audit_id", "created_at", "dataset", "verdict", "decision")
+BAD_URL = (
+    "The history database URL (--db or $AUDIT_DB_URL) cannot be used: {reason}. Fix: give a "
+    "URL such as sqlite:////path/to/history.sqlite3, or postgresql+psycopg://user@host/db "
+    "(with the psycopg driver installed)."
+)
 
 
 def add_history_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -45,9 +52,21 @@ def add_save_arguments(run_parser: argparse.ArgumentParser) -> None:
     run_parser.add_argument("--db", metavar="URL", help=DB_HELP)
 
 
+def open_store(db: str | None) -> HistoryStore:
+    """`HistoryStore` for ``db``; a URL it cannot use (malformed, or for a database whose
+    driver is not installed) raises `HistoryError` like an unreachable database does."""
+    try:
+        return HistoryStore(db)
+    except HistoryError:
+        raise
+    except (SQLAlchemyError, ImportError, ValueError) as err:
+        reason = " ".join(str(err).split()) or type(err).__name__
+        raise HistoryError(BAD_URL.format(reason=clip(reason, 200))) from err
+
+
 def save_record(record: Mapping[str, Any], db: str | None = None) -> str:
     """Append ``record`` to the history; return the line to print. Raises `HistoryError`."""
-    with HistoryStore(db) as store:
+    with open_store(db) as store:
         entry = store.append(record)
     return (f"Saved to the audit history as #{entry.seq} (record sha256 "
             f"{entry.record_sha256}) at {store.shown_url}.")
@@ -73,7 +92,7 @@ def _table(entries: list[HistoryEntry]) -> str:
 def run_history(args: argparse.Namespace) -> int:
     """Run ``history list|verify|show`` from parsed arguments; return the exit status."""
     try:
-        with HistoryStore(args.db) as store:
+        with open_store(args.db) as store:
             if args.history_command == "list":
                 entries = store.list()
                 print(_table(entries) if entries else

@@ -1,14 +1,23 @@
 """Command line: ``python -m audit run ...`` (contract).
 
-Exit status of ``run``, so that a pipeline can gate a release on it:
+Exit status (every command), so that a pipeline can gate a release on it:
 
-- 0  PASSED: no criterion failed or was inconclusive, and at least one was judged;
-- 1  FAILED (a criterion's interval lies wholly beyond its threshold), or NO VERDICT
-     (nothing could be judged: no verdict is not a pass);
-- 3  INCONCLUSIVE: nothing failed, but for at least one criterion the data cannot tell
-     (its interval straddles the threshold); the finding says how many more people would;
-- 2  bad input: a one-paragraph message on stderr naming the file, column and fix; never
-     a traceback.
+- 0: ``run``: PASSED (no criterion failed or was inconclusive, and at least one was
+  judged); ``whatif``: the files were written; ``verify``, ``history``: everything checks;
+- 1: ``run``: FAILED (a criterion's interval lies wholly beyond its threshold), or NO
+  VERDICT (nothing could be judged: no verdict is not a pass); ``verify`` found a
+  difference;
+- 2: bad input: a file, a column or an option the run cannot use, or ``--out`` already
+  holding an audit without ``--force``. One message on stderr naming the file, column or
+  option and the fix; never a traceback;
+- 3: ``run``: INCONCLUSIVE: nothing failed, but for at least one criterion the data cannot
+  tell (its interval straddles the threshold); the finding says how many more people would;
+- 4: an unexpected error: a fault in the tool, not in the data. One line on stderr with
+  a hint to report it; the traceback only with ``--debug`` (accepted anywhere).
+
+``run --save`` appends the record to the history after the files are written; a history
+or database error then never changes the exit status: it is printed as a warning, with
+the line ``history: not saved`` on stderr (``history: saved`` when it worked).
 """
 
 from __future__ import annotations
@@ -22,16 +31,26 @@ from audit._errors import AuditInputError, HistoryError
 from audit._words import (
     DEFAULT_UNKNOWN_VALUES,
     UNDER_2_PERCENT_JUSTIFICATION,
+    clip,
     status_label,
     verdict_label,
 )
 from audit.cli._history import add_history_parser, add_save_arguments, run_history, save_record
+from audit.cli._options import (
+    DEBUG_FLAG,
+    add_contract_arguments,
+    check_audit_options,
+    guarded,
+    refuse_overwrite,
+    split_debug,
+)
 from audit.cli._verify import add_verify_parser, run_verify
 from audit.cli._whatif import add_whatif_parser, run_whatif_command
 from audit.engine import AuditRun, audit_inputs, crosscheck
-from audit.explain import Explanations, explain, load_model
+from audit.explain import MAX_MODEL_MB, Explanations, explain, load_model
 from audit.inputs import (
     DEFAULT_CRITERIA,
+    MAX_INTERSECTION_CELLS,
     AuditSpec,
     Criterion,
     Limits,
@@ -53,7 +72,7 @@ EXIT_CODES = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "no_verdict": EXIT_FAIL,
               "inconclusive": EXIT_INCONCLUSIVE}
 EPILOG = ("exit status of run: 0 passed; 1 failed, or no verdict (nothing could be judged); "
           "3 inconclusive (nothing failed, but the data cannot tell for at least one "
-          "criterion); 2 bad input.")
+          "criterion); 2 bad input; 4 an unexpected error (--debug shows its traceback).")
 BAD_REFERENCE = (
     "--reference {value!r} is not of the form COLUMN=GROUP. Fix: write it like "
     "--reference sex=male."
@@ -81,6 +100,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m audit", description="Fairness audit of a model's decisions.",
                      epilog=EPILOG)
+    parser.add_argument(DEBUG_FLAG, action="store_true",
+                        help="print the traceback of an unexpected error (exit 4); accepted "
+                        "anywhere on the command line")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser("run", help="audit a dataset and the model's predictions",
                               epilog=EPILOG)
@@ -142,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="keep a column that looks like a direct identifier (name, e-mail, "
                      "...); by default such columns are left out of the audit")
     run.add_argument("--out", default="audit-out", help="output folder (audit-out)")
+    run.add_argument("--max-intersection-cells", type=int, default=MAX_INTERSECTION_CELLS,
+                     metavar="N", help="beyond N groups in the intersection of every sensitive "
+                     "column, audit the intersections of every two instead "
+                     f"({MAX_INTERSECTION_CELLS:,})")
+    add_contract_arguments(run)
     add_save_arguments(run)
     add_history_parser(commands)
     add_whatif_parser(commands)
@@ -170,7 +197,8 @@ def _explain(args: argparse.Namespace, run: AuditRun) -> Explanations:
     if args.model:
         path = Path(args.model)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:  # one byte past the limit: load_model refuses it
+                data = handle.read(MAX_MODEL_MB * 2**20 + 1)
         except OSError as err:
             raise AuditInputError(NO_MODEL.format(path=args.model,
                                                   reason=err.strerror or err)) from err
@@ -195,6 +223,12 @@ def _ll144_roles(args: argparse.Namespace) -> tuple[str, str, str | None]:
 
 def _run(args: argparse.Namespace) -> int:
     sex_column, race_column, roles_note = _ll144_roles(args)
+    problems = check_audit_options(args)
+    if problems:
+        raise AuditInputError(" ".join(problems))
+    kept = refuse_overwrite(args.out, force=args.force)
+    if kept:
+        raise AuditInputError(kept)
     spec = AuditSpec(
         label=args.label, prediction=args.prediction, score=args.score,
         sensitive=tuple(args.sensitive), favorable=args.favorable,
@@ -206,6 +240,7 @@ def _run(args: argparse.Namespace) -> int:
                         else DEFAULT_UNKNOWN_VALUES),
         sex_column=sex_column, race_column=race_column,
         under_2_percent_justification=args.under_2_percent_justification,
+        max_intersection_cells=args.max_intersection_cells,
     )
     if args.suppress_below < 0:
         raise AuditInputError(BAD_SUPPRESSION.format(k=args.suppress_below))
@@ -240,8 +275,9 @@ def _run(args: argparse.Namespace) -> int:
     left_out = [f for f in found if f.column not in run.data.frame.columns]
     if left_out:
         print("warning: left out of the audit as direct identifiers (keep one with "
-              "--keep-column NAME): " + "; ".join(f"{f.column!r} in {f.file!r} ({f.reason})"
-                                                  for f in left_out), file=sys.stderr)
+              "--keep-column NAME): " + "; ".join(
+                  f"{clip(f.column)!r} in {clip(f.file)!r} ({f.reason})" for f in left_out),
+              file=sys.stderr)
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if roles_note:
@@ -254,14 +290,26 @@ def _run(args: argparse.Namespace) -> int:
             print(f"[WHY] {sentence}")
     for finding in export["findings"]:
         print(f"[{status_label(finding['status'])}] {finding['message']}")
-    if args.save:
-        print(save_record(record, args.db))
+    if args.save:  # the files are written: the history can no longer change the exit status
+        try:
+            print(save_record(record, args.db))
+            print("history: saved", file=sys.stderr)
+        except HistoryError as err:
+            print(f"warning: the audit's files were written, but it was not saved to the "
+                  f"history: {err}", file=sys.stderr)
+            print("history: not saved", file=sys.stderr)
     print(f"{verdict_label(run.result.verdict)}: {len(record['findings'])} criteria checked; "
           f"wrote {out / 'audit.json'}")
     return EXIT_CODES[run.result.verdict]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``python -m audit`` with ``argv`` (default: the process's); the exit status."""
+    arguments, debug = split_debug(sys.argv[1:] if argv is None else argv)
+    return guarded(lambda: _dispatch(arguments), debug=debug)
+
+
+def _dispatch(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "history":

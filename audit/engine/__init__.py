@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from audit.engine._attribute import AttributeView
 from audit.engine._audit import run_audit
-from audit.engine._counts import RATE_METRICS
+from audit.engine._counts import RATE_METRICS, Grouping
 from audit.engine._crosscheck import CrossCheck, crosscheck, fairlearn_functions
 from audit.engine._intervals import (
     FISHER_FREEMAN_HALTON,
@@ -58,6 +58,7 @@ __all__ = [
     "FISHER_FREEMAN_HALTON",
     "Finding",
     "GroupMetrics",
+    "Grouping",
     "MONTE_CARLO_DRAWS",
     "RATE_METRICS",
     "SCORE_METRICS",

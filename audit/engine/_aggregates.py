@@ -39,7 +39,7 @@ import pandas as pd
 
 from audit.engine._aif360 import sklearn_metrics
 from audit.engine._attribute import AttributeView
-from audit.engine._counts import FN, FP, TN, TP, CellCounts, interval, rates
+from audit.engine._counts import FN, FP, TN, TP, Replicates, interval, rates
 from audit.engine._intervals import SPAN_BONFERRONI, span_interval
 from audit.engine._types import Aggregate, Disparity, Estimate
 from audit.inputs import AuditSpec, PreparedData
@@ -126,22 +126,29 @@ def between_all_groups_theil(group_counts: np.ndarray) -> np.ndarray:
     return terms.sum(axis=-1) / n[..., 0]
 
 
-def _bootstrap(value: np.ndarray | float, reps: np.ndarray, confidence: float
-               ) -> tuple[Estimate, int]:
-    """The percentile interval of ``reps`` and the number of undefined replicates.
+def _bootstrap(values: np.ndarray | float, reps: np.ndarray, confidence: float
+               ) -> list[tuple[Estimate, int]]:
+    """For each column of ``reps`` ``(samples, k)``, the percentile interval around the
+    matching one of ``values`` ``(k,)``, and the number of undefined replicates.
 
     No interval (``nan``) where the percentile interval cannot be honest: of zero width (every
     replicate the same), or not containing the estimate itself (the bootstrap is not valid
     there: a value at the edge of what it can be, such as a Theil index of 0)."""
-    reps = np.asarray(reps, dtype=float).reshape(-1)
-    value = float(value)
-    if reps.size == 0:
-        return Estimate(value, np.nan, np.nan), 0
-    undefined = int(np.count_nonzero(~np.isfinite(reps)))
-    low, high = (float(b[0]) for b in interval(reps.reshape(-1, 1), confidence=confidence))
-    if not (low < high and low <= value <= high):  # false for any nan too
-        low = high = float("nan")
-    return Estimate(value, low, high, BOOTSTRAP.format(samples=reps.size)), undefined
+    values = np.atleast_1d(np.asarray(values, dtype=float))
+    if values.size == 0:
+        return []
+    reps = np.asarray(reps, dtype=float).reshape(-1, values.size)
+    if reps.shape[0] == 0:
+        return [(Estimate(float(v), np.nan, np.nan), 0) for v in values]
+    undefined = np.count_nonzero(~np.isfinite(reps), axis=0)
+    lows, highs = interval(reps, confidence=confidence)
+    method = BOOTSTRAP.format(samples=reps.shape[0])
+    out = []
+    for value, low, high, bad in zip(values, lows, highs, undefined, strict=True):
+        if not (low < high and low <= value <= high):  # false for any nan too
+            low = high = np.nan
+        out.append((Estimate(float(value), float(low), float(high), method), int(bad)))
+    return out
 
 
 def _span_estimate(value: float, view: AttributeView, metrics: tuple[str, ...]) -> Estimate:
@@ -156,13 +163,14 @@ def _span_estimate(value: float, view: AttributeView, metrics: tuple[str, ...]) 
     return Estimate(value, float(span.low), float(span.high), SPAN_BONFERRONI)
 
 
-def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: AuditSpec,
-               views: list[AttributeView], disparities: Sequence[Disparity]
+def aggregates(data: PreparedData, boot: Replicates, spec: AuditSpec,
+               views: Sequence[AttributeView], disparities: Sequence[Disparity]
                ) -> tuple[Aggregate, ...]:
     """Every aggregate for every attribute, each with its interval (see the module).
 
-    ``disparities`` are the audit's comparisons with the reference: the aggregates that
-    are one of them take its interval.
+    ``boot`` holds the bootstrap replicates of each view's counts and of the totals
+    (`bootstrap_groups`). ``disparities`` are the audit's comparisons with the reference:
+    the aggregates that are one of them take its interval.
     """
     compared = {(d.attribute, d.group, d.metric): d for d in disparities}
     out: list[Aggregate] = []
@@ -172,44 +180,48 @@ def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: Au
         out.append(Aggregate(attribute, name, estimate, source,  # type: ignore[arg-type]
                              convention, undefined_replicates=undefined, **pair))
 
-    for view in views:
-        attribute, grouping = view.attribute, view.grouping
-        boot_counts = grouping.sum(boot)
+    for view, boot_counts in zip(views, boot.groups, strict=True):
+        attribute = view.attribute
         reps = rates(boot_counts)
         for name, (value, rep) in _fairlearn_family(view.point, reps).items():
             if name in SPAN_RATES:
                 add(attribute, name, _span_estimate(float(value), view, SPAN_RATES[name]),
                     "fairlearn", FAIRLEARN)
             else:
-                estimate, undefined = _bootstrap(value, rep, spec.confidence)
+                [(estimate, undefined)] = _bootstrap(value, rep, spec.confidence)
                 add(attribute, name, estimate, "fairlearn", FAIRLEARN, undefined)
         ref = view.reference
-        for g, label in enumerate(view.labels):
-            if g == ref:
-                continue
+        others = [g for g in range(len(view.labels)) if g != ref]
+        pairs = _aif360_pair(view.point, reps, others, ref)
+        bootstrapped = {name: _bootstrap(values, pair_reps, spec.confidence)
+                        for name, (values, pair_reps) in pairs.items()
+                        if name not in PAIR_COMPARISONS}
+        for i, g in enumerate(others):
+            label = view.labels[g]
             pair = {"group": label, "reference": view.labels[ref]}
-            for name, (pair_value, pair_reps) in _aif360_pair(view.point, reps, g, ref).items():
+            for name, (values, _) in pairs.items():
                 if name in PAIR_COMPARISONS:
                     kind, metric = PAIR_COMPARISONS[name]
                     found = getattr(compared[(attribute, label, metric)], kind)
-                    estimate = Estimate(pair_value, found.ci_low, found.ci_high, found.method)
+                    estimate = Estimate(float(values[i]), found.ci_low, found.ci_high,
+                                        found.method)
                     add(attribute, name, estimate, "aif360", AIF360_PAIR, **pair)
                 else:
-                    estimate, undefined = _bootstrap(pair_value, pair_reps, spec.confidence)
+                    estimate, undefined = bootstrapped[name][i]
                     add(attribute, name, estimate, "aif360", AIF360_PAIR, undefined, **pair)
-        estimate, undefined = _bootstrap(between_all_groups_theil(view.counts),
-                                         between_all_groups_theil(boot_counts), spec.confidence)
+        [(estimate, undefined)] = _bootstrap(between_all_groups_theil(view.counts),
+                                             between_all_groups_theil(boot_counts),
+                                             spec.confidence)
         add(attribute, "between_all_groups_theil_index", estimate, "aif360", AIF360_INDEX,
             undefined)
 
-    boot_total = boot.sum(axis=1)
     metrics = sklearn_metrics()
     benefit = 1.0 + data.y_pred.astype(float) - data.y_true.astype(float)
     for name, alpha in (("theil_index", 1), ("generalized_entropy_index", 2)):
         with np.errstate(divide="ignore", invalid="ignore"):  # no benefit at all: undefined
             value = metrics.generalized_entropy_index(benefit, alpha=alpha)
-        estimate, undefined = _bootstrap(value, generalized_entropy(boot_total, alpha),
-                                         spec.confidence)
+        [(estimate, undefined)] = _bootstrap(value, generalized_entropy(boot.total, alpha),
+                                             spec.confidence)
         add("all", name, estimate, "aif360", AIF360_INDEX, undefined)
     consistency, rows = _consistency(data, spec, metrics)
     if rows:
@@ -218,13 +230,15 @@ def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: Au
     return tuple(out)
 
 
-def _aif360_pair(point: dict[str, np.ndarray], reps: dict[str, np.ndarray], g: int, ref: int
-                 ) -> dict[str, tuple[float, np.ndarray]]:
+def _aif360_pair(point: dict[str, np.ndarray], reps: dict[str, np.ndarray],
+                 groups: list[int], ref: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """aif360's pairwise measures of each of ``groups`` against ``ref``: for each name, the
+    point values ``(len(groups),)`` and the replicate values ``(samples, len(groups))``."""
     out: dict[str, list[np.ndarray]] = {}
     for rates_, key in ((point, 0), (reps, 1)):
         def at(metric: str, rates_: dict[str, np.ndarray] = rates_) -> tuple:
             values = rates_[metric]
-            return values[..., g], values[..., ref]
+            return values[..., groups], values[..., [ref]]
 
         sr_g, sr_r = at("selection_rate")
         tpr_g, tpr_r = at("true_positive_rate")
@@ -238,7 +252,7 @@ def _aif360_pair(point: dict[str, np.ndarray], reps: dict[str, np.ndarray], g: i
             }
         for name, value in values.items():
             out.setdefault(name, [value, value])[key] = value
-    return {name: (float(pair[0]), pair[1]) for name, pair in out.items()}
+    return {name: (pair[0], pair[1]) for name, pair in out.items()}
 
 
 def consistency_features(frame: pd.DataFrame, features: tuple[str, ...]) -> np.ndarray:

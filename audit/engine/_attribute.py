@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from audit._errors import ColumnError
+from audit._words import clip, quoted
 from audit.engine._counts import CellCounts, Grouping, rate_parts, rates
 from audit.engine._intervals import (
     CLOPPER_PEARSON,
@@ -118,13 +119,13 @@ class AttributeView:
         groups of equal size, the one selected most, so that ratios to the reference read
         as "x times the rate of" the advantaged group.
         """
-        counts = grouping.sum(cells.cells)
+        counts = grouping.total(cells.cells)
         wanted = spec.reference.get(grouping.attribute)
         if wanted is not None:
             if wanted not in grouping.labels:
                 raise ColumnError(UNKNOWN_REFERENCE.format(
-                    group=wanted, attribute=grouping.attribute,
-                    groups=", ".join(repr(label) for label in grouping.labels[:20])))
+                    group=clip(wanted), attribute=clip(grouping.attribute),
+                    groups=quoted(grouping.labels, limit=20)))
             reference = grouping.labels.index(wanted)
         else:
             sizes = np.where(grouping.unknown, -1, counts.sum(axis=1))

@@ -6,9 +6,10 @@ from dataclasses import replace
 
 import numpy as np
 
+from audit._words import listed
 from audit.engine._aggregates import aggregates
 from audit.engine._attribute import AttributeView
-from audit.engine._counts import RATE_METRICS, bootstrap_cells, count_cells
+from audit.engine._counts import RATE_METRICS, bootstrap_groups, count_cells
 from audit.engine._family import TEST_FAMILY, TestFamilies, pair_key
 from audit.engine._findings import draft_findings
 from audit.engine._ll144 import adjust, impact_table, scored_above, sex_race_grouping
@@ -60,7 +61,8 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
     >>> result.group("sex", "female").metrics["selection_rate"].value  # doctest: +SKIP
     0.3125
     """
-    cells = count_cells(data, intersections=spec.intersections)
+    cells = count_cells(data, intersections=spec.intersections,
+                        max_intersection_cells=spec.max_intersection_cells)
     views = [AttributeView.build(g, cells, spec) for g in cells.groupings]
     families = TestFamilies(spec.sensitive)
 
@@ -79,12 +81,12 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
     result_findings = tuple(draft(families) for draft in drafts)
 
     small = [f"{g.attribute}={g.group}" for g in groups if g.small and not g.unknown]
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = cells.warnings
     if small:
-        warnings = (SMALL_GROUP_WARNING.format(
-            count=len(small), minimum=spec.min_denominator, groups=", ".join(small)),)
-    boot = bootstrap_cells(cells.cells, samples=spec.bootstrap, seed=spec.seed)
-    aggregate_list = aggregates(data, cells, boot, spec, views, disparities)
+        warnings += (SMALL_GROUP_WARNING.format(
+            count=len(small), minimum=spec.min_denominator, groups=listed(small)),)
+    boot = bootstrap_groups(cells, samples=spec.bootstrap, seed=spec.seed)
+    aggregate_list = aggregates(data, boot, spec, views, disparities)
     return AuditResult(
         spec=spec,
         favorable=data.favorable,
@@ -96,7 +98,7 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
         findings=result_findings,
         references={v.attribute: v.labels[v.reference] for v in views},
         warnings=warnings,
-        bootstrap_samples=int(boot.shape[0]),
+        bootstrap_samples=boot.samples,
         test_family=TEST_FAMILY,
         sex_column=data.sex_column,
         race_column=data.race_column,
@@ -117,6 +119,7 @@ def _group_metrics(view: AttributeView, spec: AuditSpec) -> list[GroupMetrics]:
             counts=ConfusionCounts(tp=tp, fp=fp, tn=tn, fn=fn), metrics=metrics,
             small=n < spec.min_denominator, unknown=bool(view.unknown[g]),
             denominators={m: int(denominators[m][g]) for m in RATE_METRICS},
+            parts=view.grouping.parts[g] if len(view.grouping.columns) > 1 else (),
         ))
     return out
 

@@ -38,9 +38,14 @@ def two_proportion_test(
     # ndtr is the normal cdf: 2 Φ(-|z|) is the two-sided p-value
     p_values = np.where(normal, 2.0 * special.ndtr(-np.abs(np.where(normal, z, 0.0))), np.nan)
     p_values = np.where(same, 1.0, p_values)  # all successes or all failures: equal rates
+    seen: dict[tuple[int, int, int, int], float] = {}  # small tables repeat: test each once
     for i in np.flatnonzero(exact.ravel()):
-        table = [[xa.flat[i], na.flat[i] - xa.flat[i]], [xb.flat[i], nb.flat[i] - xb.flat[i]]]
-        p_values.flat[i] = stats.fisher_exact(np.array(table, dtype=np.int64)).pvalue
+        table = (int(xa.flat[i]), int(na.flat[i] - xa.flat[i]),
+                 int(xb.flat[i]), int(nb.flat[i] - xb.flat[i]))
+        if table not in seen:
+            seen[table] = float(stats.fisher_exact(
+                np.array(table, dtype=np.int64).reshape(2, 2)).pvalue)
+        p_values.flat[i] = seen[table]
     names = np.select([normal, same | exact], [Z_TEST, FISHER], UNDEFINED).ravel().tolist()
     return p_values, names
 

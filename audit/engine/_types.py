@@ -51,6 +51,10 @@ class GroupMetrics:
     rate, those with a favorable label for a true positive rate, ...). ``small`` says the
     group has fewer people than the spec's ``min_denominator``: its selection rate is too
     few to judge (`judged` says it per rate).
+
+    ``parts`` is the group's value of each column of an intersection, in the attribute's
+    column order (``("female", "Black")`` for ``female × Black``): its identity, whatever
+    its label; empty for a group of a single column.
     """
 
     attribute: str
@@ -60,6 +64,7 @@ class GroupMetrics:
     metrics: Mapping[str, Estimate]
     small: bool
     unknown: bool = False
+    parts: tuple[str, ...] = ()
     denominators: Mapping[str, int] = field(default_factory=dict)
 
     def judged(self, metric: str, minimum: int) -> bool:
@@ -252,6 +257,12 @@ class AuditResult:
         """The verdict is a pass: nothing failed or was inconclusive, and something was
         judged (a criterion that could not be judged neither passes nor blocks a pass)."""
         return self.verdict == "pass"
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """The attributes audited, in order: each sensitive column, then the intersection
+        (or, beyond ``spec.max_intersection_cells``, the pairwise intersections)."""
+        return tuple(dict.fromkeys(g.attribute for g in self.groups))
 
     def group(self, attribute: str, group: str) -> GroupMetrics:
         for g in self.groups:

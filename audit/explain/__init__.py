@@ -17,7 +17,13 @@ from audit.explain._explain import (
     GroupImportance,
     explain,
 )
-from audit.explain._model_io import TRUSTED_TYPES, LoadedModel, import_shap, load_model
+from audit.explain._model_io import (
+    MAX_MODEL_MB,
+    TRUSTED_TYPES,
+    LoadedModel,
+    import_shap,
+    load_model,
+)
 from audit.explain._proxy import (
     MODERATE_PROXY_AUC,
     STRONG_PROXY_AUC,
@@ -36,6 +42,7 @@ __all__ = [
     "GapAttribution",
     "GroupImportance",
     "LoadedModel",
+    "MAX_MODEL_MB",
     "MODERATE_PROXY_AUC",
     "ProxyReport",
     "ProxyScore",

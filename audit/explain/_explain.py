@@ -437,10 +437,9 @@ def _attribute_with_model(
     rng = np.random.default_rng(seed + 1)
     picked = np.sort(rng.choice(data.rows, size=min(BACKGROUND_ROWS, data.rows), replace=False))
     background = data.frame.iloc[picked][columns].reset_index(drop=True)
-    explanation = model.explain_rows(
+    explanation, output, probability = model.attribute(
         table, favorable=data.favorable, background=background, seed=seed
     )
-    output = model.output(table, favorable=data.favorable)
     if data.score is not None and model.output_space == "score":
         score = np.asarray(data.score, dtype=np.float64)[rows]
         fidelity = regression_fidelity(score, output, warning=MODEL_LOW_R2)
@@ -449,7 +448,6 @@ def _attribute_with_model(
         fidelity = classification_fidelity(
             decided, output, model.decision(output), warning=MODEL_LOW_AGREEMENT
         )
-    probability = model.probability(table, favorable=data.favorable)
     return SampleAttribution(
         explanation, output, probability, rows, "model", model.output_space, fidelity, None, ()
     )

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
 from audit._errors import AuditInputError, ColumnError
-from audit.inputs._types import JUDGEMENTS, AuditSpec, PreparedData, SensitiveColumn
+from audit._words import clip
+from audit.inputs._types import (
+    INTERSECTION_SEP,
+    JUDGEMENTS,
+    AuditSpec,
+    PreparedData,
+    SensitiveColumn,
+)
 
 MISSING_COLUMN = (
     "The {role} column {column!r} is not in {files}. The columns there are: {available}.{hint} "
@@ -25,8 +33,21 @@ ROLE_CLASH = (
     "column. Fix: choose a different column for one of them."
 )
 EMPTY_CELLS = (
-    "Column {column!r} in {file} has {count} empty or missing cells (blank, NA, N/A or null), "
-    "first at data row(s) {rows}. The {role} must be filled in on every row. Fix: {fix}"
+    "Column {column!r} in {file} has {count} {cells}, first at data row(s) {rows}. The {role} "
+    "must be filled in on every row. Fix: {fix}"
+)
+MISSING_CELLS = "empty or missing cells (blank, NA, N/A or null)"
+BLANK_CELLS = "empty cells"  # sensitive columns are read as written: NA is a category
+SEPARATOR_IN_VALUE = (
+    "Column {column!r} in {file} holds the value {value!r}, which contains {sep!r}: the sign "
+    "the audit puts between the groups of an intersection (such as 'female × Black'), so two "
+    "different groups could get the same name. Fix: write that value without {sep!r} (for "
+    "example with ' and ' or '/'), or audit {column!r} on its own."
+)
+SEPARATOR_IN_NAME = (
+    "The sensitive column {column!r} has {sep!r} in its name: the sign the audit puts between "
+    "the columns of an intersection (such as 'sex × race'). Fix: rename the column without "
+    "{sep!r}, or audit it on its own."
 )
 TOO_MANY_VALUES = (
     "Column {column!r} in {file} is the {role} and must hold two values (the favorable outcome "
@@ -144,7 +165,8 @@ def prepare(
     seen: dict[str, str] = {}
     for role, column in roles:
         if column in seen:
-            raise ColumnError(ROLE_CLASH.format(column=column, first=seen[column], second=role))
+            raise ColumnError(ROLE_CLASH.format(column=clip(column), first=seen[column],
+                                                second=role))
         seen[column] = role
 
     label_codes, label_values = _outcome(frame, spec.label, "label", where)
@@ -153,6 +175,8 @@ def prepare(
     score = _score(frame, spec.score, where) if spec.score else None
     unknown = {_norm(v) for v in spec.unknown_values}
     sensitive = tuple(_sensitive(frame, column, where, unknown) for column in spec.sensitive)
+    if spec.intersections and len(sensitive) > 1:
+        _refuse_separator(sensitive, where)
     _check_references(spec, sensitive)
     sex_column, race_column = ll144_roles(sensitive=spec.sensitive, sex_column=spec.sex_column,
                                           race_column=spec.race_column)
@@ -243,9 +267,10 @@ def _missing(role: str, column: str, frame: pd.DataFrame, files: Mapping[str, st
     sources = sorted(set(files.values())) or ["the data"]
     return MISSING_COLUMN.format(
         role=role,
-        column=column,
-        files=" or ".join(sources),
-        available=", ".join(repr(n) for n in names[:40]) + (" ..." if len(names) > 40 else ""),
+        column=clip(column),
+        files=" or ".join(clip(f) for f in sources),
+        available=", ".join(repr(clip(n)) for n in names[:40]) + (" ..." if len(names) > 40
+                                                                  else ""),
         hint=hint,
     )
 
@@ -274,17 +299,17 @@ def _first_rows(mask: np.ndarray) -> str:
 
 
 def _check_filled(frame: pd.DataFrame, column: str, role: str, where: Mapping[str, str],
-                  fix: str) -> None:
+                  fix: str, cells: str = MISSING_CELLS) -> None:
     missing = frame[column].isna().to_numpy()
     if missing.any():
         raise ColumnError(EMPTY_CELLS.format(
-            column=column, file=where[column], count=int(missing.sum()), rows=_first_rows(missing),
-            role=role, fix=fix,
+            column=clip(column), file=clip(where[column]), count=int(missing.sum()),
+            cells=cells, rows=_first_rows(missing), role=role, fix=fix,
         ))
 
 
 def _quoted(values: list[str], limit: int = 8) -> str:
-    shown = ", ".join(repr(v) for v in values[:limit])
+    shown = ", ".join(repr(clip(v)) for v in values[:limit])
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
@@ -299,13 +324,13 @@ def _outcome(frame: pd.DataFrame, column: str, role: str,
             in_unit = bool(((values >= 0) & (values <= 1)).all())
             if in_unit:
                 raise ColumnError(PROBABILITIES.format(
-                    column=column, file=where[column], count=len(distinct),
+                    column=clip(column), file=clip(where[column]), count=len(distinct),
                     low=float(values.min()), high=float(values.max()),
                 ))
     codes, texts = _coded_text(values)
     if len(texts) > 2:
         raise ColumnError(TOO_MANY_VALUES.format(
-            column=column, file=where[column], role=role, count=len(texts),
+            column=clip(column), file=clip(where[column]), role=role, count=len(texts),
             values=_quoted(texts),
         ))
     return codes, texts
@@ -321,8 +346,9 @@ def _favorable(spec: AuditSpec, label_values: list[str], prediction_values: list
                where: Mapping[str, str]) -> str:
     if len(set(label_values) | set(prediction_values)) > 2:
         raise ColumnError(VALUES_DISAGREE.format(
-            label=spec.label, label_file=where[spec.label], label_values=_quoted(label_values),
-            prediction=spec.prediction, prediction_file=where[spec.prediction],
+            label=clip(spec.label), label_file=clip(where[spec.label]),
+            label_values=_quoted(label_values), prediction=clip(spec.prediction),
+            prediction_file=clip(where[spec.prediction]),
             prediction_values=_quoted(prediction_values),
         ))
     values = sorted(set(label_values) | set(prediction_values))
@@ -332,15 +358,16 @@ def _favorable(spec: AuditSpec, label_values: list[str], prediction_values: list
             if value == wanted or value.casefold() == wanted.casefold():
                 return value
         raise ColumnError(FAVORABLE_UNKNOWN.format(
-            favorable=spec.favorable, label=spec.label, file=where[spec.label],
-            prediction=spec.prediction, prediction_file=where[spec.prediction],
+            favorable=clip(spec.favorable), label=clip(spec.label),
+            file=clip(where[spec.label]), prediction=clip(spec.prediction),
+            prediction_file=clip(where[spec.prediction]),
             values=_quoted(values),
         ))
     known = [v for v in values if v.casefold() in FAVORABLE_WORDS]
     if len(known) == 1:
         return known[0]
     raise ColumnError(FAVORABLE_AMBIGUOUS.format(
-        label=spec.label, file=where[spec.label], values=_quoted(values),
+        label=clip(spec.label), file=clip(where[spec.label]), values=_quoted(values),
     ))
 
 
@@ -354,7 +381,7 @@ def _score(frame: pd.DataFrame, column: str, where: Mapping[str, str]) -> np.nda
         if bad.any():
             example = values.iloc[int(np.flatnonzero(bad)[0])]
             raise ColumnError(SCORE_NOT_NUMERIC.format(
-                column=column, file=where[column], example=str(example)))
+                column=clip(column), file=clip(where[column]), example=clip(example)))
         values = numeric
     return values.to_numpy(dtype=float)
 
@@ -365,11 +392,12 @@ def _sensitive(frame: pd.DataFrame, column: str, where: Mapping[str, str],
         frame, column, "sensitive attribute", where,
         fix="fill them with an explicit category such as 'Unknown' (it is then counted and "
         "reported as unknown, as the adverse-impact rules require), or remove those rows.",
+        cells=BLANK_CELLS,
     )
     codes, categories = _coded_text(frame[column])
     if len(categories) > MAX_SENSITIVE_CATEGORIES:
         raise ColumnError(SENSITIVE_CONTINUOUS.format(
-            column=column, file=where[column], count=len(categories),
+            column=clip(column), file=clip(where[column]), count=len(categories),
             examples=_quoted([str(c) for c in categories[:5]], limit=5),
         ))
     names = tuple(str(c) for c in categories)
@@ -378,15 +406,31 @@ def _sensitive(frame: pd.DataFrame, column: str, where: Mapping[str, str],
                            unknown=unknown)
 
 
+def _refuse_separator(sensitive: tuple[SensitiveColumn, ...], where: Mapping[str, str]) -> None:
+    """Refuse a name or value with the intersection sign in it: every intersection group's
+    name must be its own."""
+    for column in sensitive:
+        if INTERSECTION_SEP in column.name:
+            raise ColumnError(SEPARATOR_IN_NAME.format(column=clip(column.name),
+                                                       sep=INTERSECTION_SEP))
+        bad = next((c for c in column.categories if INTERSECTION_SEP in c), None)
+        if bad is not None:
+            raise ColumnError(SEPARATOR_IN_VALUE.format(
+                column=clip(column.name), file=clip(where[column.name]), value=clip(bad),
+                sep=INTERSECTION_SEP))
+
+
 def _check_references(spec: AuditSpec, sensitive: tuple[SensitiveColumn, ...]) -> None:
     by_name = {s.name: s for s in sensitive}
     attributes = spec.attributes
+    pairs = ({INTERSECTION_SEP.join(pair) for pair in combinations(spec.sensitive, 2)}
+             if spec.intersections else set())  # audited beyond max_intersection_cells
     for attribute, group in spec.reference.items():
-        if attribute not in attributes:
+        if attribute not in attributes and attribute not in pairs:
             raise ColumnError(UNKNOWN_REFERENCE_ATTRIBUTE.format(
-                attribute=attribute, attributes=_quoted(list(attributes))))
+                attribute=clip(attribute), attributes=_quoted(list(attributes))))
         if attribute in by_name and group not in by_name[attribute].categories:
             raise ColumnError(UNKNOWN_REFERENCE.format(
-                group=group, attribute=attribute,
+                group=clip(group), attribute=clip(attribute),
                 groups=_quoted(list(by_name[attribute].categories), limit=20),
             ))

@@ -131,6 +131,7 @@ def spec_to_dict(spec: AuditSpec, id_column: str | None = None) -> dict[str, Any
         "sex_column": spec.sex_column,
         "race_column": spec.race_column,
         "under_2_percent_justification": spec.under_2_percent_justification,
+        "max_intersection_cells": spec.max_intersection_cells,
     }
 
 
@@ -192,6 +193,7 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
                 "small": g.small, "unknown": g.unknown,
                 "metrics": {name: _group_metric(e, g.denominators.get(name))
                             for name, e in g.metrics.items()},
+                **({"parts": list(g.parts)} if g.parts else {}),
             }
             for g in result.groups
         ],

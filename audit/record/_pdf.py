@@ -12,6 +12,7 @@ written and never interpreted.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Mapping
@@ -38,7 +39,7 @@ from audit._words import (
     format_estimate,
     format_number,
 )
-from audit.record._export import fingerprint, to_json
+from audit.record._export import to_json
 from audit.record._pdf_charts import rates_chart_png
 
 __all__ = ["render_pdf"]
@@ -47,14 +48,17 @@ from audit.record._pdf_context import checklist_sections, context_section
 from audit.record._pdf_doc import (
     CELL_LIMIT,
     CHART_GROUPS,
+    CHARTED_GROUPS,
     HEAD,
+    PROSE_LIMIT,
     STATUS,
     ZEBRA,
     Doc,
-    attributes_of,
     canvas_class,
     confidence_words,
     criterion_title,
+    detail_note,
+    detailed,
     esc,
     hex_colour,
     impact_table,
@@ -110,7 +114,8 @@ def _summary(doc: Doc) -> None:
     ]))
     doc.add(banner)
     if review and review.get("conditions"):
-        doc.add(Spacer(1, 4), doc.para(f"<b>Conditions:</b> {esc(review['conditions'])}"))
+        doc.add(Spacer(1, 4),
+                doc.para(f"<b>Conditions:</b> {esc(review['conditions'], PROSE_LIMIT)}"))
 
     doc.h1("What was audited")
     doc.add(doc.pairs(_audited(record)))
@@ -220,7 +225,10 @@ def _charts(doc: Doc) -> None:
         "category under 2% of the data (selection rate), or of unknown category. The dashed "
         "red line is the four-fifths line: the comparator's selection rate times the "
         "impact-ratio threshold.", "small"))
-    for attribute in attributes_of(record):
+    note = detail_note(doc)
+    if note is not None:
+        doc.add(note)
+    for attribute in detailed(record)[0]:
         table = impact_table(record, attribute)
         under = {r["category"] for r in (table or {}).get("rows", []) if r.get("under_2_percent")}
         groups = [{**g, "under_2_percent": g["group"] in under}
@@ -230,11 +238,13 @@ def _charts(doc: Doc) -> None:
             best = [r["selection_rate"] for r in table["rows"]
                     if r["category"] == table["highest_category"]]
             line = best[0] * threshold if best and best[0] is not None else None
-        for start in range(0, len(groups), CHART_GROUPS):
-            chunk = groups[start:start + CHART_GROUPS]
+        charted = groups[:CHARTED_GROUPS]
+        for start in range(0, len(charted), CHART_GROUPS):
+            chunk = charted[start:start + CHART_GROUPS]
             png = rates_chart_png(chunk, line, min_denominator(record))
             height = (0.75 + 0.24 * len(chunk)) * inch
-            part = (f" (groups {start + 1}–{start + len(chunk)} of {len(groups)})"
+            part = (f" (groups {start + 1}–{start + len(chunk)} of {len(groups):,}"
+                    f"{'; the table lists every group' if len(groups) > len(charted) else ''})"
                     if len(groups) > CHART_GROUPS else "")
             doc.add(KeepTogether([doc.para(f"{esc(attribute)}{part}", "h2"),
                                   Image(io.BytesIO(png), width=7.0 * inch, height=height)]))
@@ -256,9 +266,9 @@ def _review(doc: Doc) -> None:
     ]))
     if review.get("conditions"):
         doc.h2("Conditions")
-        doc.add(doc.para(esc(review["conditions"])))
+        doc.add(doc.para(esc(review["conditions"], PROSE_LIMIT)))
     doc.h2("Overall notes")
-    doc.add(doc.para(esc(review.get("notes")) or "None."))
+    doc.add(doc.para(esc(review.get("notes"), PROSE_LIMIT) or "None."))
     notes = review.get("finding_notes") or {}
     if any(n.strip() for n in notes.values()):
         doc.h2("Notes per finding")
@@ -271,7 +281,8 @@ def _review(doc: Doc) -> None:
             label = (f"{STATUS.get(f['status'], STATUS['not_judged'])[0]} · "
                      f"{criterion_title(f['criterion'])} — {esc(f['attribute'])}"
                      if f else esc(key))
-            doc.add(doc.para(f"<b>{label}</b>", "cell"), doc.para(esc(note)), Spacer(1, 4))
+            doc.add(doc.para(f"<b>{label}</b>", "cell"), doc.para(esc(note, PROSE_LIMIT)),
+                    Spacer(1, 4))
     lines: list[Flowable] = [doc.para("Signatures", "h2")]
     for reviewer in review["reviewers"]:
         lines += [Spacer(1, 16), doc.para(
@@ -294,8 +305,9 @@ def render_pdf(record: Mapping[str, Any]) -> bytes:
         shows ``fingerprint(record)``.
     """
     register_fonts()
-    record = json.loads(to_json(record))  # canonical key order: reopened records match
-    sha = fingerprint(record)
+    text = to_json(record)
+    record = json.loads(text)  # canonical key order: reopened records match
+    sha = hashlib.sha256((text + "\n").encode("utf-8")).hexdigest()  # fingerprint(record)
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(
         buffer, pagesize=LETTER, invariant=1, leftMargin=0.75 * inch, rightMargin=0.75 * inch,

@@ -21,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
+    KeepInFrame,
     Paragraph,
     Table,
     TableStyle,
@@ -31,6 +32,7 @@ from audit._words import (
     PASS_TOLERANCE,
     STATUS_LABELS,
     clip,
+    listed,
     verdict_detail,
     verdict_label,
     verdict_of,
@@ -113,18 +115,33 @@ SPEC_ORDER = {"label": "Label column", "prediction": "Prediction column",
               "confidence": "Confidence level", "seed": "Random seed",
               "alpha": "Significance level", "unknown_values": "Values meaning unknown",
               "sex_column": "Sex column (LL144)", "race_column": "Race/ethnicity column (LL144)",
-              "under_2_percent_justification": "Why under-2% categories have no ratio"}
+              "under_2_percent_justification": "Why under-2% categories have no ratio",
+              "max_intersection_cells": "Largest intersection (groups)"}
 CHART_GROUPS = 30  # groups per chart before it is split in two
+CHARTED_GROUPS = 60  # groups charted per attribute (the tables list every one)
+DETAIL_GROUPS = 1_000  # intersection groups listed one by one; beyond, only their findings
+DETAIL_NOTE = (
+    "To keep this record readable, the {groups:,} groups of {count} intersection(s) ({names}) "
+    "are not listed one by one in the tables and charts below; their findings are above, and "
+    "every number is in the JSON record embedded in this PDF (audit.json) and in metrics.csv."
+)
 CELL_LIMIT = 400  # characters of uploaded text in one table cell
+TEXT_LIMIT = 1_000  # characters of one uploaded value anywhere in the PDF (the JSON has it all)
+PROSE_LIMIT = 20_000  # characters of the board's own notes, which flow across pages
+LONG_CELL = 300  # characters of markup above which a table cell is checked against the page
+MAX_CELL_HEIGHT = 4 * inch  # a taller cell is shrunk to fit: a table row cannot span pages
 
 
 # --- formatting ------------------------------------------------------------------------
 
 
-def esc(text: Any, limit: int | None = None) -> str:
-    """Uploaded text made safe for reportlab markup (escaped, line breaks kept)."""
+def esc(text: Any, limit: int = TEXT_LIMIT) -> str:
+    """Uploaded text made safe for reportlab markup (escaped, line breaks kept), shortened
+    with an ellipsis to ``limit`` characters: a page cannot hold a 50 MB group name, and
+    the full text stays in the JSON record. Names and values take the default
+    (`TEXT_LIMIT`) or `CELL_LIMIT`; the board's notes `PROSE_LIMIT`."""
     text = "" if text is None else str(text)
-    if limit is not None and len(text) > limit:
+    if len(text) > limit:
         text = text[: limit - 1] + "…"
     return escape(text).replace("\n", "<br/>")
 
@@ -217,6 +234,14 @@ class Doc:
     def para(self, markup: str, style: str = "body") -> Paragraph:
         return Paragraph(markup, self.s[style])
 
+    def cell(self, markup: str, style: str = "cell") -> Flowable:
+        """A table cell's paragraph; a long one is shrunk to `MAX_CELL_HEIGHT` if it would be
+        taller, because reportlab cannot split a table row across pages."""
+        paragraph = self.para(markup, style)
+        if len(markup) <= LONG_CELL:
+            return paragraph
+        return KeepInFrame(0, MAX_CELL_HEIGHT, [paragraph], mode="shrink")
+
     def h1(self, text: str) -> None:
         self.add(CondPageBreak(1.6 * inch), self.para(text, "h1"))
 
@@ -229,12 +254,12 @@ class Doc:
         """A paginating table: header repeated on every page; cells are markup or flowables."""
         total = sum(widths)
         col_widths = [w * self.width / total for w in widths]
-        data = [[self.para(h, "headnum" if i in numeric else "head")
+        data = [[self.cell(h, "headnum" if i in numeric else "head")
                  for i, h in enumerate(header)]]
         for row in rows:
             data.append([
                 cell if isinstance(cell, Flowable)
-                else self.para(str(cell), "num" if i in numeric else "cell")
+                else self.cell(str(cell), "num" if i in numeric else "cell")
                 for i, cell in enumerate(row)
             ])
         table = Table(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
@@ -251,7 +276,7 @@ class Doc:
 
     def pairs(self, rows: Sequence[tuple[str, str]], key_width: float = 0.27) -> Table:
         """A two-column key/value table (keys are our words, values are markup)."""
-        data = [[self.para(k, "label"), self.para(v, "cell")] for k, v in rows]
+        data = [[self.cell(k, "label"), self.cell(v, "cell")] for k, v in rows]
         table = Table(data, colWidths=[self.width * key_width, self.width * (1 - key_width)],
                       hAlign="LEFT")
         table.setStyle(TableStyle([
@@ -317,6 +342,30 @@ def canvas_class(record_sha256: str, audit_id: str, created_at: str) -> type[Can
 
 def attributes_of(record: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(g["attribute"] for g in record["groups"]))
+
+
+def detailed(record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The attributes whose groups the PDF lists one by one, and the intersections it
+    leaves to the JSON: every sensitive attribute is listed; the intersections are listed
+    when all of their groups together number at most `DETAIL_GROUPS`."""
+    sizes: dict[str, int] = {}
+    for g in record["groups"]:
+        sizes[g["attribute"]] = sizes.get(g["attribute"], 0) + 1
+    singles = set(record["spec"]["sensitive"])
+    crossed = [a for a in sizes if a not in singles]
+    if sum(sizes[a] for a in crossed) <= DETAIL_GROUPS:
+        return list(sizes), []
+    return [a for a in sizes if a in singles], crossed
+
+
+def detail_note(doc: Doc) -> Flowable | None:
+    """The note that says which intersections are not listed one by one (`detailed`)."""
+    _, left_out = detailed(doc.record)
+    if not left_out:
+        return None
+    groups = sum(g["attribute"] in set(left_out) for g in doc.record["groups"])
+    return doc.para(DETAIL_NOTE.format(groups=groups, count=len(left_out),
+                                       names=esc(listed(left_out, 3))), "small")
 
 
 def impact_table(record: Mapping[str, Any], attribute: str,

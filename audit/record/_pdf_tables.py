@@ -23,9 +23,10 @@ from audit.record._pdf_doc import (
     STATUS,
     Doc,
     alpha_words,
-    attributes_of,
     below,
     confidence_words,
+    detail_note,
+    detailed,
     esc,
     flags,
     hex_colour,
@@ -60,7 +61,10 @@ def group_tables_section(doc: Doc) -> None:
         "the selection rate, people with a favorable label for the true positive rate, "
         "people without one for the false positive rate) is marked too few and not judged.",
         "small"))
-    for attribute in attributes_of(record):
+    note = detail_note(doc)
+    if note is not None:
+        doc.add(note)
+    for attribute in detailed(record)[0]:
         rows = []
         for g in (g for g in record["groups"] if g["attribute"] == attribute):
             m = g["metrics"]
@@ -86,7 +90,8 @@ def adverse_impact_section(doc: Doc) -> None:
         "categories are reported with their numbers and rates, without a ratio. Ratios are "
         "the law's point values, with Koopman intervals; adjusted p: the category against "
         "the comparator, corrected within the attribute's test family.", "small"))
-    for table in record["adverse_impact"]:
+    hidden = set(detailed(record)[1])  # intersections left to the JSON
+    for table in (t for t in record["adverse_impact"] if t["attribute"] not in hidden):
         basis = table.get("basis", "selection_rate")
         rate_name, counted = BASIS_WORDS[basis]
         rate_key = "scoring_rate" if basis == "scoring_rate" else "selection_rate"
@@ -146,7 +151,9 @@ def aggregates_section(doc: Doc) -> None:
     conventions = dict.fromkeys((a["source"], a["convention"]) for a in record["aggregates"])
     doc.add(doc.para("Sign conventions: " + " ".join(
         f"<b>{esc(source)}</b> — {esc(text)}." for source, text in conventions), "small"))
-    for attribute in dict.fromkeys(a["attribute"] for a in record["aggregates"]):
+    left_out = set(detailed(record)[1])
+    for attribute in dict.fromkeys(a["attribute"] for a in record["aggregates"]
+                                   if a["attribute"] not in left_out):
         items = [a for a in record["aggregates"] if a["attribute"] == attribute]
         overall = [a for a in items if not (a.get("group") and a.get("reference"))]
         paired = [a for a in items if a.get("group") and a.get("reference")]

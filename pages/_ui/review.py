@@ -13,6 +13,7 @@ session's state (``record_pdf``), never in a cache that other sessions share.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -43,6 +44,11 @@ from pages._ui.whatif import record_whatif
 
 IDENTITY_KEY = "record_identity"
 PDF_KEY = "record_pdf"
+PDF_FAILED = ("The PDF record could not be made: this is a fault in the tool, not in your "
+              "data or your review, and it has been logged for whoever runs this server. "
+              "The review is unaffected: download the JSON record, save it to the history, and "
+              "please report the problem.")
+_LOG = logging.getLogger(__name__)
 NO_REVIEWER = "Enter at least one reviewer's name (separate several names with commas)."
 NO_DECISION = "Choose a decision: approve, approve with conditions, or reject."
 NO_CONDITIONS = ("Conditions are required when the decision is 'approve with conditions'. "
@@ -130,15 +136,22 @@ def history_frame(entries: Sequence[HistoryEntry]) -> pd.DataFrame:
     } for e in entries])
 
 
-def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> bytes:
-    """The record's PDF, rendered once per record (keyed by its fingerprint).
+def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> bytes | None:
+    """The record's PDF, rendered once per record (keyed by its fingerprint); None, with a
+    message on the page, when it cannot be made, so that the rest of the page (the other
+    downloads, saving to the history) still works.
 
     Kept in this session's state, not in ``st.cache_data``: it holds the board's notes.
     """
     kept = st.session_state.get(PDF_KEY)
     if kept is None or kept[0] != record_sha256:
         with st.spinner("Rendering the PDF…"):
-            kept = (record_sha256, render_pdf(record))
+            try:
+                kept = (record_sha256, render_pdf(record))
+            except Exception:  # a fault in the PDF must not cost the board its review
+                _LOG.exception("The PDF of record %s could not be made", record_sha256)
+                st.error(PDF_FAILED)
+                return None
         st.session_state[PDF_KEY] = kept
     return kept[1]
 

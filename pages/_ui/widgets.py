@@ -31,6 +31,10 @@ from audit.views import (
 )
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]$~])")
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*):(?=/)")  # http://, file:/...: no autolink
+_WWW = re.compile(r"(?i)\b(www)\.")
+_SHORTCODE = re.compile(r":(?=[\w+\-/]+:)")  # :rocket:, :material/home:
+_JOIN = "\u2060"  # WORD JOINER: invisible, and no link or emoji code runs across it
 SHA_SHOWN = 12
 T = TypeVar("T")
 
@@ -51,8 +55,16 @@ def require_run() -> AuditRun:
 
 
 def plain(text: str) -> str:
-    """Text from a file (names, values, messages) made safe for Streamlit markdown."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    """Text from a file (names, values, messages) made safe for Streamlit markdown: shown
+    as written, never as formatting, a link (``http://``, ``www.``, an e-mail address) or an
+    emoji or icon code (``:rocket:``)."""
+    text = _MARKDOWN.sub(r"\\\1", text)
+    # Streamlit links and decorates the rendered text, whatever the escapes: an invisible
+    # word joiner (U+2060) breaks the patterns it looks for, and the text reads the same
+    text = _SCHEME.sub(rf"\1{_JOIN}:", text)
+    text = _WWW.sub(rf"\1{_JOIN}.", text)
+    text = _SHORTCODE.sub(f":{_JOIN}", text)
+    return text.replace("@", f"{_JOIN}@")
 
 
 def error(err: Exception | str) -> None:
@@ -119,7 +131,7 @@ def warnings_box(run: AuditRun) -> None:
 
 def heatmap_section(result: AuditResult) -> None:
     """The intersection as a grid; with three or more attributes, the others are fixed."""
-    attribute = next((a for a in result.spec.attributes if INTERSECTION_SEP in a), None)
+    attribute = next((a for a in result.attributes if INTERSECTION_SEP in a), None)
     if attribute is None:
         st.info("Choose two or more sensitive attributes to see their intersection.")
         return

@@ -67,7 +67,7 @@ with st.sidebar:
 summary = st.container()
 st.divider()
 left, middle, right = st.columns([1, 1, 2])
-attribute = left.selectbox("Attribute", spec.attributes, key="fairness_attribute",
+attribute = left.selectbox("Attribute", run.result.attributes, key="fairness_attribute",
                            persist_state="session")
 choices = [g.group for g in run.result.groups_of(attribute) if not g.unknown]
 current = run.result.references[attribute]

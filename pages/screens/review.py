@@ -90,8 +90,10 @@ else:
                    f"with them) · export sha256 `{export_sha}`")
     stem = f"audit-{ident.audit_id[:8]}"
     columns = st.columns(4)
-    columns[0].download_button("PDF record", ui.pdf_for(export_sha, export),
-                               f"{stem}.pdf", "application/pdf", key="download_pdf")
+    pdf = ui.pdf_for(export_sha, export)
+    if pdf is not None:
+        columns[0].download_button("PDF record", pdf, f"{stem}.pdf", "application/pdf",
+                                   key="download_pdf")
     columns[1].download_button("JSON record", to_json(export) + "\n", f"{stem}.json",
                                "application/json", key="download_json")
     columns[2].download_button("Metrics CSV", metrics_csv(export), f"{stem}-metrics.csv",

@@ -87,7 +87,7 @@ def test_inconclusive_audit_exits_three(tmp_path, capsys):
     assert record["summary"]["verdict"] == "inconclusive"
     # the plain point rule decides it: every point value is within its threshold
     code, out, _ = run([*HIRING, "--sensitive", "gender", "--judgement", "point",
-                        "--out", str(tmp_path)], capsys)
+                        "--out", str(tmp_path), "--force"], capsys)
     assert code == 0, out
 
 
@@ -179,8 +179,8 @@ def bad_input_cases(tmp_path: Path):
         ["--data", write(tmp_path, "nan.csv", "id,sex,label,pred\n1,f,1,0\n2,,1,1\n3,f,0,0\n")],
         base,
         _prepare.EMPTY_CELLS.format(
-            column="sex", file="nan.csv", count=1, rows="2", role="sensitive attribute",
-            fix="fill them with an explicit category such as 'Unknown' (it is then counted "
+            column="sex", file="nan.csv", count=1, cells=_prepare.BLANK_CELLS, rows="2",
+            role="sensitive attribute", fix="fill them with an explicit category such as 'Unknown' (it is then counted "
             "and reported as unknown, as the adverse-impact rules require), or remove those "
             "rows."))
     cases["duplicate column names"] = (
