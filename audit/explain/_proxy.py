@@ -23,9 +23,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import mutual_info_score, normalized_mutual_info_score, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 
 from audit.explain._surrogate import (
     SURROGATE_ROWS,
@@ -127,6 +124,8 @@ def discretise(column: np.ndarray, *, categorical: bool, bins: int = QUANTILE_BI
 
 
 def _auc(target: np.ndarray, proba: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
     if proba.shape[1] == 2:
         return float(roc_auc_score(target == 1, proba[:, 1]))
     labels = np.arange(proba.shape[1])
@@ -149,6 +148,8 @@ def _bin_model_proba(bins: np.ndarray, target: np.ndarray, folds: Folds) -> np.n
 def _all_features_proba(
     matrix: np.ndarray, categorical: np.ndarray, target: np.ndarray, folds: Folds, seed: int
 ) -> np.ndarray:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     k = int(target.max()) + 1
     proba = np.empty((target.size, k))
     for train, test in folds:
@@ -189,6 +190,9 @@ def detect_proxies(
 
 
 def _detect(data: PreparedData, *, sample_size: int, seed: int) -> ProxyReport:
+    from sklearn.metrics import mutual_info_score, normalized_mutual_info_score
+    from sklearn.model_selection import StratifiedKFold
+
     singles = single_attributes(data)
     if not singles:
         return ProxyReport((), (), 0, ())
