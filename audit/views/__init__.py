@@ -31,6 +31,8 @@ from audit.views._explain_charts import (
     proxy_figure,
     proxy_text,
     sample_text,
+    unit_label,
+    units_of,
 )
 
 __all__ = [
@@ -55,5 +57,7 @@ __all__ = [
     "proxy_figure",
     "proxy_text",
     "sample_text",
+    "unit_label",
+    "units_of",
     "verdict_frame",
 ]
