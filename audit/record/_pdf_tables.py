@@ -163,6 +163,10 @@ def explanations_section(doc: Doc) -> None:
         doc.h2("Fidelity to the uploaded predictions")
         doc.add(doc.pairs([(esc(k.replace("_", " ").capitalize()), _value(v))
                            for k, v in fidelity.items() if k != "warning"]))
+    if ex.get("left_out"):
+        doc.h2("Columns left out of the explanations")
+        doc.add(doc.table(["Column", "Why"], [[esc(c["column"], CELL_LIMIT), esc(c["message"])]
+                                               for c in ex["left_out"]], [1.6, 5.4]))
     if ex.get("global_importance"):
         doc.h2("Global importance (mean |SHAP| over the explained rows)")
         doc.add(doc.table(["Feature", "Mean |SHAP|"], [
@@ -175,6 +179,22 @@ def explanations_section(doc: Doc) -> None:
              "; ".join(f"{esc(i['feature'])} {format_number(i.get('mean_abs_shap'), 3)}"
                        for i in g.get("importance", [])[:4])]
             for g in ex["by_group"]], [1.0, 1.6, 0.5, 3.9], numeric=(2,)))
+    points = [g for g in ex.get("gap_attribution", []) if g.get("unexplained") is not None]
+    if points:
+        doc.h2("Gap attribution in percentage points of the favorable outcome")
+        doc.add(doc.para("Observed: the gap in selection rate on the Fairness page (group minus "
+                         "reference). Explained: the model's gap on the explained rows, split "
+                         "by feature; the rest is what the model does not reproduce.", "small"))
+        doc.add(doc.table(["Group vs reference", "Observed", "Explained", "Not reproduced",
+                           "Largest contributions"], [
+            [f"{esc(g['group'], CELL_LIMIT)} vs {esc(g['reference'], CELL_LIMIT)} "
+             f"({esc(g['attribute'])})", format_number(100 * g["observed_gap"], 1),
+             format_number(100 * g["gap_probability"], 1),
+             format_number(100 * g["unexplained"], 1),
+             "; ".join(f"{esc(c['feature'])} {format_number(100 * c['probability'], 1)}"
+                       for c in sorted(g["contributions"],
+                                       key=lambda c: -abs(c.get("probability") or 0))[:3])]
+            for g in points], [2.0, 0.75, 0.75, 0.8, 2.7], numeric=(1, 2, 3)))
     if ex.get("gap_attribution"):
         doc.h2("Gap attribution: the difference in mean model output, split by feature")
         doc.add(doc.para("Gap = group minus reference; the contributions add up to the gap. "
