@@ -19,7 +19,13 @@ from audit.record._build import (
     now_utc,
     record_to_dict,
 )
-from audit.record._compare import Comparison, MetricDelta, StatusChange, compare
+from audit.record._compare import (
+    Comparison,
+    InputDifference,
+    MetricDelta,
+    StatusChange,
+    compare,
+)
 from audit.record._embed import read_sealed_record, sha256_hex
 from audit.record._export import (
     adverse_impact_csv,
@@ -44,6 +50,7 @@ __all__ = [
     "DECISIONS",
     "HistoryEntry",
     "HistoryStore",
+    "InputDifference",
     "MetricDelta",
     "Review",
     "SCHEMA_VERSION",

@@ -84,6 +84,8 @@ try:
 except HistoryError as err:
     widgets.error(err)
     st.stop()
+if comparison.warning:
+    st.warning(widgets.plain(comparison.warning), icon=":material/warning:")
 st.text(comparison.summary)
 if comparison.changed:
     st.markdown("**Criteria that changed verdict**")
