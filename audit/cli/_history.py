@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit._errors import HistoryError
 from audit._words import DECISION_LABELS, NOT_REVIEWED, verdict_label
-from audit.record import HistoryEntry, HistoryStore, to_json
+from audit.record import to_json
+
+if TYPE_CHECKING:
+    from audit.record import HistoryEntry
 
 __all__ = ["add_history_parser", "add_save_arguments", "run_history", "save_record"]
 
@@ -47,6 +50,8 @@ def add_save_arguments(run_parser: argparse.ArgumentParser) -> None:
 
 def save_record(record: Mapping[str, Any], db: str | None = None) -> str:
     """Append ``record`` to the history; return the line to print. Raises `HistoryError`."""
+    from audit.record import HistoryStore  # on use: SQLAlchemy takes a while to import
+
     with HistoryStore(db) as store:
         entry = store.append(record)
     return (f"Saved to the audit history as #{entry.seq} (record sha256 "
@@ -72,6 +77,8 @@ def _table(entries: list[HistoryEntry]) -> str:
 
 def run_history(args: argparse.Namespace) -> int:
     """Run ``history list|verify|show`` from parsed arguments; return the exit status."""
+    from audit.record import HistoryStore
+
     try:
         with HistoryStore(args.db) as store:
             if args.history_command == "list":

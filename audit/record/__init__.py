@@ -9,6 +9,9 @@ two records side by side, and `HistoryStore` keeps records append-only in a hash
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from audit.record._build import (
     DECISIONS,
     SCHEMA_VERSION,
@@ -26,7 +29,6 @@ from audit.record._compare import (
     StatusChange,
     compare,
 )
-from audit.record._embed import read_sealed_record, sha256_hex
 from audit.record._export import (
     adverse_impact_csv,
     canonical_bytes,
@@ -37,12 +39,35 @@ from audit.record._export import (
     to_json,
     write_csv,
 )
-from audit.record._history import HistoryEntry, HistoryStore, VerifyResult, default_url
-from audit.record._pdf import render_pdf
-from audit.record._seal import seal_pdf
-from audit.record._sign import Signing, signature_status_text, signing_from_env
 from audit.record._suppress import suppress_small_cells
-from audit.record._verify import VerifyReport, verify_bytes, verify_files
+
+# Loaded on first use: the history needs SQLAlchemy, the PDF reportlab and matplotlib, the
+# seal, signature and verification pyHanko (together seconds of imports), and a command or
+# page that uses none of them should not wait for them.
+_LAZY: dict[str, str] = {
+    "HistoryEntry": "audit.record._history",
+    "HistoryStore": "audit.record._history",
+    "VerifyResult": "audit.record._history",
+    "default_url": "audit.record._history",
+    "read_sealed_record": "audit.record._embed",
+    "sha256_hex": "audit.record._embed",
+    "render_pdf": "audit.record._pdf",
+    "seal_pdf": "audit.record._seal",
+    "Signing": "audit.record._sign",
+    "signature_status_text": "audit.record._sign",
+    "signing_from_env": "audit.record._sign",
+    "VerifyReport": "audit.record._verify",
+    "verify_bytes": "audit.record._verify",
+    "verify_files": "audit.record._verify",
+}
+
+if TYPE_CHECKING:
+    from audit.record._embed import read_sealed_record, sha256_hex
+    from audit.record._history import HistoryEntry, HistoryStore, VerifyResult, default_url
+    from audit.record._pdf import render_pdf
+    from audit.record._seal import seal_pdf
+    from audit.record._sign import Signing, signature_status_text, signing_from_env
+    from audit.record._verify import VerifyReport, verify_bytes, verify_files
 
 __all__ = [
     "AuditRecord",
@@ -82,3 +107,16 @@ __all__ = [
     "verify_files",
     "write_csv",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'audit.record' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
