@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from audit.engine._attribute import AttributeView
 from audit.engine._audit import run_audit
+from audit.engine._consistency import consistency, consistency_features, consistency_score
 from audit.engine._counts import RATE_METRICS
 from audit.engine._crosscheck import CrossCheck, crosscheck, fairlearn_functions
 from audit.engine._intervals import (
@@ -62,6 +63,9 @@ __all__ = [
     "audit_inputs",
     "clopper_pearson",
     "column_sources",
+    "consistency",
+    "consistency_features",
+    "consistency_score",
     "crosscheck",
     "fairlearn_functions",
     "homogeneity_test",

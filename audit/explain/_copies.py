@@ -19,21 +19,13 @@ choice, an identifier-like text column or an empty one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from audit.explain._proxy import FOLDS, _auc, _bin_model_proba, discretise
-from audit.explain._surrogate import (
-    SURROGATE_ROWS,
-    FeatureEncoder,
-    feature_table,
-    finest_cells,
-    single_attributes,
-    stratified_sample,
-)
+from audit.explain._proxy import FOLDS, BinnedSample, _auc, _bin_model_proba, binned_sample
+from audit.explain._surrogate import SURROGATE_ROWS
 from audit.inputs import PreparedData
 
 COPY_AUC = 0.98
@@ -139,20 +131,20 @@ def _identical(values: np.ndarray, outcome: np.ndarray) -> bool:
     return bool(np.all(pure) and counts.min() >= MIN_VALUE_ROWS)
 
 
-def detect_copies(data: PreparedData, *, columns: Sequence[str] | None = None,
-                  sample_size: int = SURROGATE_ROWS, seed: int = 0) -> tuple[OutcomeCopy, ...]:
+def detect_copies(data: PreparedData, *, sample_size: int = SURROGATE_ROWS, seed: int = 0,
+                  binned: BinnedSample | None = None) -> tuple[OutcomeCopy, ...]:
     """The feature columns that copy the label or the prediction.
 
     Parameters
     ----------
     data : PreparedData
-        The audited table.
-    columns : sequence of str, optional
-        The columns to check; by default every feature.
+        The audited table; its ``features`` are checked.
     sample_size : int, default=20000
         Rows used, sampled with ``seed`` and stratified by the sensitive attributes.
     seed : int, default=0
         Seed of the sample and of the cross-validation folds.
+    binned : BinnedSample, optional
+        The sample already binned (`binned_sample` with the same size and seed).
 
     Returns
     -------
@@ -161,30 +153,22 @@ def detect_copies(data: PreparedData, *, columns: Sequence[str] | None = None,
     """
     from sklearn.model_selection import StratifiedKFold
 
-    names = tuple(data.features if columns is None else columns)
-    singles = single_attributes(data)
-    cells = finest_cells(singles) if singles else np.zeros(data.rows, dtype=np.int64)
-    rows = stratified_sample(cells, size=sample_size, seed=seed)
-    table = feature_table(data, rows, sensitive=False)[list(names)]
-    encoder = FeatureEncoder.fit(table)
-    if not encoder.columns:
-        return ()
-    matrix = encoder.transform(table)
-    categorical = encoder.categorical
-    bins = [discretise(matrix[:, j], categorical=categorical[j]) for j in range(matrix.shape[1])]
+    if binned is None:
+        binned = binned_sample(data, sample_size=sample_size, seed=seed)
+    binned = binned.only(data.features)
     found: dict[str, list[OutcomeCopy]] = {}
     targets: tuple[tuple[Target, np.ndarray], ...] = (("label", data.y_true),
                                                       ("prediction", data.y_pred))
     for target, outcome in targets:
-        y = np.asarray(outcome, dtype=bool)[rows]
-        if y.all() or not y.any() or min(int(y.sum()), int((~y).sum())) < FOLDS:
+        y = np.asarray(outcome, dtype=bool)[binned.rows]
+        if min(int(y.sum()), int((~y).sum())) < FOLDS:
             continue
         codes = y.astype(np.int64)
         splitter = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
         folds = list(splitter.split(np.zeros(codes.size), codes))
-        for j, name in enumerate(encoder.names):
-            auc = _auc(codes, _bin_model_proba(bins[j], codes, folds))
-            identical = _identical(matrix[:, j], y)
+        for j, name in enumerate(binned.names):
+            auc = _auc(codes, _bin_model_proba(binned.bins[j], codes, folds))
+            identical = _identical(binned.matrix[:, j], y)
             if identical or auc >= COPY_AUC:
                 found.setdefault(name, []).append(OutcomeCopy(name, target, auc, identical))
-    return tuple(c for name in encoder.names for c in found.get(name, []))
+    return tuple(c for name in binned.names for c in found.get(name, []))

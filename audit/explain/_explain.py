@@ -31,7 +31,7 @@ from audit.explain._copies import (
     left_out_copy,
 )
 from audit.explain._model_io import BACKGROUND_ROWS, LoadedModel, OutputSpace, import_shap
-from audit.explain._proxy import ProxyReport, detect_proxies
+from audit.explain._proxy import BinnedSample, ProxyReport, binned_sample, detect_proxies
 from audit.explain._result import (
     Contribution,
     Explanations,
@@ -257,7 +257,8 @@ def _checked_columns(columns: Sequence[str], features: Sequence[str]) -> tuple[s
 
 def choose_columns(data: PreparedData, *, leave_out: Sequence[str] = (),
                    keep: Sequence[str] = (), model_inputs: Sequence[str] = (),
-                   seed: int = 0) -> tuple[PreparedData, tuple[LeftOut, ...], tuple[LeftOut, ...]]:
+                   seed: int = 0, binned: BinnedSample | None = None,
+                   ) -> tuple[PreparedData, tuple[LeftOut, ...], tuple[LeftOut, ...]]:
     """The data with the columns to explain, the columns left out and the copies kept.
 
     Copies of the label or the prediction (`detect_copies`) are left out unless in ``keep``
@@ -273,7 +274,7 @@ def choose_columns(data: PreparedData, *, leave_out: Sequence[str] = (),
     kept_by_user = _checked_columns(keep, data.features)
     left_out = [left_out_by_choice(c) for c in chosen if c not in model_inputs]
     kept: list[LeftOut] = []
-    for copy in detect_copies(data, seed=seed):
+    for copy in detect_copies(data, seed=seed, binned=binned):
         if copy.column in model_inputs:
             kept.append(kept_copy(copy, model_input=True))
         elif copy.column in kept_by_user and copy.column not in chosen:
@@ -342,8 +343,10 @@ def explain(
     attributes = _attributes(data, intersections)
     chosen = {a.name: _reference(a, references) for a in attributes}
     inputs = () if model is None else model.input_columns([str(c) for c in data.frame.columns])
+    with one_thread():  # encoded and binned once, for the copies and the proxies
+        binned = binned_sample(data, seed=seed)
     used, left_out, kept = choose_columns(data, leave_out=leave_out, keep=keep,
-                                          model_inputs=inputs, seed=seed)
+                                          model_inputs=inputs, seed=seed, binned=binned)
     sample = attribute_sample(used, model=model, sample_size=sample_size, seed=seed)
     values = np.asarray(sample.explanation.values)
     shares = probability_values(sample)
@@ -396,7 +399,8 @@ def explain(
         global_importance=global_importance,
         by_group=tuple(by_group),
         gap_attribution=tuple(gaps),
-        proxies=detect_proxies(used, seed=seed) if proxies else ProxyReport((), (), 0, ()),
+        proxies=(detect_proxies(used, seed=seed, binned=binned) if proxies
+                 else ProxyReport((), (), 0, ())),
         dropped_features=sample.dropped,
         left_out=(*left_out, *(left_out_by_encoder(c, empty=bool(data.frame[c].isna().all()))
                                for c in sample.dropped)),

@@ -205,10 +205,10 @@ class ColumnEncoding:
             seconds = stamps.astype("int64").to_numpy(dtype=np.float64) / 1e9
             return np.where(stamps.isna().to_numpy(), np.nan, seconds)
         lookup = {name: float(code) for code, name in enumerate(self.categories)}
-        other = lookup[OTHER]
         text = _as_text(series)
-        codes = text.map(lambda v: lookup.get(v, other), na_action="ignore")
-        return np.asarray(codes.to_numpy(dtype=np.float64, na_value=np.nan))
+        codes = text.map(lookup).to_numpy(dtype=np.float64, na_value=np.nan)  # a hash join
+        unseen = np.isnan(codes) & text.notna().to_numpy()
+        return np.where(unseen, lookup[OTHER], codes)
 
 
 @dataclass(frozen=True)
@@ -291,8 +291,7 @@ def _order_categories(
     ]
     if target is None:
         return (*kept, OTHER)
-    keep = set(kept)
-    bucket = text.map(lambda v: v if v in keep else OTHER, na_action="ignore").to_numpy()
+    bucket = text.where(text.isin(kept) | text.isna(), OTHER).to_numpy()
     grouped = pd.Series(np.asarray(target, dtype=np.float64)).groupby(bucket)
     overall = float(np.mean(target)) if len(target) else 0.0
     # Means shrunk towards the overall mean, so that a rare category's order is not noise.
