@@ -5,9 +5,10 @@ nearest rows are found by Euclidean distance on the features and include row i i
 as in ``aif360.sklearn.metrics.consistency_score`` (a scikit-learn ball tree).
 
 Here the search is brute force in numpy, block by block: squared distances from one block
-of rows to every row by the dot-product expansion, the candidates within rounding error
-of the k-th smallest kept, and their distances recomputed exactly (feature by feature, in
-the order the ball tree sums them) to pick the k nearest. Rows at exactly the same
+of rows to every row by the dot-product expansion in single precision, the candidates
+within its rounding error of the k-th smallest kept, and their distances recomputed in
+double precision (feature by feature, in the order the ball tree sums them) to pick the k
+nearest. Rows at exactly the same
 distance as the k-th neighbour are taken in row order; the ball tree takes them in the
 order it visits them, so the two agree whenever the k-th distance is not tied (the tests
 check equality with aif360 on such data). No scikit-learn or aif360 import.
@@ -47,17 +48,21 @@ def consistency_features(frame: pd.DataFrame, features: tuple[str, ...]) -> np.n
     return np.hstack(parts) if parts else np.empty((len(frame), 0))
 
 
-def _nearest_in_block(block: np.ndarray, x: np.ndarray, squares: np.ndarray,
+def _nearest_in_block(block: np.ndarray, x: np.ndarray, x32: np.ndarray, squares: np.ndarray,
                       k: int) -> np.ndarray:
     """The ``k`` nearest rows of ``x`` to each row of ``block``, ties in row order."""
-    # |a − b|² = |a|² + |b|² − 2 a·b; |a|² is the same for the whole row, so leave it out
-    rough = block @ x.T
+    # |a − b|² = |a|² + |b|² − 2 a·b in single precision; |a|² is the same for the whole
+    # row, so it is left out
+    rough = block.astype(np.float32) @ x32.T
     rough *= -2.0
-    rough += squares[None, :]
-    kth = np.partition(rough, k - 1, axis=1)[:, k - 1]
-    # the expansion is off by far less than ``error``; every row that may be as near as the
-    # k-th by exact distance is within two errors of the k-th rough distance
-    error = 1e-9 * (np.einsum("ij,ij->i", block, block) + squares.max()) + 1e-12
+    rough += squares.astype(np.float32)[None, :]
+    kth = np.partition(rough, k - 1, axis=1)[:, k - 1].astype(np.float64)
+    # the expansion is off by at most (features + 2) single-precision roundings of
+    # |a|² + |b|²: every row that may be as near as the k-th by exact distance is within
+    # twice that of the k-th rough distance (counted four times over, to be safe)
+    unit = float(np.finfo(np.float32).eps)
+    error = 4.0 * (x.shape[1] + 2) * unit * (np.einsum("ij,ij->i", block, block)
+                                             + squares.max()) + 1e-12
     rows, candidates = np.nonzero(rough <= (kth + 2.0 * error)[:, None])
     exact = np.zeros(rows.size, dtype=np.float64)
     for j in range(x.shape[1]):  # feature by feature, the order the ball tree adds them in
@@ -93,12 +98,13 @@ def nearest_neighbours(x: np.ndarray, *, k: int = NEIGHBOURS,
     if not 1 <= k <= n:
         raise ValueError(f"k must be between 1 and the number of rows ({n}), got {k}")
     squares = np.einsum("ij,ij->i", x, x)
+    x32 = x.astype(np.float32)
     out = np.empty((n, k), dtype=np.int64)
     # one BLAS thread: on a busy 2-core server a second one mostly waits for the first
     with threadpool_limits(limits=1, user_api="blas"):
         for start in range(0, n, block_rows):
             out[start:start + block_rows] = _nearest_in_block(
-                x[start:start + block_rows], x, squares, k)
+                x[start:start + block_rows], x, x32, squares, k)
     return out
 
 
