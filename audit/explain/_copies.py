@@ -37,8 +37,8 @@ Reason = Literal["copies_label", "copies_prediction", "chosen", "identifier", "e
 
 OUTCOMES: dict[Target, str] = {"label": "the true outcome (label)",
                                "prediction": "the model's decision (prediction)"}
-IDENTICAL = "its values match those of {outcome} one for one"
-NEAR_COPY = "on its own it predicts {outcome} almost perfectly (cross-validated AUC {auc:.3f})"
+IDENTICAL = "its values match the outcome's one for one"
+NEAR_COPY = "on its own it predicts the outcome almost perfectly (cross-validated AUC {auc:.3f})"
 COPY_LEFT_OUT = {
     "label": ("{column} copies {outcome}: {how}. It was left out of the explanations: with it, "
               "the decisions would seem to follow the outcome itself. Keep it only if the "
@@ -68,10 +68,7 @@ class OutcomeCopy:
 
     @property
     def how(self) -> str:
-        outcome = OUTCOMES[self.target]
-        if self.identical:
-            return IDENTICAL.format(outcome=outcome)
-        return NEAR_COPY.format(outcome=outcome, auc=self.auc)
+        return IDENTICAL if self.identical else NEAR_COPY.format(auc=self.auc)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def test_income_is_left_out_as_a_copy_and_fnlwgt_on_request(census, tmp_path, ca
     left = {c["column"]: c for c in explanations["left_out"]}
     assert set(left) == {"income", "fnlwgt"}
     income = COPY_LEFT_OUT["label"].format(column="income", outcome=OUTCOMES["label"],
-                                           how=IDENTICAL.format(outcome=OUTCOMES["label"]))
+                                           how=IDENTICAL)
     assert left["income"] == {"column": "income", "reason": "copies_label", "auc": 1.0,
                               "identical": True, "message": income}
     assert left["fnlwgt"]["message"] == CHOSEN.format(column="fnlwgt")

@@ -66,8 +66,8 @@ def test_the_three_copies_are_found_and_nothing_else(data) -> None:
     # the cross-validated AUC of a 0/1 column is its plain AUC (3,000 rows: every row used)
     plain = roc_auc_score(data.y_true, data.frame["outcome_noted"])
     assert near.auc == pytest.approx(plain, abs=0.005)
-    assert near.how == NEAR_COPY.format(outcome=OUTCOMES["label"], auc=near.auc)
-    assert found["income_band", "label"].how == IDENTICAL.format(outcome=OUTCOMES["label"])
+    assert near.how == NEAR_COPY.format(auc=near.auc)
+    assert found["income_band", "label"].how == IDENTICAL
 
 
 def test_copies_are_left_out_by_default_and_say_why(data, result) -> None:
@@ -80,7 +80,7 @@ def test_copies_are_left_out_by_default_and_say_why(data, result) -> None:
     assert band.reason == "copies_label" and band.identical and band.auc == pytest.approx(1.0)
     assert band.message == COPY_LEFT_OUT["label"].format(
         column="income_band", outcome=OUTCOMES["label"],
-        how=IDENTICAL.format(outcome=OUTCOMES["label"]))
+        how=IDENTICAL)
     assert copies["decision_code"].reason == "copies_prediction"
     assert band.message in result.notes()
     record = result.to_dict()["left_out"]
@@ -99,7 +99,7 @@ def test_the_user_leaves_out_a_weight_and_keeps_a_copy(data, result) -> None:
     (kept,) = chosen.kept
     assert kept.column == "outcome_noted" and kept.message == COPY_KEPT.format(
         column="outcome_noted", outcome=OUTCOMES["label"],
-        how=NEAR_COPY.format(outcome=OUTCOMES["label"], auc=kept.auc))
+        how=NEAR_COPY.format(auc=kept.auc))
     assert chosen.to_dict()["kept_copies"][0]["column"] == "outcome_noted"
     # a copy kept in takes over the explanation: that is why it is left out by default
     noted = next(f for f in chosen.global_importance if f.feature == "outcome_noted")
@@ -134,6 +134,6 @@ def test_an_uploaded_model_keeps_its_inputs_and_says_one_copies_the_decision(dat
     (kept,) = [c for c in found.kept if c.column == "decision_code"]
     assert kept.message == COPY_MODEL_INPUT.format(
         column="decision_code", outcome=OUTCOMES["prediction"],
-        how=IDENTICAL.format(outcome=OUTCOMES["prediction"]))
+        how=IDENTICAL)
     left = {c.column for c in found.left_out}
     assert "noise" not in left and {"income_band", "outcome_noted"} <= left
