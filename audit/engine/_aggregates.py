@@ -132,13 +132,13 @@ def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: Au
     # from the four confusion totals (no pass over the rows): equal to aif360's on the rows
     total, boot_total = cells.cells.sum(axis=0), boot.sum(axis=1)
     for name, alpha in (("theil_index", 1), ("generalized_entropy_index", 2)):
-        value = generalized_entropy(total, alpha)
         out.append(Aggregate("all", name,
-                             estimate(value, generalized_entropy(boot_total, alpha)),
+                             estimate(generalized_entropy(total, alpha),
+                                      generalized_entropy(boot_total, alpha)),
                              "aif360", AIF360_INDEX))
-    value, rows = consistency(data, spec)
+    similar, rows = consistency(data, spec)
     if rows:
-        out.append(Aggregate("all", "consistency", Estimate(value, np.nan, np.nan),
+        out.append(Aggregate("all", "consistency", Estimate(similar, np.nan, np.nan),
                              "aif360", CONSISTENCY.format(rows=rows)))
     return tuple(out)
 
