@@ -36,8 +36,7 @@ first use, so ``import audit`` stays fast for the CLI.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from audit._lazy import lazy_names
 
 _EXPORTS: dict[str, str] = {
     # errors
@@ -117,14 +116,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'audit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _EXPORTS)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
-from typing import Any
-
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING, Any
 
 from audit._errors import HistoryError
 from audit._words import DECISION_LABELS, NOT_REVIEWED, clip, verdict_label
-from audit.record import HistoryEntry, HistoryStore, to_json
+from audit.record import to_json
+
+if TYPE_CHECKING:
+    from audit.record import HistoryEntry, HistoryStore
 
 __all__ = ["add_history_parser", "add_save_arguments", "run_history", "save_record"]
 
@@ -55,6 +56,10 @@ def add_save_arguments(run_parser: argparse.ArgumentParser) -> None:
 def open_store(db: str | None) -> HistoryStore:
     """`HistoryStore` for ``db``; a URL it cannot use (malformed, or for a database whose
     driver is not installed) raises `HistoryError` like an unreachable database does."""
+    from sqlalchemy.exc import SQLAlchemyError  # on use: SQLAlchemy takes a while to import
+
+    from audit.record import HistoryStore
+
     try:
         return HistoryStore(db)
     except HistoryError:

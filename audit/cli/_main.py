@@ -157,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
                      "instead of a surrogate")
     run.add_argument("--explain-sample", type=int, default=2000, metavar="N",
                      help="with --explain: rows explained, stratified by group (2000)")
+    run.add_argument("--explain-exclude", action="append", default=[], metavar="COL",
+                     help="with --explain: leave a column out of the explanations (a weight, "
+                     "an id; repeat for several); copies of the label or prediction are left "
+                     "out on their own")
+    run.add_argument("--explain-keep", action="append", default=[], metavar="COL",
+                     help="with --explain: keep a column found to copy the label or prediction")
     run.add_argument("--suppress-below", type=int, default=0, metavar="K",
                      help="hide the numbers of groups with fewer than K rows in audit.json, "
                      "audit.pdf and metrics.csv (0: off; --save keeps the full record)")
@@ -204,7 +210,8 @@ def _explain(args: argparse.Namespace, run: AuditRun) -> Explanations:
                                                   reason=err.strerror or err)) from err
         model = load_model(data, name=path.name)
     return explain(run.data, references=run.result.references, model=model,
-                   sample_size=args.explain_sample, seed=args.seed)
+                   sample_size=args.explain_sample, seed=args.seed,
+                   leave_out=args.explain_exclude, keep=args.explain_keep)
 
 
 def _ll144_roles(args: argparse.Namespace) -> tuple[str, str, str | None]:
@@ -286,7 +293,7 @@ def _run(args: argparse.Namespace) -> int:
         # each attribute alone; the intersections' sentences are in audit.json and the PDF
         sentences = [s for attribute in run.result.spec.sensitive
                      for s in explanations.summary(attribute)]
-        for sentence in dict.fromkeys(sentences):
+        for sentence in dict.fromkeys([*explanations.notes(), *sentences]):
             print(f"[WHY] {sentence}")
     for finding in export["findings"]:
         print(f"[{status_label(finding['status'])}] {finding['message']}")

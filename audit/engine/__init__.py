@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from audit.engine._attribute import AttributeView
 from audit.engine._audit import run_audit
+from audit.engine._consistency import consistency, consistency_features, consistency_score
 from audit.engine._counts import RATE_METRICS, Grouping
 from audit.engine._crosscheck import CrossCheck, crosscheck, fairlearn_functions
 from audit.engine._intervals import (
@@ -66,6 +67,9 @@ __all__ = [
     "audit_inputs",
     "clopper_pearson",
     "column_sources",
+    "consistency",
+    "consistency_features",
+    "consistency_score",
     "crosscheck",
     "fairlearn_functions",
     "homogeneity_test",

@@ -35,10 +35,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
-from audit.engine._aif360 import sklearn_metrics
 from audit.engine._attribute import AttributeView
+from audit.engine._consistency import CONSISTENCY, consistency
 from audit.engine._counts import FN, FP, TN, TP, Replicates, interval, rates
 from audit.engine._intervals import SPAN_BONFERRONI, span_interval
 from audit.engine._types import Aggregate, Disparity, Estimate
@@ -48,9 +47,6 @@ FAIRLEARN = "fairlearn: max − min over groups (difference), min / max (ratio)"
 AIF360_PAIR = ("aif360: unprivileged (this group) − privileged (reference); "
                "ratio unprivileged / privileged")
 AIF360_INDEX = "aif360: generalized entropy of the benefit b = prediction − label + 1"
-CONSISTENCY = ("aif360: 1 − mean |decision − mean decision of 5 nearest neighbours|, on a seeded "
-               "sample of {rows} rows; numeric features standardised, text one-hot encoded")
-CONSISTENCY_SAMPLE = 5000
 BOOTSTRAP = "multinomial bootstrap percentile ({samples:,} replicates)"
 SPAN_RATES = {"demographic_parity_difference": ("selection_rate",),
               "equalized_odds_difference": ("true_positive_rate", "false_positive_rate"),
@@ -215,17 +211,17 @@ def aggregates(data: PreparedData, boot: Replicates, spec: AuditSpec,
         add(attribute, "between_all_groups_theil_index", estimate, "aif360", AIF360_INDEX,
             undefined)
 
-    metrics = sklearn_metrics()
-    benefit = 1.0 + data.y_pred.astype(float) - data.y_true.astype(float)
+    # from the four confusion totals (no pass over the rows): equal to aif360's on the rows;
+    # every attribute's groups cover every row, so any view's counts sum to the totals
+    total = views[0].counts.sum(axis=0)
     for name, alpha in (("theil_index", 1), ("generalized_entropy_index", 2)):
-        with np.errstate(divide="ignore", invalid="ignore"):  # no benefit at all: undefined
-            value = metrics.generalized_entropy_index(benefit, alpha=alpha)
-        [(estimate, undefined)] = _bootstrap(value, generalized_entropy(boot.total, alpha),
+        [(estimate, undefined)] = _bootstrap(generalized_entropy(total, alpha),
+                                             generalized_entropy(boot.total, alpha),
                                              spec.confidence)
         add("all", name, estimate, "aif360", AIF360_INDEX, undefined)
-    consistency, rows = _consistency(data, spec, metrics)
+    similar, rows = consistency(data, spec)
     if rows:
-        add("all", "consistency", Estimate(consistency, np.nan, np.nan), "aif360",
+        add("all", "consistency", Estimate(similar, np.nan, np.nan), "aif360",
             CONSISTENCY.format(rows=rows))
     return tuple(out)
 
@@ -253,36 +249,3 @@ def _aif360_pair(point: dict[str, np.ndarray], reps: dict[str, np.ndarray],
         for name, value in values.items():
             out.setdefault(name, [value, value])[key] = value
     return {name: (pair[0], pair[1]) for name, pair in out.items()}
-
-
-def consistency_features(frame: pd.DataFrame, features: tuple[str, ...]) -> np.ndarray:
-    """Numeric matrix for nearest neighbours: z-scored numbers, one-hot text, no id columns."""
-    parts = []
-    for name in features:
-        column = frame[name]
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            values = column.to_numpy(dtype=float)
-            values = np.where(np.isnan(values), np.nanmean(values) if np.isfinite(values).any()
-                              else 0.0, values)
-            std = values.std()
-            parts.append(((values - values.mean()) / (std if std > 0 else 1.0))[:, None])
-        else:
-            text = column.astype(str)
-            if text.nunique() > min(50, len(text) // 2):
-                continue  # an id or free text, not a feature to compare people on
-            parts.append(pd.get_dummies(text, dtype=float).to_numpy())
-    return np.hstack(parts) if parts else np.empty((len(frame), 0))
-
-
-def _consistency(data: PreparedData, spec: AuditSpec, metrics) -> tuple[float, int]:
-    sensitive = {s.name for s in data.sensitive}
-    features = tuple(f for f in data.features if f not in sensitive)
-    if not features or data.rows < 10:
-        return float("nan"), 0
-    rng = np.random.default_rng(spec.seed)
-    take = min(CONSISTENCY_SAMPLE, data.rows)
-    rows = np.sort(rng.choice(data.rows, size=take, replace=False))
-    x = consistency_features(data.frame.iloc[rows], features)
-    if x.shape[1] == 0:
-        return float("nan"), 0
-    return float(metrics.consistency_score(x, data.y_pred[rows].astype(float))), take

@@ -9,6 +9,9 @@ two records side by side, and `HistoryStore` keeps records append-only in a hash
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from audit._lazy import lazy_names
 from audit.record._build import (
     DECISIONS,
     SCHEMA_VERSION,
@@ -20,9 +23,14 @@ from audit.record._build import (
     record_to_dict,
 )
 from audit.record._checklist import ChecklistItem, Preset, checklist, load_presets
-from audit.record._compare import Comparison, MetricDelta, StatusChange, compare
+from audit.record._compare import (
+    Comparison,
+    InputDifference,
+    MetricDelta,
+    StatusChange,
+    compare,
+)
 from audit.record._context import AuditContext, read_context
-from audit.record._embed import read_sealed_record, sha256_hex
 from audit.record._export import (
     adverse_impact_csv,
     canonical_bytes,
@@ -33,12 +41,35 @@ from audit.record._export import (
     to_json,
     write_csv,
 )
-from audit.record._history import HistoryEntry, HistoryStore, VerifyResult, default_url
-from audit.record._pdf import render_pdf
-from audit.record._seal import seal_pdf
-from audit.record._sign import Signing, signature_status_text, signing_from_env
 from audit.record._suppress import suppress_small_cells
-from audit.record._verify import VerifyReport, verify_bytes, verify_files
+
+# Loaded on first use: the history needs SQLAlchemy, the PDF reportlab and matplotlib, the
+# seal, signature and verification pyHanko (together seconds of imports), and a command or
+# page that uses none of them should not wait for them.
+_LAZY: dict[str, str] = {
+    "HistoryEntry": "audit.record._history",
+    "HistoryStore": "audit.record._history",
+    "VerifyResult": "audit.record._history",
+    "default_url": "audit.record._history",
+    "read_sealed_record": "audit.record._embed",
+    "sha256_hex": "audit.record._embed",
+    "render_pdf": "audit.record._pdf",
+    "seal_pdf": "audit.record._seal",
+    "Signing": "audit.record._sign",
+    "signature_status_text": "audit.record._sign",
+    "signing_from_env": "audit.record._sign",
+    "VerifyReport": "audit.record._verify",
+    "verify_bytes": "audit.record._verify",
+    "verify_files": "audit.record._verify",
+}
+
+if TYPE_CHECKING:
+    from audit.record._embed import read_sealed_record, sha256_hex
+    from audit.record._history import HistoryEntry, HistoryStore, VerifyResult, default_url
+    from audit.record._pdf import render_pdf
+    from audit.record._seal import seal_pdf
+    from audit.record._sign import Signing, signature_status_text, signing_from_env
+    from audit.record._verify import VerifyReport, verify_bytes, verify_files
 
 __all__ = [
     "AuditContext",
@@ -48,6 +79,7 @@ __all__ = [
     "DECISIONS",
     "HistoryEntry",
     "HistoryStore",
+    "InputDifference",
     "MetricDelta",
     "Preset",
     "Review",
@@ -83,3 +115,6 @@ __all__ = [
     "verify_files",
     "write_csv",
 ]
+
+
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

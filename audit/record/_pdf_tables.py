@@ -202,6 +202,19 @@ def _stacked(estimate: Mapping[str, Any] | None) -> str:
                    if interval else "")
 
 
+def _pair(gap: Mapping[str, Any]) -> str:
+    return (f"{esc(gap['group'], CELL_LIMIT)} vs {esc(gap['reference'], CELL_LIMIT)} "
+            f"({esc(gap['attribute'])})")
+
+
+def _largest(gap: Mapping[str, Any], key: str, scale: float = 1.0, digits: int = 3) -> str:
+    """The three largest contributions to a gap, in ``key`` times ``scale``."""
+    ranked = sorted(gap["contributions"], key=lambda c: -abs(c.get(key) or 0))[:3]
+    return "; ".join(f"{esc(c['feature'])} "
+                     f"{format_number(None if c.get(key) is None else scale * c[key], digits)}"
+                     for c in ranked)
+
+
 def explanations_section(doc: Doc) -> None:
     ex = doc.record.get("explanations")
     doc.h1("Explanations")
@@ -222,6 +235,10 @@ def explanations_section(doc: Doc) -> None:
         doc.h2("Fidelity to the uploaded predictions")
         doc.add(doc.pairs([(esc(k.replace("_", " ").capitalize()), _value(v))
                            for k, v in fidelity.items() if k != "warning"]))
+    if ex.get("left_out"):
+        doc.h2("Columns left out of the explanations")
+        doc.add(doc.table(["Column", "Why"], [[esc(c["column"], CELL_LIMIT), esc(c["message"])]
+                                               for c in ex["left_out"]], [1.6, 5.4]))
     if ex.get("global_importance"):
         doc.h2("Global importance (mean |SHAP| over the explained rows)")
         doc.add(doc.table(["Feature", "Mean |SHAP|"], [
@@ -234,6 +251,18 @@ def explanations_section(doc: Doc) -> None:
              "; ".join(f"{esc(i['feature'])} {format_number(i.get('mean_abs_shap'), 3)}"
                        for i in g.get("importance", [])[:4])]
             for g in ex["by_group"]], [1.0, 1.6, 0.5, 3.9], numeric=(2,)))
+    points = [g for g in ex.get("gap_attribution", []) if g.get("unexplained") is not None]
+    if points:
+        doc.h2("Gap attribution in percentage points of the favorable outcome")
+        doc.add(doc.para("Observed: the gap in selection rate on the Fairness page (group minus "
+                         "reference). Explained: the model's gap on the explained rows, split "
+                         "by feature; the rest is what the model does not reproduce.", "small"))
+        doc.add(doc.table(["Group vs reference", "Observed", "Explained", "Not reproduced",
+                           "Largest contributions"], [
+            [_pair(g), format_number(100 * g["observed_gap"], 1),
+             format_number(100 * g["gap_probability"], 1),
+             format_number(100 * g["unexplained"], 1), _largest(g, "probability", 100, 1)]
+            for g in points], [2.0, 0.75, 0.75, 0.8, 2.7], numeric=(1, 2, 3)))
     if ex.get("gap_attribution"):
         doc.h2("Gap attribution: the difference in mean model output, split by feature")
         doc.add(doc.para("Gap = group minus reference; the contributions add up to the gap. "
@@ -241,12 +270,8 @@ def explanations_section(doc: Doc) -> None:
                          "the other features.", "small"))
         doc.add(doc.table(["Group vs reference", "Gap", "Direct", "Indirect",
                            "Largest contributions"], [
-            [f"{esc(g['group'], CELL_LIMIT)} vs {esc(g['reference'], CELL_LIMIT)} "
-             f"({esc(g['attribute'])})", format_number(g.get("gap")),
-             format_number(g.get("direct")), format_number(g.get("indirect")),
-             "; ".join(f"{esc(c['feature'])} {format_number(c['contribution'])}"
-                       for c in sorted(g["contributions"],
-                                       key=lambda c: -abs(c["contribution"] or 0))[:3])]
+            [_pair(g), format_number(g.get("gap")), format_number(g.get("direct")),
+             format_number(g.get("indirect")), _largest(g, "contribution")]
             for g in ex["gap_attribution"]], [2.0, 0.65, 0.65, 0.7, 3.0], numeric=(1, 2, 3)))
     if ex.get("proxies"):
         doc.h2("Possible proxies: how well each feature predicts a sensitive attribute")

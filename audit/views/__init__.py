@@ -36,6 +36,8 @@ from audit.views._explain_charts import (
     proxy_figure,
     proxy_text,
     sample_text,
+    unit_label,
+    units_of,
 )
 from audit.views._whatif_charts import (
     BY_HAND,
@@ -92,5 +94,7 @@ __all__ = [
     "sample_text",
     "slider_range",
     "tradeoff_figure",
+    "unit_label",
+    "units_of",
     "verdict_frame",
 ]

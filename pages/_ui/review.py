@@ -7,17 +7,18 @@ replaced: saving a changed review afterwards files a new record with a new audit
 
 The record names the columns left out of the audit as identifiers (``inputs[].
 dropped_columns``). Downloads may hide small groups (`export_record`); the history always
-keeps the full record. The rendered PDF holds the board's notes, so it is kept in this
-session's state (``record_pdf``), never in a cache that other sessions share.
+keeps the full record. The PDF is rendered only when its download button is clicked; it
+holds the board's notes, so it is kept in this session's state (``record_pdf``), never in a
+cache that other sessions share.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -30,17 +31,11 @@ from audit import (
     verdict_label,
 )
 from audit.engine import AuditRun
-from audit.record import (
-    HistoryEntry,
-    HistoryStore,
-    Review,
-    build_record,
-    default_url,
-    now_utc,
-    render_pdf,
-    suppress_small_cells,
-)
+from audit.record import Review, build_record, now_utc, suppress_small_cells
 from pages._ui.whatif import record_whatif
+
+if TYPE_CHECKING:  # the PDF and the history load their libraries on first use
+    from audit.record import HistoryEntry, HistoryStore
 
 IDENTITY_KEY = "record_identity"
 PDF_KEY = "record_pdf"
@@ -136,31 +131,48 @@ def history_frame(entries: Sequence[HistoryEntry]) -> pd.DataFrame:
     } for e in entries])
 
 
-def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> bytes | None:
-    """The record's PDF, rendered once per record (keyed by its fingerprint); None, with a
-    message on the page, when it cannot be made, so that the rest of the page (the other
-    downloads, saving to the history) still works.
+def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> Callable[[], bytes] | None:
+    """The record's PDF, rendered when the download button is clicked (not before: it takes
+    seconds) and once per record (keyed by its fingerprint). None, with a message on the
+    page, once rendering it has failed, so that the rest of the page (the other downloads,
+    saving to the history) still works.
 
-    Kept in this session's state, not in ``st.cache_data``: it holds the board's notes.
+    The rendered bytes are kept in this session's state (a box the click fills), not in
+    ``st.cache_data``: they hold the board's notes.
     """
     kept = st.session_state.get(PDF_KEY)
     if kept is None or kept[0] != record_sha256:
-        with st.spinner("Rendering the PDF…"):
+        kept = (record_sha256, {})
+        st.session_state[PDF_KEY] = kept
+    box: dict[str, Any] = kept[1]
+    if box.get("failed"):
+        st.error(PDF_FAILED)
+        return None
+
+    def render() -> bytes:  # runs on the click, on a thread of its own: no st.* calls here
+        from audit.record import render_pdf
+
+        if "pdf" not in box:
             try:
-                kept = (record_sha256, render_pdf(record))
+                box["pdf"] = render_pdf(record)
             except Exception:  # a fault in the PDF must not cost the board its review
                 _LOG.exception("The PDF of record %s could not be made", record_sha256)
-                st.error(PDF_FAILED)
-                return None
-        st.session_state[PDF_KEY] = kept
-    return kept[1]
+                box["failed"] = True  # the next run of the page says so, without the button
+                raise
+        return box["pdf"]
+
+    return render
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _store(url: str) -> HistoryStore:
+    from audit.record import HistoryStore
+
     return HistoryStore(url)
 
 
 def history_store() -> HistoryStore:
     """The store at ``$AUDIT_DB_URL`` (or the default file). Raises `HistoryError`."""
+    from audit.record import default_url
+
     return _store(default_url())

@@ -15,7 +15,8 @@ review : audit.Review | None               the board's notes and decision (Revie
 record_identity : object | None            the audit id and time kept for ``run`` so that the
                                            PDF, JSON and history entry are one record
 dropped_columns : dict | None              per role, (sha256, columns left out as identifiers)
-record_pdf : tuple[str, bytes] | None      the last rendered PDF; holds notes, so never cached
+record_pdf : tuple[str, dict] | None       the record's fingerprint and its PDF once a click
+                                           rendered it; holds notes, so never cached
 whatif : pages._ui.whatif.Considered | None   the what-if analysis considered for ``run`` and the
                                            option chosen for the record (What-if page)
 whatif_loaded : tuple | None               (attribute, cut-offs, name) last loaded into the

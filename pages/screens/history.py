@@ -62,8 +62,10 @@ st.dataframe(ui.criteria_frame(record), hide_index=True)
 sha = fingerprint(record)
 st.caption(f"Record sha256 `{sha}`")
 left, right = st.columns(2)
-left.download_button("PDF record", ui.pdf_for(sha, record), f"audit-{chosen[:8]}.pdf",
-                     "application/pdf", key="history_pdf")
+pdf = ui.pdf_for(sha, record)
+if pdf is not None:
+    left.download_button("PDF record", pdf, f"audit-{chosen[:8]}.pdf", "application/pdf",
+                         key="history_pdf")
 right.download_button("JSON record", to_json(record) + "\n", f"audit-{chosen[:8]}.json",
                       "application/json", key="history_json")
 
@@ -84,6 +86,8 @@ try:
 except HistoryError as err:
     widgets.error(err)
     st.stop()
+if comparison.warning:
+    st.warning(widgets.plain(comparison.warning), icon=":material/warning:")
 st.text(comparison.summary)
 if comparison.changed:
     st.markdown("**Criteria that changed verdict**")
