@@ -194,7 +194,7 @@ def _run(args: argparse.Namespace) -> int:
     for finding in export["findings"]:
         print(f"[{status_label(finding['status'])}] {finding['message']}")
     if args.save:
-        print(save_record(record, args.db))
+        print(save_record(record, args.db, board=args.board))
     print(f"{verdict_label(run.result.verdict)}: {len(record['findings'])} criteria checked; "
           f"wrote {out / 'audit.json'}")
     return EXIT_PASS if run.result.passed else EXIT_FAIL

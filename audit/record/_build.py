@@ -16,10 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from audit.engine import AuditResult, AuditRun, Estimate, Finding
 from audit.inputs import AuditSpec, Provenance
+
+if TYPE_CHECKING:
+    from audit.record._approvals import Approval
 
 SCHEMA_VERSION = "1.0"
 DECISIONS = ("approve", "approve_with_conditions", "reject")
@@ -33,7 +36,8 @@ class _ToDict(Protocol):
 
 @dataclass(frozen=True)
 class Review:
-    """The board's sign-off. ``finding_notes`` is keyed by `finding_id`."""
+    """The board's review. ``finding_notes`` is keyed by `finding_id`; ``approvals`` are the
+    reviewers' sign-offs (each filed in the history as its own row: `HistoryStore.approve`)."""
 
     reviewers: tuple[str, ...]
     decision: Literal["approve", "approve_with_conditions", "reject"]
@@ -41,6 +45,7 @@ class Review:
     conditions: str = ""
     finding_notes: Mapping[str, str] = field(default_factory=dict)
     reviewed_at: str = ""
+    approvals: tuple[Approval, ...] = ()
 
     def __post_init__(self) -> None:
         if self.decision not in DECISIONS:
@@ -191,6 +196,7 @@ def review_to_dict(review: Review | None) -> dict[str, Any] | None:
         "reviewers": list(review.reviewers), "decision": review.decision, "notes": review.notes,
         "conditions": review.conditions, "finding_notes": dict(review.finding_notes),
         "reviewed_at": review.reviewed_at or now_utc(),
+        "approvals": [approval.to_dict() for approval in review.approvals],
     }
 
 

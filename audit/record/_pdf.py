@@ -38,6 +38,7 @@ from audit._words import (
     format_number,
 )
 from audit.record._export import fingerprint, to_json
+from audit.record._pdf_approvals import approvals_section
 from audit.record._pdf_charts import rates_chart_png
 
 __all__ = ["render_pdf"]
@@ -283,7 +284,7 @@ def render_pdf(record: Mapping[str, Any]) -> bytes:
     doc = Doc(record, pdf.width)
     for section in (_summary, _charts, group_tables_section, adverse_impact_section,
                     aggregates_section, explanations_section, definitions_section,
-                    provenance_section, _review):
+                    provenance_section, _review, approvals_section):
         section(doc)
     pdf.build(doc.story, canvasmaker=canvas_class(sha, str(record["audit_id"]),
                                                    str(record.get("created_at", ""))))
