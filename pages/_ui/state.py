@@ -17,6 +17,8 @@ record_identity : object | None            the audit id and time kept for ``run`
 dropped_columns : dict | None              per role, (sha256, columns left out as identifiers)
 record_pdf : tuple[str, bytes] | None      the last rendered PDF; holds notes, so never cached
 sample_offered : bool                      ``--sample`` audited the sample once this session
+private_board : str | None                 this session's private history board (no sign-in,
+                                           no AUDIT_BOARD), made on first use
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ DEFAULTS: dict[str, object] = {
     "dropped_columns": None,
     "record_pdf": None,
     "sample_offered": False,
+    "private_board": None,
 }
 
 
