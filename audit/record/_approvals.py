@@ -66,9 +66,9 @@ class Identity:
 
     @property
     def display(self) -> str:
-        """``Ada Lovelace <ada@example.org>``, or the one of them there is."""
+        """``Ada Lovelace (ada@example.org)``, or the one of them there is."""
         if self.email and self.email != self.name:
-            return f"{self.name} <{self.email}>" if self.name else self.email
+            return f"{self.name} ({self.email})" if self.name else self.email
         return self.name
 
 

@@ -50,7 +50,8 @@ if not entries:
 
 st.dataframe(ui.history_frame(entries), hide_index=True)
 newest_first = [e.audit_id for e in reversed(entries)]
-labels = {e.audit_id: f"#{e.seq} · {e.created_at} · {e.dataset_name}" for e in entries}
+labels = {e.audit_id: f"#{e.seq} · {e.audit_id[:8]} · {e.created_at} · {e.dataset_name}"
+          for e in entries}
 
 st.subheader("Open an audit")
 chosen = st.selectbox("Audit", newest_first, format_func=labels.__getitem__,

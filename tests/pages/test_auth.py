@@ -96,7 +96,7 @@ def test_signed_in_the_review_page_names_the_reviewer(sample_run, user, shown):
     assert at.sidebar.button(key="auth_logout").label == "Sign out"
     # the reviewer is the identity: shown, never a box to type a name in
     assert not [t for t in at.text_input if t.key == "review_reviewers"]
-    display = (f"{user['name']} <{user['email']}>" if "name" in user else user["email"])
+    display = (f"{user['name']} ({user['email']})" if "name" in user else user["email"])
     assert f"Reviewer: **{display}** (from your sign-in)" in [m.value for m in at.markdown]
 
 

@@ -197,7 +197,7 @@ def test_a_reviewer_on_two_boards_picks_one_and_signs_off_as_the_identity(saved,
 
 def test_a_person_on_no_board_sees_nothing(saved, boards_file):
     at = signed_in("eve@example.org", "Eve Outsider")
-    assert at.caption[0].value == NOT_A_MEMBER.format(who="Eve Outsider <eve@example.org>")
+    assert at.caption[0].value == NOT_A_MEMBER.format(who="Eve Outsider (eve@example.org)")
     assert not at.get("dataframe") and not at.get("download_button")
 
 

@@ -112,7 +112,7 @@ def test_the_same_person_cannot_sign_off_twice(record, url):
                                                       dissent="changed my mind"),
                           board="credit")
         assert str(err.value) == ALREADY_APPROVED.format(
-            who="Ada Lovelace <ada@example.org>", audit_id=saved["audit_id"], time="T1")
+            who="Ada Lovelace (ada@example.org)", audit_id=saved["audit_id"], time="T1")
         typed = Identity("Grace Hopper")
         store.approve(saved["audit_id"], Approval(typed, False, "reject", time="T2"),
                       board="credit")
