@@ -16,13 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from audit.engine import AuditResult, AuditRun, Estimate, Finding
 from audit.inputs import AuditSpec, Provenance
-
-if TYPE_CHECKING:
-    from audit.record._approvals import Approval
 
 SCHEMA_VERSION = "1.0"
 DECISIONS = ("approve", "approve_with_conditions", "reject")
@@ -45,7 +42,7 @@ class Review:
     conditions: str = ""
     finding_notes: Mapping[str, str] = field(default_factory=dict)
     reviewed_at: str = ""
-    approvals: tuple[Approval, ...] = ()
+    approvals: tuple[_ToDict, ...] = ()  # audit.record.Approval
 
     def __post_init__(self) -> None:
         if self.decision not in DECISIONS:

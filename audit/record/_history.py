@@ -351,7 +351,7 @@ class HistoryStore:
                 with self._engine.begin() as conn:
                     if conn.dialect.name == "postgresql":
                         conn.exec_driver_sql(f"LOCK TABLE {records.name} IN EXCLUSIVE MODE")
-                    return write(conn)  # type: ignore[no-any-return]
+                    return write(conn)
             except IntegrityError as err:  # another writer took the same tail: try again
                 if attempt == 4:
                     raise self._unavailable(err) from err
@@ -452,7 +452,7 @@ class HistoryStore:
             approvals = {(r, b): n for r, b, n in conn.execute(counts)}
             return [_entry(row, approvals.get((row.audit_id, row.board), 0))
                     for row in conn.execute(query)]
-        return self._read(work)  # type: ignore[no-any-return]
+        return self._read(work)
 
     def boards(self) -> builtins.list[str]:
         """The boards that have rows, in the order of their first row."""
@@ -460,13 +460,13 @@ class HistoryStore:
             query = (select(records.c.board, func.min(records.c.seq).label("first"))
                      .group_by(records.c.board).order_by("first"))
             return [board for board, _ in conn.execute(query)]
-        return self._read(work)  # type: ignore[no-any-return]
+        return self._read(work)
 
     def get(self, audit_id: str, *, board: str | None = None) -> dict[str, Any]:
         """The stored JSON record of ``audit_id`` (on ``board`` when given); `HistoryError`
         when there is none."""
         row = self._read(lambda conn: self._record_row(conn, audit_id, board))
-        return json.loads(row.record_json)  # type: ignore[no-any-return]
+        return json.loads(row.record_json)
 
     def filed(self, audit_id: str, *, board: str | None = None) -> dict[str, Any]:
         """The record as the board files it: the stored record, its approvals under
@@ -484,7 +484,7 @@ class HistoryStore:
         record["history"] = {"board": row.board, "seq": row.seq, "saved_at": row.saved_at,
                              "head": last.row_hash, "head_seq": last.seq,
                              "keyed": bool(last.signature), "key_id": last.key_id}
-        return record  # type: ignore[no-any-return]
+        return record
 
     def verify(self, *, board: str | None = None, head: str | None = None) -> VerifyResult:
         """Recompute every row's fingerprint, link and (with a key) signature, board by
