@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from audit import AuditInputError
@@ -31,9 +30,8 @@ from audit.record._boards import (
     TWO_ROLES,
     UNKNOWN_KEYS,
 )
+from tests.conftest import validate_schema
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "audit" / "audit.schema.json")
-                    .read_text(encoding="utf-8"))
 BOARDS = """
 [boards.credit]
 title = "Credit model review board"
@@ -151,7 +149,7 @@ def test_a_viewer_reads_small_groups_hidden_and_no_notes(record):
     assert view["review"]["notes"] == NOTES_WITHHELD
     assert view["review"]["finding_notes"] == {} and view["review"]["notes_withheld"] is True
     assert view["review"]["decision"] == "reject"
-    jsonschema.Draft202012Validator(SCHEMA).validate(view)
+    validate_schema(view)
 
 
 def test_a_reviewer_reads_the_notes_and_an_admin_every_number(record):

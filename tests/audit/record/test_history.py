@@ -9,9 +9,7 @@ import json
 import multiprocessing
 import sqlite3
 import uuid
-from pathlib import Path
 
-import jsonschema
 import pytest
 
 from audit.record import AuditRecord, HistoryStore, Review, default_url, fingerprint, record_to_dict
@@ -26,12 +24,7 @@ from tests.audit.record.history_db import (
     raw,
     row_hash_v2,
 )
-
-SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[3] / "audit" / "audit.schema.json").read_text(
-        encoding="utf-8"
-    )
-)
+from tests.conftest import validate_schema
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +61,7 @@ def _row(url: str, audit_id: str):
 
 
 def test_the_record_validates_against_the_schema(record):
-    jsonschema.Draft202012Validator(SCHEMA).validate(record)
+    validate_schema(record)
 
 
 def test_append_list_get_round_trip(record, url):
@@ -77,7 +70,7 @@ def test_append_list_get_round_trip(record, url):
         one, two = store.append(first), store.append(second)
         assert [e.seq for e in store.list()] == [one.seq, two.seq]
         assert store.get(first["audit_id"]) == first
-        jsonschema.Draft202012Validator(SCHEMA).validate(store.get(second["audit_id"]))
+        validate_schema(store.get(second["audit_id"]))
         entries = store.list()
         result = store.verify()
     assert one.prev_hash == GENESIS and two.prev_hash == one.row_hash

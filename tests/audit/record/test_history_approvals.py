@@ -12,7 +12,6 @@ import threading
 import uuid
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from audit.record import (
@@ -33,9 +32,8 @@ from audit.record._approvals import (
 )
 from audit.record._history import ALREADY_APPROVED, NOT_REVIEWED_YET, UNKNOWN, HistoryError
 from tests.audit.record.history_db import BACKENDS, canonical_sha, database_url, raw
+from tests.conftest import validate_schema
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "audit" / "audit.schema.json")
-                    .read_text(encoding="utf-8"))
 ISSUER = "https://login.example.org"
 ADA = Identity("Ada Lovelace", "ada@example.org", "sub-ada", ISSUER)
 GRACE = Identity("Grace Hopper", "grace@example.org", "sub-grace", ISSUER)
@@ -86,7 +84,7 @@ def test_two_reviewers_approvals_are_filed_as_rows_and_read_back_in_order(record
     without["review"]["approvals"] = []
     del without["history"]
     assert without == saved  # nothing else differs from the stored record
-    jsonschema.Draft202012Validator(SCHEMA).validate(filed)
+    validate_schema(filed)
     assert filed["history"] == {"board": "credit", "seq": entries[0].seq,
                                 "saved_at": entries[0].saved_at, "head": second.row_hash,
                                 "head_seq": second.seq, "keyed": False, "key_id": None}
