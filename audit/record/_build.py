@@ -59,6 +59,7 @@ class AuditRecord:
     review: Review | None = None
     crosscheck: _ToDict | None = None
     dropped_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    whatif: Mapping[str, Any] | None = None
     audit_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     created_at: str = field(default_factory=lambda: now_utc())
     environment: Mapping[str, str] = field(default_factory=lambda: environment())
@@ -215,6 +216,7 @@ def record_to_dict(record: AuditRecord) -> dict[str, Any]:
         **computed,
         "explanations": record.explanations.to_dict() if record.explanations else None,
         "crosscheck": record.crosscheck.to_dict() if record.crosscheck else None,
+        "whatif": dict(record.whatif) if record.whatif is not None else None,
         "environment": dict(record.environment),
         "review": review_to_dict(record.review),
     }
@@ -233,11 +235,15 @@ def dropped_columns(run: AuditRun) -> dict[str, tuple[str, ...]]:
 
 def build_record(run: AuditRun, *, explanations: _ToDict | None = None,
                  review: Review | None = None, crosscheck: _ToDict | None = None,
-                 audit_id: str | None = None, created_at: str | None = None) -> dict[str, Any]:
+                 audit_id: str | None = None, created_at: str | None = None,
+                 whatif: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The JSON record of a finished run: the one path the CLI and the dashboard both take.
 
     The record names the columns of each file that the audit did not receive (identifier
-    columns left out on upload) under ``inputs[].dropped_columns``.
+    columns left out on upload) under ``inputs[].dropped_columns``. ``whatif`` is the
+    what-if analysis the board considered, as ``WhatIfReport.to_dict(chosen=...)`` gives
+    it (the ``whatif.json`` contract: every option, and the id of the one chosen, if
+    any); the record holds it under ``whatif`` (``null`` without one).
     """
     identity: dict[str, str] = {}
     if audit_id is not None:
@@ -247,4 +253,4 @@ def build_record(run: AuditRun, *, explanations: _ToDict | None = None,
     return record_to_dict(AuditRecord(
         result=run.result, inputs=run.inputs, id_column=run.id_column,
         explanations=explanations, review=review, crosscheck=crosscheck,
-        dropped_columns=dropped_columns(run), **identity))
+        dropped_columns=dropped_columns(run), whatif=whatif, **identity))

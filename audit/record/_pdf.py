@@ -68,6 +68,7 @@ from audit.record._pdf_tables import (
     group_tables_section,
     provenance_section,
 )
+from audit.record._pdf_whatif import whatif_section
 
 # --- the sections -----------------------------------------------------------------------
 
@@ -283,7 +284,7 @@ def render_pdf(record: Mapping[str, Any]) -> bytes:
     )
     doc = Doc(record, pdf.width)
     for section in (_summary, _charts, group_tables_section, adverse_impact_section,
-                    aggregates_section, explanations_section, definitions_section,
+                    aggregates_section, explanations_section, whatif_section, definitions_section,
                     provenance_section, _review, approvals_section):
         section(doc)
     pdf.build(doc.story, canvasmaker=canvas_class(sha, str(record["audit_id"]),

@@ -20,6 +20,7 @@ from typing import Any
 
 from audit._errors import AuditInputError
 from audit.inputs import INTERSECTION_SEP
+from audit.record._suppress_whatif import whatif_without_groups
 
 MSG_BAD_K = (
     "The smallest group size to show must be a whole number of at least 1; got {k!r}. Give "
@@ -104,6 +105,8 @@ def suppress_small_cells(record: Mapping[str, Any], *, k: int) -> dict[str, Any]
         _redact_finding(finding, by_attribute.get(finding["attribute"], set()), k)
     if out.get("explanations"):
         out["explanations"] = _without_groups(out["explanations"], gone)
+    if out.get("whatif"):
+        out["whatif"] = whatif_without_groups(out["whatif"], by_attribute)
     small = sum(reason == "small" for reason in hidden.values())
     extra = (f", and of {len(hidden) - small} more hidden with them so that their numbers "
              "cannot be worked out from the totals" if len(hidden) > small else "")

@@ -51,6 +51,7 @@ from audit.record import (
 )
 from pages._ui import widgets
 from pages._ui.auth import access
+from pages._ui.whatif import record_whatif
 
 IDENTITY_KEY = "record_identity"
 PDF_KEY = "record_pdf"
@@ -95,7 +96,7 @@ def record_of(run: AuditRun, explanations: Any, review: Review | None,
     """The JSON record of ``run`` with the board's review (the one every export uses)."""
     return build_record(run, explanations=explanations if hasattr(explanations, "to_dict")
                         else None, review=review, audit_id=ident.audit_id,
-                        created_at=ident.created_at)
+                        created_at=ident.created_at, whatif=record_whatif(run))
 
 
 def export_record(record: Mapping[str, Any], k: int) -> Mapping[str, Any]:

@@ -17,6 +17,7 @@ from audit import DECISION_CHOICES, AuditInputError, HistoryError, status_label
 from audit.record import Review, adverse_impact_csv, fingerprint, metrics_csv, now_utc, to_json
 from pages._ui import auth, signoff, widgets
 from pages._ui import review as ui
+from pages._ui import whatif as whatif_ui
 
 st.title("4. Review and sign off")
 
@@ -49,6 +50,7 @@ codes = list(DECISION_CHOICES)
 decision = st.radio(
     "Decision", codes, format_func=DECISION_CHOICES.__getitem__, key="review_decision",
     index=codes.index(saved.decision) if saved else None, horizontal=True)
+whatif_ui.citation(run)
 conditions = st.text_area(
     "Conditions (required when approving with conditions)", key="review_conditions",
     value=saved.conditions if saved else "")
