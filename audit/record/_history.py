@@ -266,7 +266,8 @@ class HistoryStore:
         fill ``verdict`` from each stored record, and index rows by board. Older rows keep
         their hashes: they are layout-1 records of the default board."""
         try:
-            missing = [(n, sql) for n, sql in ADDED_COLUMNS if n not in self._columns()]
+            present = self._columns()
+            missing = [(n, sql) for n, sql in ADDED_COLUMNS if n not in present]
             for name, sql in missing:
                 try:
                     with self._engine.begin() as conn:
@@ -374,7 +375,7 @@ class HistoryStore:
     def _append_approval(self, conn: Any, board: str, audit_id: str,
                          approval: Approval) -> HistoryEntry:
         target = self._record_row(conn, audit_id, board)
-        if not (json.loads(target.record_json).get("review")):
+        if not json.loads(target.record_json).get("review"):
             raise HistoryError(NOT_REVIEWED_YET.format(audit_id=audit_id))
         given = self._approvals(conn, audit_id, board)
         for _, earlier in given:
