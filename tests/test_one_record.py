@@ -92,7 +92,8 @@ def test_no_verdict_in_the_history_list_and_compare(no_verdict_record, db, capsy
     assert f"went from {NO_VERDICT} to {verdict_label('fail')}" in summary
 
 
-def test_no_verdict_on_the_fairness_and_history_pages(no_verdict_record, db):
+def test_no_verdict_on_the_fairness_and_history_pages(no_verdict_record, db, monkeypatch):
+    monkeypatch.setenv("AUDIT_BOARD", "default")  # the sessions share the default board
     _, _, record = no_verdict_record
     with HistoryStore(db) as store:
         store.append(record)

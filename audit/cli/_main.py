@@ -299,7 +299,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"[{status_label(finding['status'])}] {finding['message']}")
     if args.save:  # the files are written: the history can no longer change the exit status
         try:
-            print(save_record(record, args.db))
+            print(save_record(record, args.db, board=args.board))
             print("history: saved", file=sys.stderr)
         except HistoryError as err:
             print(f"warning: the audit's files were written, but it was not saved to the "

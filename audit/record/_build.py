@@ -34,7 +34,8 @@ class _ToDict(Protocol):
 
 @dataclass(frozen=True)
 class Review:
-    """The board's sign-off. ``finding_notes`` is keyed by `finding_id`."""
+    """The board's review. ``finding_notes`` is keyed by `finding_id`; ``approvals`` are the
+    reviewers' sign-offs (each filed in the history as its own row: `HistoryStore.approve`)."""
 
     reviewers: tuple[str, ...]
     decision: Literal["approve", "approve_with_conditions", "reject"]
@@ -42,6 +43,7 @@ class Review:
     conditions: str = ""
     finding_notes: Mapping[str, str] = field(default_factory=dict)
     reviewed_at: str = ""
+    approvals: tuple[_ToDict, ...] = ()  # audit.record.Approval
 
     def __post_init__(self) -> None:
         if self.decision not in DECISIONS:
@@ -237,6 +239,7 @@ def review_to_dict(review: Review | None) -> dict[str, Any] | None:
         "reviewers": list(review.reviewers), "decision": review.decision, "notes": review.notes,
         "conditions": review.conditions, "finding_notes": dict(review.finding_notes),
         "reviewed_at": review.reviewed_at or now_utc(),
+        "approvals": [approval.to_dict() for approval in review.approvals],
     }
 
 

@@ -40,6 +40,7 @@ from audit._words import (
     format_number,
 )
 from audit.record._export import to_json
+from audit.record._pdf_approvals import approvals_section
 from audit.record._pdf_charts import rates_chart_png
 
 __all__ = ["render_pdf"]
@@ -319,7 +320,8 @@ def render_pdf(record: Mapping[str, Any]) -> bytes:
     for section in (_summary, context_section, _charts, group_tables_section,
                     score_metrics_section, disparities_section, adverse_impact_section,
                     tests_section, aggregates_section, explanations_section, whatif_section,
-                    definitions_section, provenance_section, _review, checklist_sections):
+                    definitions_section, provenance_section, _review, approvals_section,
+                    checklist_sections):
         section(doc)
     pdf.build(doc.story, canvasmaker=canvas_class(sha, str(record["audit_id"]),
                                                    str(record.get("created_at", ""))))

@@ -10,6 +10,10 @@ dropped_columns``). Downloads may hide small groups (`export_record`); the histo
 keeps the full record. The PDF is rendered only when its download button is clicked; it
 holds the board's notes, so it is kept in this session's state (``record_pdf``), never in a
 cache that other sessions share.
+
+Records are filed on this session's board (`pages._ui.auth.access`); once filed, the
+downloads are made from the record as the history holds it (`HistoryStore.filed`: with its
+sign-offs and the history's head hash), so a reviewer's PDF lists every sign-off so far.
 """
 
 from __future__ import annotations
@@ -25,17 +29,28 @@ import streamlit as st
 
 from audit import (
     DECISION_LABELS,
+    AuditInputError,
+    HistoryError,
     format_estimate,
     format_number,
     status_label,
     verdict_label,
 )
 from audit.engine import AuditRun
-from audit.record import Review, build_record, now_utc, suppress_small_cells
+from audit.record import (
+    Access,
+    Review,
+    build_record,
+    now_utc,
+    record_for_role,
+    suppress_small_cells,
+)
+from pages._ui import widgets
+from pages._ui.auth import access
 from pages._ui.whatif import record_whatif
 
 if TYPE_CHECKING:  # the PDF and the history load their libraries on first use
-    from audit.record import HistoryEntry, HistoryStore
+    from audit.record import HistoryEntry, HistoryKey, HistoryStore
 
 IDENTITY_KEY = "record_identity"
 PDF_KEY = "record_pdf"
@@ -127,7 +142,8 @@ def history_frame(entries: Sequence[HistoryEntry]) -> pd.DataFrame:
     return pd.DataFrame([{
         "seq": e.seq, "audit_id": e.audit_id, "created_at": e.created_at,
         "dataset": e.dataset_name, "verdict": verdict_label(e.verdict),
-        "decision": DECISION_LABELS.get(e.decision or "", "Not reviewed"), "saved_at": e.saved_at,
+        "decision": DECISION_LABELS.get(e.decision or "", "Not reviewed"),
+        "sign-offs": e.approvals, "saved_at": e.saved_at,
     } for e in entries])
 
 
@@ -165,14 +181,48 @@ def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> Callable[[], bytes
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _store(url: str) -> HistoryStore:
+def _store(url: str, key_ids: tuple[str, ...], _key: HistoryKey | None) -> HistoryStore:
     from audit.record import HistoryStore
 
-    return HistoryStore(url)
+    return HistoryStore(url, key=_key)
 
 
 def history_store() -> HistoryStore:
-    """The store at ``$AUDIT_DB_URL`` (or the default file). Raises `HistoryError`."""
-    from audit.record import default_url
+    """The store at ``$AUDIT_DB_URL`` (or the default file), signing its rows with
+    ``$AUDIT_HISTORY_KEY`` when set. Raises `HistoryError`."""
+    from audit.record import default_url, history_key_from_env
 
-    return _store(default_url())
+    key = history_key_from_env()
+    ids = (key.signing_id or "", *key.public) if key is not None else ()
+    return _store(default_url(), ids, key)
+
+
+def shown_store() -> HistoryStore | None:
+    """`history_store`, or None after showing why it cannot be used."""
+    try:
+        return history_store()
+    except HistoryError as err:
+        widgets.error(err)
+        return None
+
+
+def board_access() -> Access | None:
+    """This session's board and role; an unusable boards setting stops the page with its
+    message."""
+    try:
+        return access()
+    except AuditInputError as err:
+        widgets.error(err)
+        st.stop()
+        raise
+
+
+def filed_view(store: HistoryStore, where: Access, audit_id: str) -> dict[str, Any]:
+    """A filed record of ``where``'s board as its role may read it (`record_for_role`);
+    a problem stops the page with its message."""
+    try:
+        return record_for_role(store.filed(audit_id, board=where.board), where)
+    except (HistoryError, AuditInputError) as err:
+        widgets.error(err)
+        st.stop()
+        raise

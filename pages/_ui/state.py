@@ -24,6 +24,8 @@ whatif_loaded : tuple | None               (attribute, cut-offs, name) last load
 context : audit.record.AuditContext | None  what was audited and why (About this audit)
 presets : tuple[str, ...]                  the regulatory checklists chosen for the record
 sample_offered : bool                      ``--sample`` audited the sample once this session
+private_board : str | None                 this session's private history board (no sign-in,
+                                           no AUDIT_BOARD), made on first use
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ DEFAULTS: dict[str, object] = {
     "context": None,
     "presets": (),
     "sample_offered": False,
+    "private_board": None,
 }
 
 
