@@ -76,20 +76,22 @@ st.subheader("File and sign off")
 where = ui.board_access()
 st.caption(auth.board_words(where))
 record = ui.record_of(run, explanations, saved, ident)
-store = ui.shown_store()
-if store is not None and where is not None:
+# the history (and SQLAlchemy) is opened only to file or to show a filed record's sign-offs
+if where is not None:
     if where.can_file and ident.saved_seq is None and st.button("Save to history",
                                                                 key="review_save_history"):
+        store = ui.shown_store()
         try:
-            entry = store.append(record, board=where.board)
+            entry = store.append(record, board=where.board) if store is not None else None
         except HistoryError as err:
             widgets.error(err)
         else:
-            ui.mark_saved(entry.seq)
-            ident = ui.identity(run)
-            st.success(f"Saved to the audit history as #{entry.seq}. Record sha256: "
-                       f"{entry.record_sha256}")
-    if ident.saved_seq is not None:
+            if entry is not None:
+                ui.mark_saved(entry.seq)
+                ident = ui.identity(run)
+                st.success(f"Saved to the audit history as #{entry.seq}. Record sha256: "
+                           f"{entry.record_sha256}")
+    if ident.saved_seq is not None and (store := ui.shown_store()) is not None:
         st.caption(f"This record is in the audit history as #{ident.saved_seq}.")
         try:
             signoff.signoff(store, where, store.filed(ident.audit_id, board=where.board),

@@ -15,6 +15,7 @@ from audit.record._boards import NOTES_WITHHELD
 from audit.record._history_keys import SIGNING, UNKEYED_STORE, HistoryKey
 from pages._ui.auth import BOARD_WORDS, NOT_A_MEMBER
 from pages._ui.signoff import VIEW_ONLY
+from pages._ui.widgets import plain
 from tests.conftest import open_page
 
 TIMEOUT = 60
@@ -197,7 +198,7 @@ def test_a_reviewer_on_two_boards_picks_one_and_signs_off_as_the_identity(saved,
 
 def test_a_person_on_no_board_sees_nothing(saved, boards_file):
     at = signed_in("eve@example.org", "Eve Outsider")
-    assert at.caption[0].value == NOT_A_MEMBER.format(who="Eve Outsider (eve@example.org)")
+    assert at.caption[0].value == plain(NOT_A_MEMBER.format(who="Eve Outsider (eve@example.org)"))
     assert not at.get("dataframe") and not at.get("download_button")
 
 
