@@ -152,7 +152,7 @@ def test_a_viewer_sees_the_boards_records_suppressed_without_notes(saved, boards
     assert record["suppression"]["k"] == 50
     assert min(g["n"] for g in record["groups"]) >= 50
     assert min(g["n"] for g in saved[1]["groups"]) < 50  # the full record has small groups
-    assert NOTE not in downloads["history_json"]
+    assert NOTE not in downloads["history_json"].decode("utf-8")
     assert record["review"]["notes"] == NOTES_WITHHELD
     assert downloads["history_pdf"].startswith(b"%PDF")
 
