@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from audit import DECISION_CHOICES, AuditInputError, HistoryError, status_label
-from audit.record import Review, adverse_impact_csv, fingerprint, metrics_csv, now_utc, to_json
+from audit.record import Review, adverse_impact_csv, fingerprint, metrics_csv, now_utc
 from pages._ui import auth, signoff, widgets
 from pages._ui import review as ui
 from pages._ui import whatif as whatif_ui
@@ -126,7 +126,7 @@ else:
     if pdf is not None:
         columns[0].download_button("PDF record", pdf, f"{stem}.pdf", "application/pdf",
                                    key="download_pdf")
-    columns[1].download_button("JSON record", to_json(export) + "\n", f"{stem}.json",
+    columns[1].download_button("JSON record", ui.json_bytes(export), f"{stem}.json",
                                "application/json", key="download_json")
     columns[2].download_button("Metrics CSV", metrics_csv(export), f"{stem}-metrics.csv",
                                "text/csv", key="download_metrics")
