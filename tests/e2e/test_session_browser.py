@@ -26,6 +26,7 @@ from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, 
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 STEP_TIMEOUT_MS = 180_000
+BOARD = "session-tests"  # the server's shared local board (AUDIT_BOARD)
 ROWS = 2000
 
 
@@ -54,7 +55,8 @@ def server(folder: Path, history_url: str) -> Iterator[str]:
     port = free_port()
     try:
         process = start_server(port, ARTIFACTS / "streamlit-session.log",
-                               env={**os.environ, "AUDIT_DB_URL": history_url})
+                               env={**os.environ, "AUDIT_DB_URL": history_url,
+                                    "AUDIT_BOARD": BOARD})
     except (RuntimeError, TimeoutError) as err:
         pytest.fail(str(err))
     try:
@@ -124,9 +126,10 @@ def test_history_compare_warns_on_different_inputs(server: str, page: Page, cens
     lending = build_record(sample_run, audit_id="lending", created_at="2026-01-01T00:00:00Z")
     later = build_record(census, audit_id="census", created_at="2026-02-01T00:00:00Z")
     with HistoryStore(history_url) as store:
-        store.append(lending)
-        store.append(later)
-        expected = compare(store.get("lending"), store.get("census"))
+        store.append(lending, board=BOARD)
+        store.append(later, board=BOARD)
+        expected = compare(store.filed("lending", board=BOARD),
+                           store.filed("census", board=BOARD))
     assert expected.warning == NOT_LIKE_WITH_LIKE.format(
         differences=" ".join(d.message for d in expected.differences))
     assert {d.aspect for d in expected.differences} >= {"columns", "favorable", "roles"}
