@@ -56,7 +56,8 @@ def test_lending_fails_and_writes_valid_outputs(tmp_path, capsys):
 
 
 HIRING = ["run", "--data", str(SAMPLES / "hiring.csv"), "--label", "qualified",
-          "--prediction", "shortlisted", "--score", "score", "--bootstrap", "100",
+          "--prediction", "shortlisted", "--score", "score", "--favorable", "1",
+          "--outcome-meaning", "shortlisted", "--bootstrap", "100",
           "--max-difference", "0.2"]
 
 
@@ -143,8 +144,25 @@ GOOD = "id,sex,label,pred\n1,f,1,0\n2,m,1,1\n3,f,0,0\n4,m,0,1\n"
 
 def bad_input_cases(tmp_path: Path):
     """(arguments, expected message) for every bad input the issue lists."""
-    base = ["--label", "label", "--prediction", "pred", "--sensitive", "sex"]
+    base = ["--label", "label", "--prediction", "pred", "--sensitive", "sex", "--favorable", "1"]
     cases = {}
+    cases["coded label without --favorable"] = (
+        ["--data", write(tmp_path, "coded.csv", GOOD)], base[:-2],
+        "Which outcome is favorable? The label 'label' (coded.csv) holds the codes '0', '1', "
+        "and a code does not say which one is good for the person: for a risk label, '1' may "
+        "mean \"labelled high risk\". The audit does not guess. Fix: give the favorable value "
+        "and what it means, for example --favorable 1 --outcome-meaning \"approved\" (on the "
+        "dashboard: the favorable outcome on the Upload page).")
+    cases["bands that are not cut points"] = (
+        ["--data", write(tmp_path, "d3.csv", GOOD)], [*base, "--bin", "sex=25,20"],
+        "The bands for 'sex' must be cut points in increasing order (such as 25, 40, 60) or "
+        "q2 to q10 for quantile bands, got '25,20'. Fix: give the cut points as numbers "
+        "separated by commas, each larger than the one before.")
+    cases["bands on text"] = (
+        ["--data", write(tmp_path, "d4.csv", GOOD)], [*base, "--bin", "sex=q4"],
+        "Column 'sex' in d4.csv was to be cut into bands, so it must hold numbers, but it "
+        "holds text such as 'f'. Fix: leave out the bands for 'sex' (its values are then the "
+        "groups), or correct that value in the file.")
     cases["empty file"] = (["--data", write(tmp_path, "empty.csv", "")], base,
                            _load.MSG_EMPTY_FILE.format(file="empty.csv"))
     cases["header only"] = (["--data", write(tmp_path, "header.csv", "id,sex,label,pred\n")],
@@ -189,7 +207,8 @@ def bad_input_cases(tmp_path: Path):
     return cases
 
 
-CASES = ["empty file", "header only", "wrong delimiter", "unknown column",
+CASES = ["coded label without --favorable", "bands that are not cut points", "bands on text",
+         "empty file", "header only", "wrong delimiter", "unknown column",
          "label with three values", "probabilities as predictions", "ids that do not join",
          "NaN in a sensitive column", "duplicate column names"]
 
