@@ -10,10 +10,18 @@ checks the table against an `AuditSpec` and reduces it to the arrays the engine 
 
 from __future__ import annotations
 
-from audit.inputs._bins import MANY_VALUES, Bins, band_labels, needs_bins, parse_bins
+from audit.inputs._bins import (
+    MANY_VALUES,
+    Bins,
+    band_labels,
+    band_preview,
+    needs_bins,
+    parse_bins,
+)
 from audit.inputs._guess import (
     MAX_CATEGORIES,
     RoleGuess,
+    default_meaning,
     distinct_values,
     guess_favorable,
     guess_roles,
@@ -61,7 +69,9 @@ __all__ = [
     "SensitiveColumn",
     "UNKNOWN_REFERENCE",
     "band_labels",
+    "band_preview",
     "coded",
+    "default_meaning",
     "distinct_values",
     "drop_columns",
     "find_identifiers",

@@ -23,8 +23,8 @@ import pandas as pd
 from audit._errors import AuditInputError, ColumnError
 from audit._words import clip
 
-__all__ = ["BAND_SEP", "MANY_VALUES", "Bins", "band_labels", "bin_column", "cut_points",
-           "needs_bins", "parse_bins"]
+__all__ = ["BAND_SEP", "MANY_VALUES", "Bins", "band_labels", "band_preview", "bin_column",
+           "cut_points", "needs_bins", "parse_bins"]
 
 BAND_SEP = "–"  # an en dash: "25–39"
 MANY_VALUES = 12  # a numeric sensitive column with more distinct values is offered bands
@@ -175,3 +175,10 @@ def bin_column(bins: Bins, values: np.ndarray) -> tuple[np.ndarray, tuple[str, .
     codes = np.searchsorted(np.asarray(used), values, side="right").astype(np.int64)
     return codes, band_labels(used, low=low, high=high), used
 
+
+
+def band_preview(bins: Bins, values: pd.Series, *, file: str = "the data") -> tuple[str, ...]:
+    """The band labels ``values`` would get (the Upload page shows them before the run).
+    Raises `ColumnError` as `prepare` would."""
+    numeric = numbers(values.dropna(), column=bins.column, file=file)
+    return bin_column(bins, numeric)[1]

@@ -138,6 +138,21 @@ def guess_favorable(values: Iterable[str]) -> str | None:
     return known[0] if len(known) == 1 else None
 
 
+# favorable words that read as "people are …": the meaning is the word itself
+PARTICIPLES = frozenset({
+    "approved", "accepted", "hired", "granted", "admitted", "selected", "shortlisted",
+    "passed", "offered", "eligible",
+})
+
+
+def default_meaning(favorable: str | None) -> str:
+    """``approved`` for the favorable word ``approved`` (it completes "people are …");
+    ``""`` for codes and other words, whose meaning the user writes."""
+    if favorable is None or favorable.strip().casefold() not in PARTICIPLES:
+        return ""
+    return favorable.strip()
+
+
 def harm_warning(*, label: str | None, prediction: str | None = None,
                  favorable: str | None = None) -> str | None:
     """A warning when the label (or prediction) is named like a harm (``two_year_recid``,
