@@ -51,6 +51,7 @@ __all__ = [
     "people",
     "people_needed_words",
     "quoted",
+    "reference_note",
     "rule_name",
     "status_label",
     "verdict_detail",
@@ -203,6 +204,21 @@ def label_words(favorable: str, meaning: str = "", *, negate: bool = False) -> s
 def outcome_label(favorable: str, meaning: str = "") -> str:
     """The favorable outcome for a caption or a table: ``'1' (approved)``, else ``'1'``."""
     return f"{favorable!r} ({meaning})" if meaning else repr(favorable)
+
+
+def reference_note(attribute: str, *, reference: str, highest: str, chosen: bool) -> str:
+    """Why an attribute's ratio chart and adverse-impact table may compare with different
+    groups, said next to them: the chart uses the reference group (chosen, or the largest
+    group), the table the highest-rate category, as the four-fifths rule and NYC LL144 ask."""
+    how = "chosen" if chosen else "the largest group"
+    if reference == highest:
+        return (f"{attribute}: the ratio chart and the adverse-impact table both compare with "
+                f"{reference}, the reference group ({how}) and also the highest-rate "
+                "category.")
+    return (f"{attribute}: two comparisons, on purpose. The ratio chart compares each group "
+            f"with the reference group, {reference} ({how}); the adverse-impact table "
+            f"compares with the highest-rate category, {highest}, as the four-fifths rule "
+            "(EEOC) and NYC Local Law 144 ask.")
 
 
 def rule_name(metric: str, threshold: float) -> str:

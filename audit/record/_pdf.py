@@ -38,6 +38,7 @@ from audit._words import (
     JUDGEMENT_WORDS,
     format_estimate,
     format_number,
+    outcome_label,
 )
 from audit.record._export import to_json
 from audit.record._pdf_approvals import approvals_section
@@ -205,7 +206,11 @@ def _audited(record: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Input files", files),
         ("Rows audited", f"{summary['rows']:,}"),
         ("Model columns", model),
-        ("Favorable outcome", esc(summary["favorable"])),
+        ("Favorable outcome", esc(outcome_label(summary["favorable"],
+                                                summary.get("outcome_meaning") or ""))),
+        *([("Bands", esc("; ".join(f"{column}: {', '.join(band['labels'])}"
+                                   for column, band in summary["bands"].items())))]
+          if summary.get("bands") else []),
         ("Sensitive attributes", sensitive),
         ("Reference groups", references or "—"),
         ("Criteria", criteria or "none"),
