@@ -195,6 +195,10 @@ def browser_sessions(base: str, sessions: int, timeout_s: float) -> list[Session
                         page.get_by_text(SAMPLE_VERDICT).wait_for()
                     else:
                         page.get_by_text("4,000 rows × 11 columns").wait_for()
+                        favorable = page.locator(".st-key-role_favorable input")
+                        favorable.click()  # 0/1 codes: the user says which is favorable
+                        favorable.fill("1")
+                        page.get_by_role("option", name="1", exact=True).click()
                         page.get_by_role("button", name="Run audit").click()
                         page.get_by_text("Audit ready for hiring.csv: 4,000 rows").wait_for()
                     traceback = page.get_by_text("Traceback").count()
