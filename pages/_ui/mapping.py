@@ -11,8 +11,10 @@ its meaning, bands for a numeric sensitive column.
 - `bands_step`: a numeric sensitive column with many values is offered quantile bands or
   typed cut points (`audit.inputs.Bins`).
 
-Session keys: ``mapping_for`` (the files the widgets' mapping belongs to) and
-``cleared_predictions`` (the name of a predictions file cleared by a single upload).
+Session keys: ``mapping_for`` (the files the widgets' mapping belongs to),
+``cleared_predictions`` (the name of a predictions file cleared by a single upload) and,
+forgotten with the mapping, ``outcome_meaning_for`` (the favorable value the meaning box
+was filled for).
 """
 
 from __future__ import annotations
@@ -92,9 +94,14 @@ def outcome_step(values: Sequence[str], *, label: str | None, prediction: str | 
         None if codes and default is None else default, key="role_favorable",
         none="choose which value is good for the person" if codes else
         "let the audit recognise it")
+    state = st.session_state
+    # a new favorable value gets its own meaning; so does a box Streamlit forgot on a page
+    # switch (the last run's meaning, then)
+    if "outcome_meaning" not in state or state.get("outcome_meaning_for", ...) != favorable:
+        state["outcome_meaning"] = meaning or default_meaning(favorable)
+        state["outcome_meaning_for"] = favorable
     shown = st.text_input(
-        "What it means for the person (completes \"people are …\")",
-        meaning or default_meaning(favorable), key=f"outcome_meaning::{favorable}",
+        "What it means for the person (completes \"people are …\")", key="outcome_meaning",
         placeholder="approved, hired, not labelled high risk",
         help="Every verdict sentence, chart and the PDF use it: \"female are approved at "
         "0.70 times the rate of male\".")

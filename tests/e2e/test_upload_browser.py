@@ -118,7 +118,8 @@ def _choose(page: Page, box, value: str) -> None:  # noqa: ANN001
 
 
 def _type(page: Page, label: str, text: str) -> None:
-    field = page.locator('[data-testid="stTextInput"]').filter(has_text=label).locator("input")
+    field = (page.locator('[data-testid="stTextInput"]').filter(has_text=label)
+             .locator("input").last.element_handle())  # one box, even while it reruns
     field.fill(text)
     field.press("Enter")
     _idle(page)

@@ -42,7 +42,7 @@ def test_roles_are_guessed_for_the_sample(uploaded):
     assert uploaded.selectbox(key="role_score").value is None
     assert uploaded.multiselect(key="role_sensitive").value == ["sex", "race", "age_group"]
     assert uploaded.selectbox(key="role_favorable").value == "approved"
-    assert uploaded.text_input(key="outcome_meaning::approved").value == "approved"
+    assert uploaded.text_input(key="outcome_meaning").value == "approved"
 
 
 def test_run_shows_the_engines_numbers(uploaded, sample_inputs):
@@ -137,7 +137,7 @@ def test_one_file_with_a_score(upload_page):
                                  "which one is favorable, and say what it means, before "
                                  "running the audit.")
     at.selectbox(key="role_favorable").set_value("1").run()
-    at.text_input(key="outcome_meaning::1").set_value("shortlisted").run()
+    at.text_input(key="outcome_meaning").set_value("shortlisted").run()
     at.button(key="run_audit").click().run()
     assert not at.exception and not at.error
     result = at.session_state["run"].result
@@ -152,6 +152,9 @@ def test_one_file_with_a_score(upload_page):
     at.multiselect(key="fairness_metrics").set_value(every).run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 3
+    at.switch_page("pages/screens/upload.py").run()  # back: the run's choices are kept
+    assert at.selectbox(key="role_favorable").value == "1"
+    assert at.text_input(key="outcome_meaning").value == "shortlisted"
 
 
 def test_ll144_options_are_guessed_and_can_be_changed(uploaded):

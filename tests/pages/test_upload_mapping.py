@@ -79,7 +79,7 @@ def test_a_numeric_age_is_offered_bands_and_typed_cut_points_are_used(upload_pag
     at.text_input(key="bands_cuts::age").set_value("25, 40, 60").run()
     assert "Bands: 18–24, 25–39, 40–59, 60–79" in [c.value for c in at.caption]
     at.selectbox(key="role_favorable").set_value("1").run()
-    at.text_input(key="outcome_meaning::1").set_value("approved").run()
+    at.text_input(key="outcome_meaning").set_value("approved").run()
     at.button(key="run_audit").click().run()
     assert not at.exception and not at.error
     result = at.session_state["run"].result
