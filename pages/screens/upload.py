@@ -13,7 +13,7 @@ import streamlit as st
 from audit import AuditInputError, verdict_label
 from audit.inputs import DEFAULT_CRITERIA, AuditSpec
 from pages._ui import cache, mapping, widgets
-from pages._ui.actions import store_run
+from pages._ui.actions import inputs_of, store_run
 from pages._ui.privacy import identifier_step
 
 CONFIDENCE_LEVELS = [0.90, 0.95, 0.99]
@@ -152,6 +152,9 @@ if st.button("Run audit", key="run_audit", type="primary", disabled=not (ready a
 if state["run"] is not None:
     done = state["run"]
     files = " and ".join(widgets.plain(p.name) for _, p in done.inputs)
+    if inputs_of(done) is None:  # the files above are not the ones audited
+        st.info(f"The last audit was of {files}. Press Run audit to audit the files above.")
+        st.stop()
     statuses = [f.status for f in done.result.findings]
     st.success(f"Audit ready for {files}: {done.result.rows:,} rows; "
                f"{verdict_label(done.result.verdict)}: {statuses.count('fail')} of "

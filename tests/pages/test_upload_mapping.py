@@ -62,6 +62,10 @@ def test_a_new_dataset_alone_clears_the_samples_predictions_and_mapping():
     assert at.selectbox(key="role_reference::race").value is None
     assert at.selectbox(key="role_label").value == "outcome"
     assert at.selectbox(key="role_prediction").value == "decision"
+    assert not at.success  # the sample's verdict is not shown under the new file
+    assert at.info[-1].value == ("The last audit was of lending\\_applicants.csv and "
+                                 "lending\\_predictions.csv. Press Run audit to audit the "
+                                 "files above.")
     at.multiselect(key="role_sensitive").set_value(["sex", "race"]).run()
     at.button(key="run_audit").click().run()
     assert not at.exception and not at.error
