@@ -146,8 +146,8 @@ class AuditSpec:
     stated. ``outcome_meaning`` says in words what the favorable outcome is for the person,
     completing "people are …" (``approved``, ``hired``, ``not labelled high risk``); every
     verdict sentence uses it. ``bins`` cuts numeric sensitive columns into bands
-    (`audit.inputs.Bins`: cut points or quantiles). ``reference`` maps an attribute to its reference group; the
-    default is the attribute's largest group.
+    (`audit.inputs.Bins`: cut points or quantiles). ``reference`` maps an attribute to its
+    reference group; the default is the attribute's largest group.
 
     ``judgement`` is how a criterion is judged: ``"interval"`` (default) passes when the
     whole confidence interval is within the threshold, fails when it is wholly beyond and

@@ -126,17 +126,19 @@ def bands_step(sensitive: Sequence[str], source_of, prior: AuditSpec | None  # n
         if not needs_bins(values):
             continue
         before = prior.bins_of(column) if prior else None
-        start = ("none" if prior and before is None else "cuts" if before and before.cuts
+        start = ("none" if prior and column in prior.sensitive and before is None
+                 else "cuts" if before and before.cuts
                  else f"q{before.quantiles}" if before and f"q{before.quantiles}" in
                  BAND_CHOICES else "q4")
         left, right = st.columns(2)
+        choices: list[str] = list(BAND_CHOICES)
         kind = left.selectbox(
-            f"{column} has {values.nunique():,} values: group them into", list(BAND_CHOICES),
-            index=list(BAND_CHOICES).index(start), format_func=BAND_CHOICES.get,
+            f"{column} has {values.nunique():,} values: group them into", choices,
+            index=choices.index(start), format_func=lambda k: BAND_CHOICES[k],
             key=f"bands_kind::{column}")
         if kind == "none":
             continue
-        text = kind
+        text = str(kind)
         if kind == "cuts":
             text = right.text_input(
                 f"Cut points for {column} (each band starts at one)",
