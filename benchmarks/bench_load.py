@@ -47,7 +47,7 @@ from benchmarks.server import (  # noqa: E402
 )
 
 HIRING = ROOT / "sample_data" / "hiring.csv"
-SAMPLE_VERDICT = "sex: female get 'approved' at 0.70 times the rate of male"
+SAMPLE_VERDICT = "sex: female are approved at 0.70 times the rate of male"
 
 Metrics = dict[tuple[str, str, str], tuple[float, float, float]]
 
