@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -310,3 +311,32 @@ def test_row_limit_from_the_environment(tmp_path, capsys, monkeypatch):
     assert code == 2
     assert err == "error: " + _load.MSG_TOO_MANY_ROWS.format(
         file="lending_applicants.csv", rows=6000, limit=1000) + "\n"
+
+
+def test_bands_meaning_and_a_harm_named_label_on_the_command_line(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    rows = 400
+    ages = rng.integers(18, 80, rows)
+    recid = rng.integers(0, 2, rows)
+    frame = pd.DataFrame({"id": range(rows), "age": ages, "two_year_recid": recid,
+                          "prediction": np.where(rng.random(rows) < 0.8, recid, 1 - recid)})
+    data = tmp_path / "risk.csv"
+    frame.to_csv(data, index=False)
+    args = ["run", "--data", str(data), "--label", "two_year_recid", "--prediction",
+            "prediction", "--sensitive", "age", "--bin", "age=25,40,60", "--bootstrap", "0"]
+    code, _, err = run([*args, "--out", str(tmp_path / "a")], capsys)
+    assert code == 2 and err == "error: " + _prepare.FAVORABLE_NEEDED.format(
+        label="two_year_recid", file="risk.csv", values="'0', '1'", first="1") + "\n"
+    code, out, err = run([*args, "--favorable", "0", "--outcome-meaning",
+                          "not labelled high risk", "--out", str(tmp_path / "b")], capsys)
+    assert code in (0, 1, 3)
+    assert "named like a harm" not in err  # favorable 0 was chosen with the harm in mind
+    record = json.loads((tmp_path / "b" / "audit.json").read_text())
+    jsonschema.validate(record, SCHEMA)
+    young = int(((ages >= 25) & (ages < 40)).sum())
+    assert {g["group"]: g["n"] for g in record["groups"]}["25–39"] == young
+    assert record["summary"]["bands"]["age"]["labels"] == ["18–24", "25–39", "40–59", "60–79"]
+    assert " are not labelled high risk at " in out
+    code, _, err = run([*args, "--favorable", "1", "--out", str(tmp_path / "c")], capsys)
+    assert ("warning: The label 'two_year_recid' is named like a harm ('recid'): its value "
+            "'1' may mean the bad outcome for the person") in err
