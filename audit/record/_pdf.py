@@ -247,7 +247,8 @@ def _charts(doc: Doc) -> None:
         charted = groups[:CHARTED_GROUPS]
         for start in range(0, len(charted), CHART_GROUPS):
             chunk = charted[start:start + CHART_GROUPS]
-            png = rates_chart_png(chunk, line, min_denominator(record))
+            png = rates_chart_png(chunk, line, min_denominator(record),
+                                  record["summary"].get("outcome_meaning") or "")
             height = (0.75 + 0.24 * len(chunk)) * inch
             part = (f" (groups {start + 1}–{start + len(chunk)} of {len(groups):,}"
                     f"{'; the table lists every group' if len(groups) > len(charted) else ''})"
