@@ -94,6 +94,14 @@ def page(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
+def _screenshot(page: Page, name: str, height: int) -> None:
+    """The whole page: Streamlit scrolls inside its own container, so grow the viewport."""
+    page.set_viewport_size({"width": 1400, "height": height})
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / name))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
 def _idle(page: Page) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
 
@@ -159,7 +167,8 @@ def test_a_coded_label_waits_for_its_meaning_and_age_is_cut_into_bands(
     _type(page, "Cut points for age", "25, 40, 60")
     page.get_by_text("Bands: 18–24, 25–39, 40–59, 60–79").wait_for()
     assert run.is_enabled()
-    page.screenshot(path=str(ARTIFACTS / "upload_outcome_and_bands.png"), full_page=True)
+    page.locator(".st-key-role_favorable").scroll_into_view_if_needed()
+    _screenshot(page, "upload_outcome_and_bands.png", 1900)
     run.click()
     page.get_by_text("Audit ready for applicants_one_file.csv").wait_for()
     _idle(page)
@@ -172,7 +181,7 @@ def test_a_coded_label_waits_for_its_meaning_and_age_is_cut_into_bands(
     assert "Favorable outcome: '1' (approved)" in text
     assert "age: " in text and "25–39" in text
     assert page.get_by_text("Traceback").count() == 0
-    page.screenshot(path=str(ARTIFACTS / "fairness_meaning_and_bands.png"), full_page=True)
+    _screenshot(page, "fairness_meaning_and_bands.png", 1600)
 
 
 def test_the_second_file_fills_the_id_and_score_roles(server: str, page: Page,
@@ -191,4 +200,4 @@ def test_the_second_file_fills_the_id_and_score_roles(server: str, page: Page,
     _shows(page, "role_prediction", "y_pred")
     _shows(page, "role_label", "y_true")
     assert page.get_by_text("Traceback").count() == 0
-    page.screenshot(path=str(ARTIFACTS / "upload_second_file_roles.png"), full_page=True)
+    _screenshot(page, "upload_second_file_roles.png", 1600)
