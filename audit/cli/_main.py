@@ -64,8 +64,11 @@ from audit.record import (
     adverse_impact_csv,
     build_record,
     canonical_bytes,
+    fingerprint,
+    load_presets,
     metrics_csv,
-    render_pdf,
+    preset,
+    read_context,
     suppress_small_cells,
 )
 
@@ -88,6 +91,11 @@ NO_MODEL = (
     "file you can read."
 )
 BAD_OUT = "Cannot write the results to {out!r}: {reason}. Fix: give a folder you can write to."
+SEALED = ("Sealed {pdf}: the record is embedded; its fingerprint (sha256 of {json}) is {sha}; "
+          "{signed}.")
+SIGNED_BY = "digitally signed by {name}"
+NOT_SIGNED = ("not digitally signed (set AUDIT_SIGNING_KEY and AUDIT_SIGNING_CERT to sign; the "
+              "PDF says so)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -181,6 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--keep-column", action="append", default=[], metavar="NAME",
                      help="keep a column that looks like a direct identifier (name, e-mail, "
                      "...); by default such columns are left out of the audit")
+    run.add_argument("--context", metavar="context.toml",
+                     help="what was audited and why: the model, its use, the data, known "
+                     "limitations and who prepared the audit (keys in the README); carried "
+                     "by audit.json under 'context' and printed in the PDF")
+    run.add_argument("--preset", action="append", default=[], metavar="ID",
+                     help="add a regulatory checklist to the PDF (repeat for several): "
+                     "nyc_ll144, eu_ai_act, nist_ai_rmf, or a board's own in "
+                     "$AUDIT_PRESETS_DIR")
     run.add_argument("--out", default="audit-out", help="output folder (audit-out)")
     run.add_argument("--max-intersection-cells", type=int, default=MAX_INTERSECTION_CELLS,
                      metavar="N", help="beyond N groups in the intersection of every sensitive "
@@ -241,6 +257,9 @@ def _ll144_roles(args: argparse.Namespace) -> tuple[str, str, str | None]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # on use: the PDF and its seal load reportlab and pyHanko, which no other command needs
+    from audit.record import sealed_pdf, signing_from_env
+
     sex_column, race_column, roles_note = _ll144_roles(args)
     problems = check_audit_options(args)
     if problems:
@@ -248,6 +267,11 @@ def _run(args: argparse.Namespace) -> int:
     kept = refuse_overwrite(args.out, force=args.force)
     if kept:
         raise AuditInputError(kept)
+    # what the record says and how it is signed, checked before the data is read
+    context = read_context(args.context) if args.context else None
+    known = load_presets() if args.preset else {}
+    presets = list(dict.fromkeys(preset(name, known).id for name in args.preset))
+    signing = signing_from_env()
     spec = AuditSpec(
         label=args.label, prediction=args.prediction, score=args.score,
         sensitive=tuple(args.sensitive), favorable=args.favorable,
@@ -276,16 +300,19 @@ def _run(args: argparse.Namespace) -> int:
                        id_column=args.id_column)
     check = crosscheck(run.data, run.result) if args.crosscheck else None
     explanations = _explain(args, run) if args.explain or args.model else None
-    record = build_record(run, crosscheck=check, explanations=explanations)
+    record = build_record(run, crosscheck=check, explanations=explanations, context=context,
+                          presets=presets)
     export = (suppress_small_cells(record, k=args.suppress_below) if args.suppress_below
               else record)
+    data = canonical_bytes(export)  # audit.json, byte for byte: its sha256 is the fingerprint
+    pdf = sealed_pdf(export, signer=signing)  # data embedded; signed when a key is set
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "audit.json").write_bytes(canonical_bytes(export))
+        (out / "audit.json").write_bytes(data)
         (out / "metrics.csv").write_text(metrics_csv(export), encoding="utf-8")
         (out / "adverse_impact.csv").write_text(adverse_impact_csv(export), encoding="utf-8")
-        (out / "audit.pdf").write_bytes(render_pdf(export))
+        (out / "audit.pdf").write_bytes(pdf)
     except OSError as err:
         raise AuditInputError(BAD_OUT.format(out=str(out), reason=err.strerror or err)) from err
     if check is not None:
@@ -322,6 +349,9 @@ def _run(args: argparse.Namespace) -> int:
             print(f"warning: the audit's files were written, but it was not saved to the "
                   f"history: {err}", file=sys.stderr)
             print("history: not saved", file=sys.stderr)
+    print(SEALED.format(pdf=out / "audit.pdf", json=out / "audit.json", sha=fingerprint(export),
+                        signed=(SIGNED_BY.format(name=signing.signer) if signing is not None
+                                else NOT_SIGNED)))
     print(f"{verdict_label(run.result.verdict)}: {len(record['findings'])} criteria checked; "
           f"wrote {out / 'audit.json'}")
     return EXIT_CODES[run.result.verdict]

@@ -80,7 +80,8 @@ def check_audit_options(args: argparse.Namespace) -> list[str]:
     """The messages for every number option of ``run``/``whatif`` that a run cannot use.
 
     Checks what the command has: ``--bootstrap`` (0 to `MAX_BOOTSTRAP`), ``--confidence``
-    (between 0 and 1), ``--min-denominator`` and ``--min-group-size`` (at least 1), ``--seed`` (0 or more),
+    (between 0 and 1), ``--min-denominator`` and ``--min-group-size``
+    (at least 1), ``--seed`` (0 or more),
     ``--impact-ratio`` (above 0, at most 1), ``--max-difference`` (0 to 1),
     ``--explain-sample`` (10 to 100,000) and ``--max-intersection-cells`` (at least 1);
     NaN and infinities are refused everywhere.

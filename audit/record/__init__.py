@@ -3,11 +3,13 @@
 `build_record` turns a finished run (with the board's `Review`) into the JSON record
 (contract: ``audit/audit.schema.json``); every export is made from that dictionary:
 canonical JSON (`to_json`, whose sha256 is the `fingerprint`), CSV tables, the PDF
-(`render_pdf`). `suppress_small_cells` hides small groups in an export, `compare` sets
-two records side by side, and `HistoryStore` keeps records append-only in a hash chain per
-board, with each reviewer's `Approval` as its own row and, with ``AUDIT_HISTORY_KEY``, every
-row signed (`HistoryKey`). `Access` says what a role may do on a board; `record_for_role`
-makes the copy of a filed record that role may read.
+(`render_pdf`; `sealed_pdf` for the file handed out: the record embedded, signed with
+``AUDIT_SIGNING_KEY``/``AUDIT_SIGNING_CERT`` when set). `suppress_small_cells` hides small
+groups in an export, `compare` sets two records side by side, and `HistoryStore` keeps
+records append-only in a hash chain per board, with each reviewer's `Approval` as its own
+row and, with ``AUDIT_HISTORY_KEY``, every row signed (`HistoryKey`). `Access` says what a
+role may do on a board; `record_for_role` makes the copy of a filed record that role may
+read.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from audit.record._build import (
     now_utc,
     record_to_dict,
 )
-from audit.record._checklist import ChecklistItem, Preset, checklist, load_presets
+from audit.record._checklist import ChecklistItem, Preset, checklist, load_presets, preset
 from audit.record._compare import (
     Comparison,
     InputDifference,
@@ -74,6 +76,7 @@ _LAZY: dict[str, str] = {
     "sha256_hex": "audit.record._embed",
     "render_pdf": "audit.record._pdf",
     "seal_pdf": "audit.record._seal",
+    "sealed_pdf": "audit.record._seal",
     "Signing": "audit.record._sign",
     "signature_status_text": "audit.record._sign",
     "signing_from_env": "audit.record._sign",
@@ -87,7 +90,7 @@ if TYPE_CHECKING:
     from audit.record._history import HistoryEntry, HistoryStore, VerifyResult, default_url
     from audit.record._history_keys import HistoryKey, history_key_from_env
     from audit.record._pdf import render_pdf
-    from audit.record._seal import seal_pdf
+    from audit.record._seal import seal_pdf, sealed_pdf
     from audit.record._sign import Signing, signature_status_text, signing_from_env
     from audit.record._verify import VerifyReport, verify_bytes, verify_files
 
@@ -135,6 +138,7 @@ __all__ = [
     "metrics_csv",
     "now_utc",
     "personal_board",
+    "preset",
     "private_board",
     "read_context",
     "read_sealed_record",
@@ -143,6 +147,7 @@ __all__ = [
     "render_pdf",
     "safe_cell",
     "seal_pdf",
+    "sealed_pdf",
     "sha256_hex",
     "signature_status_text",
     "signing_from_env",

@@ -52,6 +52,7 @@ from audit.record._pdf_doc import (
     CHART_GROUPS,
     CHARTED_GROUPS,
     HEAD,
+    MONO,
     PROSE_LIMIT,
     STATUS,
     ZEBRA,
@@ -86,7 +87,9 @@ from audit.record._pdf_whatif import whatif_section
 # --- the sections -----------------------------------------------------------------------
 
 
-def _summary(doc: Doc) -> None:
+def _summary(doc: Doc, integrity: str | None = None) -> None:
+    """Page 1: the verdict and decision, how to check the file (``integrity``: the
+    signature sentence, when the PDF is sealed), what was audited, and every finding."""
     record, review = doc.record, doc.record.get("review")
     summary, findings = record["summary"], record["findings"]
     doc.add(doc.para("Fairness audit record", "title"),
@@ -118,6 +121,8 @@ def _summary(doc: Doc) -> None:
     if review and review.get("conditions"):
         doc.add(Spacer(1, 4),
                 doc.para(f"<b>Conditions:</b> {esc(review['conditions'], PROSE_LIMIT)}"))
+    if integrity is not None:
+        doc.add(Spacer(1, 4), doc.para(integrity, "small"))
 
     doc.h1("What was audited")
     doc.add(doc.pairs(_audited(record)))
@@ -297,19 +302,30 @@ def _review(doc: Doc) -> None:
     doc.add(KeepTogether(lines))
 
 
-def render_pdf(record: Mapping[str, Any]) -> bytes:
+def _integrity(sha: str, signature: str) -> str:
+    """How to check the file: the fingerprint, and the signature sentence."""
+    return (f"<b>Integrity.</b> Record fingerprint <font name='{MONO}'>{sha}</font>: the "
+            "sha256 of audit.json (sha256sum audit.json prints it), which is embedded in this "
+            f"PDF. {esc(signature)}")
+
+
+def render_pdf(record: Mapping[str, Any], *, signature: str | None = None) -> bytes:
     """Render the board's PDF from a JSON record (``record_to_dict`` or a stored record).
 
     Parameters
     ----------
     record : mapping
         The audit record as in ``audit/audit.schema.json``.
+    signature : str, optional
+        The sentence page 1 prints, under the verdict, about the file's digital signature
+        (`signature_status_text`), next to the fingerprint; given by `sealed_pdf`, which
+        seals the result. None (a PDF that will not be sealed) prints no such note.
 
     Returns
     -------
     bytes
-        The PDF. The same record always gives the same bytes; the footer of every page
-        shows ``fingerprint(record)``.
+        The PDF. The same record (and signature sentence) always gives the same bytes; the
+        footer of every page shows ``fingerprint(record)``.
     """
     register_fonts()
     text = to_json(record)
@@ -323,7 +339,8 @@ def render_pdf(record: Mapping[str, Any]) -> bytes:
         subject=f"Record sha256 {sha}", creator="fairness-audit",
     )
     doc = Doc(record, pdf.width)
-    for section in (_summary, context_section, _charts, group_tables_section,
+    _summary(doc, None if signature is None else _integrity(sha, signature))
+    for section in (context_section, _charts, group_tables_section,
                     score_metrics_section, disparities_section, adverse_impact_section,
                     tests_section, aggregates_section, explanations_section, whatif_section,
                     definitions_section, provenance_section, _review, approvals_section,

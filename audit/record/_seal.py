@@ -1,26 +1,53 @@
 """Sealing the board's PDF: the record embedded, its fingerprint stored, the file signed.
 
-The order, for every caller (CLI ``run``, dashboard download)::
+Both front doors (CLI ``run``, the dashboard's downloads) take the same steps::
 
     signing = signing_from_env()                  # early: a bad key is a clear error
     data = canonical_bytes(record)                # exactly what audit.json holds
-    pdf = render_pdf(record)                      # prints signature_status_text(signing)
-    sealed = seal_pdf(pdf, data, signer=signing)  # the file to hand out
+    sealed = sealed_pdf(record, signer=signing)   # the file to hand out
     # write audit.json as `data` and audit.pdf as `sealed`
 
+`sealed_pdf` renders the PDF with page 1 saying whether it is signed
+(`signature_status_text`), then `seal_pdf` embeds ``data`` and signs.
 ``python -m audit verify`` (`verify_files`) checks the result.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
+from typing import Any
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from audit.record._embed import attach_record
-from audit.record._sign import Signing, sign_writer
+from audit.record._export import canonical_bytes
+from audit.record._pdf import render_pdf
+from audit.record._sign import Signing, sign_writer, signature_status_text
 
-__all__ = ["seal_pdf"]
+__all__ = ["seal_pdf", "sealed_pdf"]
+
+
+def sealed_pdf(record: Mapping[str, Any], *, signer: Signing | None) -> bytes:
+    """The board's PDF of ``record``, sealed: what the CLI writes and the dashboard offers.
+
+    Parameters
+    ----------
+    record : mapping
+        The record exactly as exported beside the PDF (after any suppression): its
+        `canonical_bytes` are embedded, and their sha256 is the fingerprint on every page.
+    signer : Signing or None
+        The board's key (`signing_from_env`); None gives an unsigned PDF whose page 1 says
+        so and how to sign.
+
+    Returns
+    -------
+    bytes
+        ``seal_pdf(render_pdf(record, signature=signature_status_text(signer)),
+        canonical_bytes(record), signer=signer)``.
+    """
+    page = render_pdf(record, signature=signature_status_text(signer))
+    return seal_pdf(page, canonical_bytes(record), signer=signer)
 
 
 def seal_pdf(pdf: bytes, record_bytes: bytes, *, signer: Signing | None) -> bytes:

@@ -9,11 +9,14 @@ of the same model in the audit history, so a re-audit starts from what was said 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from audit.record import AuditContext, HistoryStore
+from audit.record import AuditContext
+
+if TYPE_CHECKING:  # the history loads SQLAlchemy on first use
+    from audit.record import HistoryStore
 
 # (section, key, label, help, long text?)
 FIELDS: tuple[tuple[str, str, str, str, bool], ...] = (

@@ -9,7 +9,10 @@ The record names the columns left out of the audit as identifiers (``inputs[].
 dropped_columns``). Downloads may hide small groups (`export_record`); the history always
 keeps the full record. The PDF is rendered only when its download button is clicked; it
 holds the board's notes, so it is kept in this session's state (``record_pdf``), never in a
-cache that other sessions share.
+cache that other sessions share. The PDF is sealed (`audit.record.sealed_pdf`): the JSON
+download's exact bytes are embedded in it, their sha256 is the fingerprint on its pages, and
+it is signed when the server has a key (``AUDIT_SIGNING_KEY``/``AUDIT_SIGNING_CERT``,
+`board_signing`); the JSON download is those canonical bytes (`json_bytes`).
 
 Records are filed on this session's board (`pages._ui.auth.access`); once filed, the
 downloads are made from the record as the history holds it (`HistoryStore.filed`: with its
@@ -18,7 +21,9 @@ sign-offs and the history's head hash), so a reviewer's PDF lists every sign-off
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -41,6 +46,7 @@ from audit.record import (
     Access,
     Review,
     build_record,
+    canonical_bytes,
     now_utc,
     record_for_role,
     suppress_small_cells,
@@ -50,7 +56,7 @@ from pages._ui.auth import access
 from pages._ui.whatif import record_whatif
 
 if TYPE_CHECKING:  # the PDF and the history load their libraries on first use
-    from audit.record import HistoryEntry, HistoryKey, HistoryStore
+    from audit.record import HistoryEntry, HistoryKey, HistoryStore, Signing
 
 IDENTITY_KEY = "record_identity"
 PDF_KEY = "record_pdf"
@@ -147,18 +153,63 @@ def history_frame(entries: Sequence[HistoryEntry]) -> pd.DataFrame:
     } for e in entries])
 
 
-def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> Callable[[], bytes] | None:
-    """The record's PDF, rendered when the download button is clicked (not before: it takes
-    seconds) and once per record (keyed by its fingerprint). None, with a message on the
-    page, once rendering it has failed, so that the rest of the page (the other downloads,
-    saving to the history) still works.
+def json_bytes(record: Mapping[str, Any]) -> bytes:
+    """The JSON download: the record's canonical bytes, the very bytes embedded in its PDF,
+    so that their sha256 is the fingerprint printed on the PDF's pages."""
+    return canonical_bytes(record)
 
-    The rendered bytes are kept in this session's state (a box the click fills), not in
-    ``st.cache_data``: they hold the board's notes.
+
+SIGNING_PREFIX = "AUDIT_SIGNING_"  # AUDIT_SIGNING_KEY, _CERT, _KEY_PASSWORD
+
+
+def _stamp(name: str, value: str) -> tuple[str, str, float | None]:
+    """What identifies one signing setting: its name, a hash of its value (the password is
+    never kept), and the file's modification time when the value is a path."""
+    try:
+        modified: float | None = os.stat(value).st_mtime if value else None
+    except OSError:
+        modified = None
+    return name, hashlib.sha256(value.encode("utf-8")).hexdigest(), modified
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _signing(stamp: tuple[tuple[str, str, float | None], ...],
+             _env: Mapping[str, str]) -> Signing | None:
+    from audit.record import signing_from_env
+
+    return signing_from_env(_env)
+
+
+def board_signing() -> Signing | None:
+    """The server's signing key from the environment (`audit.record.signing_from_env`),
+    loaded once per setting (a changed file or variable loads it again); None when PDFs are
+    unsigned. Raises `AuditInputError` naming the variable and file when it is unusable."""
+    env = {k: v for k, v in os.environ.items() if k.startswith(SIGNING_PREFIX)}
+    if not any(env.values()):
+        return None  # the usual case: nothing to read, no library to load
+    return _signing(tuple(sorted(_stamp(k, v) for k, v in env.items())), env)
+
+
+def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> Callable[[], bytes] | None:
+    """The record's sealed PDF, made when the download button is clicked (not before: it
+    takes seconds) and once per record (keyed by its fingerprint) and signing key. None,
+    with a message on the page, when the server's signing key is unusable or once making
+    the PDF has failed, so that the rest of the page (the other downloads, saving to the
+    history) still works.
+
+    The PDF embeds ``json_bytes(record)`` and is signed with `board_signing` when the
+    server has a key; page 1 says whether it is signed. The bytes are kept in this session's
+    state (a box the click fills), not in ``st.cache_data``: they hold the board's notes.
     """
+    try:
+        signing = board_signing()
+    except AuditInputError as err:
+        widgets.error(err)
+        return None
+    signer = None if signing is None else (signing.cert_path, signing.certificate.serial_number)
     kept = st.session_state.get(PDF_KEY)
-    if kept is None or kept[0] != record_sha256:
-        kept = (record_sha256, {})
+    if kept is None or kept[0] != record_sha256 or kept[1].get("signer") != signer:
+        kept = (record_sha256, {"signer": signer} if signer is not None else {})
         st.session_state[PDF_KEY] = kept
     box: dict[str, Any] = kept[1]
     if box.get("failed"):
@@ -166,11 +217,11 @@ def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> Callable[[], bytes
         return None
 
     def render() -> bytes:  # runs on the click, on a thread of its own: no st.* calls here
-        from audit.record import render_pdf
+        from audit.record import sealed_pdf
 
         if "pdf" not in box:
             try:
-                box["pdf"] = render_pdf(record)
+                box["pdf"] = sealed_pdf(record, signer=signing)
             except Exception:  # a fault in the PDF must not cost the board its review
                 _LOG.exception("The PDF of record %s could not be made", record_sha256)
                 box["failed"] = True  # the next run of the page says so, without the button

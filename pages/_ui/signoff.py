@@ -9,15 +9,18 @@ records (viewers) see the sign-offs but no form.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
 from audit import DECISION_CHOICES, DECISION_LABELS, HistoryError
-from audit.record import UNVERIFIED, Access, Approval, HistoryStore, Identity, approval_errors
+from audit.record import UNVERIFIED, Access, Approval, Identity, approval_errors
 from pages._ui import widgets
 from pages._ui.auth import identity, verified
+
+if TYPE_CHECKING:  # the history loads SQLAlchemy on first use
+    from audit.record import HistoryStore
 
 NOT_REVIEWED = "This record was filed without a review, so there is no decision to sign off."
 VIEW_ONLY = "Your role on this board is viewer: you can read the sign-offs but not add one."

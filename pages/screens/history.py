@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from audit import DECISION_LABELS, HistoryError, verdict_label, verdict_of
-from audit.record import compare, fingerprint, to_json
+from audit.record import compare, fingerprint
 from pages._ui import auth, signoff, widgets
 from pages._ui import review as ui
 
@@ -74,7 +74,7 @@ pdf = ui.pdf_for(sha, record)
 if pdf is not None:
     left.download_button("PDF record", pdf, f"audit-{chosen[:8]}.pdf", "application/pdf",
                          key="history_pdf")
-right.download_button("JSON record", to_json(record) + "\n", f"audit-{chosen[:8]}.json",
+right.download_button("JSON record", ui.json_bytes(record), f"audit-{chosen[:8]}.json",
                       "application/json", key="history_json")
 
 st.subheader("Compare two audits")

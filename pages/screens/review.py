@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from audit import DECISION_CHOICES, AuditInputError, HistoryError, status_label
-from audit.record import Review, adverse_impact_csv, fingerprint, metrics_csv, now_utc, to_json
+from audit.record import Review, adverse_impact_csv, fingerprint, metrics_csv, now_utc
 from pages._ui import auth, signoff, widgets
 from pages._ui import review as ui
 from pages._ui import whatif as whatif_ui
@@ -76,20 +76,22 @@ st.subheader("File and sign off")
 where = ui.board_access()
 st.caption(auth.board_words(where))
 record = ui.record_of(run, explanations, saved, ident)
-store = ui.shown_store()
-if store is not None and where is not None:
+# the history (and SQLAlchemy) is opened only to file or to show a filed record's sign-offs
+if where is not None:
     if where.can_file and ident.saved_seq is None and st.button("Save to history",
                                                                 key="review_save_history"):
+        store = ui.shown_store()
         try:
-            entry = store.append(record, board=where.board)
+            entry = store.append(record, board=where.board) if store is not None else None
         except HistoryError as err:
             widgets.error(err)
         else:
-            ui.mark_saved(entry.seq)
-            ident = ui.identity(run)
-            st.success(f"Saved to the audit history as #{entry.seq}. Record sha256: "
-                       f"{entry.record_sha256}")
-    if ident.saved_seq is not None:
+            if entry is not None:
+                ui.mark_saved(entry.seq)
+                ident = ui.identity(run)
+                st.success(f"Saved to the audit history as #{entry.seq}. Record sha256: "
+                           f"{entry.record_sha256}")
+    if ident.saved_seq is not None and (store := ui.shown_store()) is not None:
         st.caption(f"This record is in the audit history as #{ident.saved_seq}.")
         try:
             signoff.signoff(store, where, store.filed(ident.audit_id, board=where.board),
@@ -124,7 +126,7 @@ else:
     if pdf is not None:
         columns[0].download_button("PDF record", pdf, f"{stem}.pdf", "application/pdf",
                                    key="download_pdf")
-    columns[1].download_button("JSON record", to_json(export) + "\n", f"{stem}.json",
+    columns[1].download_button("JSON record", ui.json_bytes(export), f"{stem}.json",
                                "application/json", key="download_json")
     columns[2].download_button("Metrics CSV", metrics_csv(export), f"{stem}-metrics.csv",
                                "text/csv", key="download_metrics")

@@ -15,7 +15,8 @@ PAGE = "pages/screens/history.py"
 
 
 @pytest.fixture
-def lending_then_census(sample_run, db) -> list[dict]:
+def lending_then_census(sample_run, db, monkeypatch) -> list[dict]:
+    monkeypatch.setenv("AUDIT_BOARD", "census")  # a shared local board the page lists
     first = record_to_dict(AuditRecord(result=sample_run.result, inputs=sample_run.inputs,
                                        id_column=sample_run.id_column, audit_id="lending",
                                        created_at="2026-01-01T00:00:00Z"))
@@ -26,8 +27,8 @@ def lending_then_census(sample_run, db) -> list[dict]:
     for group in second["groups"]:
         group["group"] = group["group"].upper()
     with HistoryStore(db) as store:
-        store.append(first)
-        store.append(second)
+        store.append(first, board="census")
+        store.append(second, board="census")
     return [first, second]
 
 
@@ -35,7 +36,8 @@ def test_compare_warns_that_the_inputs_differ_and_still_matches_groups(lending_t
     at = open_page(PAGE, timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     with HistoryStore(db) as store:  # as stored: the page compares what the history holds
-        expected = compare(store.get("lending"), store.get("census"))
+        expected = compare(store.filed("lending", board="census"),
+                           store.filed("census", board="census"))
     assert expected.warning is not None
     assert [w.value for w in at.warning] == [plain(expected.warning)]
     assert at.text[0].value == expected.summary
@@ -46,11 +48,13 @@ def test_compare_warns_that_the_inputs_differ_and_still_matches_groups(lending_t
     assert "No group metric changed." in at.text[0].value
 
 
-def test_no_warning_for_like_inputs(sample_run, db):
+def test_no_warning_for_like_inputs(sample_run, db, monkeypatch):
+    monkeypatch.setenv("AUDIT_BOARD", "lending")
     record = record_to_dict(AuditRecord(result=sample_run.result, inputs=sample_run.inputs,
                                         audit_id="one", created_at="2026-01-01T00:00:00Z"))
     with HistoryStore(db) as store:
-        store.append(record)
-        store.append({**copy.deepcopy(record), "audit_id": "two"})
+        store.append(record, board="lending")
+        store.append({**copy.deepcopy(record), "audit_id": "two"}, board="lending")
     at = open_page(PAGE, timeout=TIMEOUT).run()
     assert not at.exception and not at.warning
+    assert at.text[0].value.startswith("Audit two (")  # the comparison was made and shown

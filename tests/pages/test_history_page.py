@@ -4,17 +4,22 @@ chain verified; each person sees only their boards' records, as their role may r
 from __future__ import annotations
 
 import copy
+import hashlib
+import io
 import json
 import sqlite3
 
 import pytest
+from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from audit.record import AuditRecord, HistoryStore, Review, record_to_dict
 from audit.record._boards import NOTES_WITHHELD
 from audit.record._history_keys import SIGNING, UNKEYED_STORE, HistoryKey
+from audit.record._verify import verify_bytes
 from pages._ui.auth import BOARD_WORDS, NOT_A_MEMBER
 from pages._ui.signoff import VIEW_ONLY
+from pages._ui.widgets import plain
 from tests.conftest import open_page
 
 TIMEOUT = 60
@@ -152,7 +157,7 @@ def test_a_viewer_sees_the_boards_records_suppressed_without_notes(saved, boards
     assert record["suppression"]["k"] == 50
     assert min(g["n"] for g in record["groups"]) >= 50
     assert min(g["n"] for g in saved[1]["groups"]) < 50  # the full record has small groups
-    assert NOTE not in downloads["history_json"]
+    assert NOTE not in downloads["history_json"].decode("utf-8")
     assert record["review"]["notes"] == NOTES_WITHHELD
     assert downloads["history_pdf"].startswith(b"%PDF")
 
@@ -197,7 +202,7 @@ def test_a_reviewer_on_two_boards_picks_one_and_signs_off_as_the_identity(saved,
 
 def test_a_person_on_no_board_sees_nothing(saved, boards_file):
     at = signed_in("eve@example.org", "Eve Outsider")
-    assert at.caption[0].value == NOT_A_MEMBER.format(who="Eve Outsider (eve@example.org)")
+    assert at.caption[0].value == plain(NOT_A_MEMBER.format(who="Eve Outsider (eve@example.org)"))
     assert not at.get("dataframe") and not at.get("download_button")
 
 
@@ -209,3 +214,15 @@ def test_an_unusable_boards_file_is_named(saved, tmp_path, monkeypatch):
     assert at.error[0].value.startswith("Cannot read the boards file")
     assert "unknown key(s) admin in \\[boards.credit\\]" in at.error[0].value
     assert not at.get("dataframe")
+
+
+def test_the_downloads_are_the_sealed_pdf_and_the_bytes_it_embeds(saved, boards_file,
+                                                                  downloads):
+    signed_in("vic@example.org", "Vic Viewer")  # a copy with small groups hidden
+    data, pdf = downloads["history_json"], downloads["history_pdf"]
+    assert json.loads(data)["suppression"]["k"] == 50
+    assert PdfReader(io.BytesIO(pdf)).attachments["audit.json"] == [data]
+    report = verify_bytes(record=data, pdf=pdf)
+    assert report.ok, report.problems
+    assert "the fingerprint audit.pdf was sealed with" in report.checks[0]
+    assert hashlib.sha256(data).hexdigest() in report.checks[0]

@@ -11,6 +11,7 @@ from audit import status_label
 from audit.record import HistoryStore, Review
 from pages._ui.auth import BOARD_WORDS
 from pages._ui.review import NO_CONDITIONS, NO_REVIEWER
+from pages._ui.widgets import plain
 from tests.conftest import open_page
 
 TIMEOUT = 60
@@ -139,7 +140,7 @@ def test_signed_in_the_reviewer_is_the_identity_and_files_on_the_board(sample_ru
     at = _signed_in(sample_run, "ada@example.org", "Ada Lovelace")
     assert not at.exception
     assert not [t for t in at.text_input if t.key == "review_reviewers"]
-    assert "Reviewer: **Ada Lovelace (ada@example.org)** (from your sign-in)" in [
+    assert f"Reviewer: **{plain('Ada Lovelace (ada@example.org)')}** (from your sign-in)" in [
         m.value for m in at.markdown]
     at.radio(key="review_decision").set_value("reject")
     at.button(key="review_save").click().run()

@@ -1,14 +1,28 @@
-"""Review page: the PDF is rendered when its button is clicked, never before, once per record."""
+"""Review page: the PDF is rendered when its button is clicked, never before, once per record;
+it is sealed (the JSON download embedded, signed when the server has a key)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import subprocess
 import sys
 import textwrap
 
+import pytest
 from pypdf import PdfReader
 
+from audit.record._sign import SIGNED_TEXT, UNREADABLE, UNSIGNED_TEXT
+from audit.record._verify import UNSIGNED, verify_bytes
+from pages._ui.widgets import plain
+from tests.audit.record.conftest import (
+    SIGNER_CN,
+    make_certificate,
+    make_key,
+    pdfsig,
+    write_certificates,
+    write_key,
+)
 from tests.conftest import ROOT, open_page
 
 PAGE = "pages/screens/review.py"
@@ -56,3 +70,67 @@ def test_opening_the_review_page_loads_neither_the_pdf_nor_the_history_libraries
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=600)
     assert done.stdout.strip().splitlines()[-1:] == ["[]"], done.stderr
+
+
+# --- the sealed PDF and its JSON (issue 14) ------------------------------------------------
+
+
+def first_page_words(pdf: bytes) -> str:
+    return " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+
+
+def test_the_pdf_is_sealed_and_the_json_download_is_its_fingerprinted_bytes(sample_run, db,
+                                                                            downloads):
+    at = open_page(PAGE, timeout=120)
+    at.session_state["run"] = sample_run
+    at.run()
+    assert not at.exception
+    data, pdf = downloads["download_json"], downloads["download_pdf"]
+    sha = hashlib.sha256(data).hexdigest()
+    assert at.session_state["record_pdf"][0] == sha  # the fingerprint on the page
+    assert PdfReader(io.BytesIO(pdf)).attachments["audit.json"] == [data]
+    report = verify_bytes(record=data, pdf=pdf)
+    assert report.ok, report.problems
+    assert UNSIGNED in report.checks
+    assert f"Record fingerprint {sha}" in first_page_words(pdf)
+    assert UNSIGNED_TEXT in first_page_words(pdf)
+
+
+@pytest.fixture
+def server_key(tmp_path, monkeypatch) -> tuple[str, str]:
+    key = make_key()
+    paths = (write_key(tmp_path / "key.pem", key),
+             write_certificates(tmp_path / "cert.pem", make_certificate(key, SIGNER_CN)))
+    monkeypatch.setenv("AUDIT_SIGNING_KEY", paths[0])
+    monkeypatch.setenv("AUDIT_SIGNING_CERT", paths[1])
+    return paths
+
+
+def test_with_a_server_key_the_pdf_is_signed(sample_run, db, server_key, downloads, tmp_path):
+    at = open_page(PAGE, timeout=120)
+    at.session_state["run"] = sample_run
+    at.run()
+    assert not at.exception
+    data, pdf = downloads["download_json"], downloads["download_pdf"]
+    report = verify_bytes(record=data, pdf=pdf)
+    assert report.ok, report.problems
+    assert any(c.startswith(f"signature: AuditRecordSignature by {SIGNER_CN} ")
+               for c in report.checks), report.checks
+    assert SIGNED_TEXT.format(name=SIGNER_CN) in first_page_words(pdf)
+    path = tmp_path / "download.pdf"
+    path.write_bytes(pdf)
+    assert "Signature Validation: Signature is Valid." in pdfsig(path)
+
+
+def test_an_unusable_server_key_is_shown_instead_of_the_pdf(sample_run, db, server_key,
+                                                           monkeypatch, downloads, tmp_path):
+    missing = str(tmp_path / "gone.pem")
+    monkeypatch.setenv("AUDIT_SIGNING_KEY", missing)
+    at = open_page(PAGE, timeout=120)
+    at.session_state["run"] = sample_run
+    at.run()
+    assert not at.exception
+    assert plain(UNREADABLE.format(variable="AUDIT_SIGNING_KEY", path=missing,
+                                   reason="No such file or directory")) in [e.value for e in
+                                                                             at.error]
+    assert "download_pdf" not in downloads and "download_json" in downloads

@@ -90,7 +90,7 @@ def test_a_column_name_in_an_error_is_shown_as_text_not_markdown(upload_page):
     assert not at.exception
     shown = at.error[0].value
     assert shown == plain(MSG_DUPLICATE_COLUMNS.format(file="dup.csv", columns=repr(image)))
-    assert "!\\[x\\](http://127.0.0.1:9/p.png)" in shown and "![" not in shown
+    assert "!\\[x\\](http\u2060://127.0.0.1:9/p.png)" in shown and "![" not in shown
 
 
 def test_a_bad_file_shows_the_engines_message_and_keeps_the_earlier_work(uploaded):

@@ -199,7 +199,8 @@ def bad_input_cases(tmp_path: Path):
         base,
         _prepare.EMPTY_CELLS.format(
             column="sex", file="nan.csv", count=1, cells=_prepare.BLANK_CELLS, rows="2",
-            role="sensitive attribute", fix="fill them with an explicit category such as 'Unknown' (it is then counted "
+            role="sensitive attribute",
+            fix="fill them with an explicit category such as 'Unknown' (it is then counted "
             "and reported as unknown, as the adverse-impact rules require), or remove those "
             "rows."))
     cases["duplicate column names"] = (

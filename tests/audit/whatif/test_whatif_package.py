@@ -49,4 +49,6 @@ def test_the_rest_of_audit_is_used_only_through_its_public_names():
             if module == "audit":
                 assert set(names) <= set(audit.__all__), (path.name, names)
             elif module.startswith("audit."):
-                assert module == "audit.whatif", (path.name, module)
+                # the CLI's what-if command also shares its own package's option checks
+                own = "audit.cli." if path.parent.name == "cli" else "audit.whatif"
+                assert module == "audit.whatif" or module.startswith(own), (path.name, module)
