@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--outcome-meaning", default="", metavar="WORDS",
                      help="what the favorable outcome means, completing \"people are ...\" "
                      "(approved, hired, not labelled high risk); every verdict sentence "
-                     "uses it")
+                     "uses it (default: outcome_meaning under [use] in --context)")
     run.add_argument("--bin", action="append", default=[], metavar="COLUMN=CUTS",
                      help="cut a numeric sensitive column into bands: cut points "
                      "(--bin age=25,40,60: under 25, 25-39, 40-59, 60 and over) or quantile "
@@ -275,7 +275,10 @@ def _run(args: argparse.Namespace) -> int:
     spec = AuditSpec(
         label=args.label, prediction=args.prediction, score=args.score,
         sensitive=tuple(args.sensitive), favorable=args.favorable,
-        outcome_meaning=args.outcome_meaning.strip(), bins=parse_bins(args.bin),
+        # one meaning: --outcome-meaning, else the context file's [use] outcome_meaning
+        outcome_meaning=(args.outcome_meaning.strip()
+                         or (context.use.outcome_meaning if context else "")),
+        bins=parse_bins(args.bin),
         reference=_references(args.reference),
         criteria=_criteria(args.impact_ratio, args.max_difference),
         min_denominator=args.min_denominator, bootstrap=args.bootstrap,

@@ -341,3 +341,17 @@ def test_bands_meaning_and_a_harm_named_label_on_the_command_line(tmp_path, caps
     code, _, err = run([*args, "--favorable", "1", "--out", str(tmp_path / "c")], capsys)
     assert ("warning: The label 'two_year_recid' is named like a harm ('recid'): its value "
             "'1' may mean the bad outcome for the person") in err
+
+
+def test_the_context_files_meaning_is_the_one_meaning(tmp_path, capsys):
+    context = tmp_path / "context.toml"
+    context.write_text('[use]\noutcome_meaning = "shortlisted"\n', encoding="utf-8")
+    code, out, _ = run([*HIRING[:HIRING.index("--outcome-meaning")],
+                        *HIRING[HIRING.index("--outcome-meaning") + 2:],
+                        "--sensitive", "ethnicity", "--context", str(context),
+                        "--out", str(tmp_path / "out")], capsys)
+    assert code in (0, 1, 3)
+    record = json.loads((tmp_path / "out" / "audit.json").read_text())
+    assert record["spec"]["outcome_meaning"] == "shortlisted"
+    assert record["context"]["use"]["outcome_meaning"] == "shortlisted"
+    assert " are shortlisted at " in out or " is shortlisted at " in out
