@@ -120,3 +120,12 @@ def test_a_label_named_like_a_harm_is_warned_about(upload_page: AppTest):
                for w in at.warning)
     at.selectbox(key="role_favorable").set_value("0").run()
     assert not any("named like a harm" in w.value for w in at.warning)
+
+
+def test_the_about_page_shows_the_meaning_stated_on_upload():
+    at = open_page("pages/screens/home.py").run()
+    at.button(key="try_sample").click().run()
+    at.switch_page("pages/screens/about.py").run()
+    assert not at.exception
+    assert at.text_input(key="context::use.outcome_meaning").value == "approved"
+    assert at.session_state["context"].use.outcome_meaning == "approved"
