@@ -64,6 +64,8 @@ _EXPORTS: dict[str, str] = {
     "format_number": "audit._words",
     "format_p": "audit._words",
     "format_percent": "audit._words",
+    "outcome_label": "audit._words",
+    "reference_note": "audit._words",
     "rule_name": "audit._words",
     "status_label": "audit._words",
     "verdict_detail": "audit._words",

@@ -43,10 +43,15 @@ __all__ = [
     "format_number",
     "format_p",
     "format_percent",
+    "given_words",
+    "label_words",
+    "outcome_label",
+    "outcome_verb",
     "listed",
     "people",
     "people_needed_words",
     "quoted",
+    "reference_note",
     "rule_name",
     "status_label",
     "verdict_detail",
@@ -171,6 +176,49 @@ NOT_REVIEWED = "Not reviewed"
 NULL = "—"  # how an undefined number is printed everywhere
 CLIP = 80  # characters of a name or value quoted in a message
 LIST_LIMIT = 6  # names listed in a sentence before "and N more"
+
+
+def outcome_verb(favorable: str, meaning: str = "", *, plural: bool = True) -> str:
+    """What a group gets, in a sentence: ``are approved`` (with the outcome's meaning), else
+    ``get '1'``; ``is approved`` / ``gets '1'`` for one group."""
+    if meaning:
+        return f"{'are' if plural else 'is'} {meaning}"
+    return f"{'get' if plural else 'gets'} {favorable!r}"
+
+
+def given_words(favorable: str, meaning: str = "") -> str:
+    """The model's favorable decision after "share": ``approved``, else ``given '1'``."""
+    return meaning or f"given {favorable!r}"
+
+
+def label_words(favorable: str, meaning: str = "", *, negate: bool = False) -> str:
+    """Whose true outcome is (not) favorable: ``whose true outcome is approved ('1')`` /
+    ``whose true outcome is not approved``; without a meaning ``whose label is '1'`` /
+    ``whose label is not``."""
+    if meaning:
+        return (f"whose true outcome is not {meaning}" if negate
+                else f"whose true outcome is {meaning} ({favorable!r})")
+    return "whose label is not" if negate else f"whose label is {favorable!r}"
+
+
+def outcome_label(favorable: str, meaning: str = "") -> str:
+    """The favorable outcome for a caption or a table: ``'1' (approved)``, else ``'1'``."""
+    return f"{favorable!r} ({meaning})" if meaning else repr(favorable)
+
+
+def reference_note(attribute: str, *, reference: str, highest: str, chosen: bool) -> str:
+    """Why an attribute's ratio chart and adverse-impact table may compare with different
+    groups, said next to them: the chart uses the reference group (chosen, or the largest
+    group), the table the highest-rate category, as the four-fifths rule and NYC LL144 ask."""
+    how = "chosen" if chosen else "the largest group"
+    if reference == highest:
+        return (f"{attribute}: the ratio chart and the adverse-impact table both compare with "
+                f"{reference}, the reference group ({how}) and also the highest-rate "
+                "category.")
+    return (f"{attribute}: two comparisons, on purpose. The ratio chart compares each group "
+            f"with the reference group, {reference} ({how}); the adverse-impact table "
+            f"compares with the highest-rate category, {highest}, as the four-fifths rule "
+            "(EEOC) and NYC Local Law 144 ask.")
 
 
 def rule_name(metric: str, threshold: float) -> str:

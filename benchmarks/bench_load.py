@@ -47,7 +47,7 @@ from benchmarks.server import (  # noqa: E402
 )
 
 HIRING = ROOT / "sample_data" / "hiring.csv"
-SAMPLE_VERDICT = "sex: female get 'approved' at 0.70 times the rate of male"
+SAMPLE_VERDICT = "sex: female are approved at 0.70 times the rate of male"
 
 Metrics = dict[tuple[str, str, str], tuple[float, float, float]]
 
@@ -195,6 +195,10 @@ def browser_sessions(base: str, sessions: int, timeout_s: float) -> list[Session
                         page.get_by_text(SAMPLE_VERDICT).wait_for()
                     else:
                         page.get_by_text("4,000 rows × 11 columns").wait_for()
+                        favorable = page.locator(".st-key-role_favorable input")
+                        favorable.click()  # 0/1 codes: the user says which is favorable
+                        favorable.fill("1")
+                        page.get_by_role("option", name="1", exact=True).click()
                         page.get_by_role("button", name="Run audit").click()
                         page.get_by_text("Audit ready for hiring.csv: 4,000 rows").wait_for()
                     traceback = page.get_by_text("Traceback").count()

@@ -48,6 +48,7 @@ def test_the_cli_and_the_dashboard_make_the_same_record(tmp_path, upload_page, d
     code = main(["run", "--data", str(people), "--predictions", str(SAMPLE_PREDICTIONS),
                  "--id-column", "applicant_id", "--label", "outcome", "--prediction", "decision",
                  "--sensitive", "sex", "--sensitive", "race", "--favorable", "approved",
+                 "--outcome-meaning", "approved",
                  "--out", str(tmp_path / "out")])
     assert code == 1, capsys.readouterr().err  # the sample fails the four-fifths rule
     cli = json.loads((tmp_path / "out" / "audit.json").read_text(encoding="utf-8"))

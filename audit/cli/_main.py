@@ -54,8 +54,10 @@ from audit.inputs import (
     AuditSpec,
     Criterion,
     Limits,
+    harm_warning,
     leave_out_identifiers,
     ll144_roles,
+    parse_bins,
     read_path,
 )
 from audit.record import (
@@ -122,7 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--score", help="model score/probability column")
     run.add_argument("--sensitive", required=True, action="append",
                      help="sensitive attribute column (repeat for several)")
-    run.add_argument("--favorable", help="the value that means the good outcome")
+    run.add_argument("--favorable", help="the value of the label and prediction that means "
+                     "the good outcome for the person; required when they hold codes (0/1, "
+                     "1/2, true/false)")
+    run.add_argument("--outcome-meaning", default="", metavar="WORDS",
+                     help="what the favorable outcome means, completing \"people are ...\" "
+                     "(approved, hired, not labelled high risk); every verdict sentence "
+                     "uses it (default: outcome_meaning under [use] in --context)")
+    run.add_argument("--bin", action="append", default=[], metavar="COLUMN=CUTS",
+                     help="cut a numeric sensitive column into bands: cut points "
+                     "(--bin age=25,40,60: under 25, 25-39, 40-59, 60 and over) or quantile "
+                     "bands (--bin age=q4)")
     run.add_argument("--reference", action="append", default=[], metavar="COLUMN=GROUP",
                      help="reference group of an attribute (default: its largest group)")
     run.add_argument("--bootstrap", type=int, default=1000,
@@ -263,6 +275,10 @@ def _run(args: argparse.Namespace) -> int:
     spec = AuditSpec(
         label=args.label, prediction=args.prediction, score=args.score,
         sensitive=tuple(args.sensitive), favorable=args.favorable,
+        # one meaning: --outcome-meaning, else the context file's [use] outcome_meaning
+        outcome_meaning=(args.outcome_meaning.strip()
+                         or (context.use.outcome_meaning if context else "")),
+        bins=parse_bins(args.bin),
         reference=_references(args.reference),
         criteria=_criteria(args.impact_ratio, args.max_difference),
         min_denominator=args.min_denominator, bootstrap=args.bootstrap,
@@ -316,6 +332,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if roles_note:
         print(f"note: {roles_note}", file=sys.stderr)
+    harm = harm_warning(label=spec.label, prediction=spec.prediction,
+                        favorable=run.result.favorable)
+    if harm:
+        print(f"warning: {harm}", file=sys.stderr)
     if explanations is not None:
         # each attribute alone; the intersections' sentences are in audit.json and the PDF
         sentences = [s for attribute in run.result.spec.sensitive

@@ -53,7 +53,11 @@ def add_whatif_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="model score column (higher means more likely favorable)")
     parser.add_argument("--sensitive", required=True, action="append",
                         help="sensitive attribute column (repeat for several)")
-    parser.add_argument("--favorable", help="the value that means the good outcome")
+    parser.add_argument("--favorable", help="the value that means the good outcome; required "
+                        "when the label holds codes (0/1, 1/2, true/false)")
+    parser.add_argument("--outcome-meaning", default="", metavar="WORDS",
+                        help="what the favorable outcome means (approved, hired, not "
+                        "labelled high risk), used in the sentences")
     parser.add_argument("--attribute",
                         help="whose groups get cut-offs (default: the first --sensitive)")
     parser.add_argument("--strategy", action="append", choices=STRATEGIES, metavar="NAME",
@@ -125,6 +129,7 @@ def _run(args: argparse.Namespace) -> int:
                      for c in DEFAULT_CRITERIA)
     spec = AuditSpec(label=args.label, prediction=args.prediction, score=args.score,
                      sensitive=tuple(args.sensitive), favorable=args.favorable,
+                     outcome_meaning=args.outcome_meaning.strip(),
                      criteria=criteria, min_denominator=args.min_group_size,
                      bootstrap=args.bootstrap, confidence=args.confidence, seed=args.seed)
     limits = Limits.from_env()

@@ -102,6 +102,7 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
         test_family=TEST_FAMILY,
         sex_column=data.sex_column,
         race_column=data.race_column,
+        bands={c.name: (c.cuts, c.categories) for c in data.sensitive if c.cuts is not None},
     )
 
 

@@ -38,7 +38,10 @@ from audit._words import (
     clip,
     format_against,
     format_interval,
+    given_words,
+    label_words,
     listed,
+    outcome_verb,
     people,
     people_needed_words,
     rule_name,
@@ -57,11 +60,9 @@ from audit.engine._types import AdverseImpactRow, AdverseImpactTable, Estimate, 
 from audit.inputs import AuditSpec, Criterion
 
 RATE_WORDS = {
-    "selection_rate": "selection rates (share given {fav!r})",
-    "true_positive_rate":
-        "true positive rates (share given {fav!r} among those whose label is {fav!r})",
-    "false_positive_rate":
-        "false positive rates (share given {fav!r} among those whose label is not)",
+    "selection_rate": "selection rates (share {given})",
+    "true_positive_rate": "true positive rates (share {given} among those {label})",
+    "false_positive_rate": "false positive rates (share {given} among those {not_label})",
 }
 SPAN_METRICS = {
     "equal_opportunity_difference": ("true_positive_rate",),
@@ -131,6 +132,14 @@ def _too_few(count: int, metric: str, minimum: int) -> str:
     return f"{TOO_FEW}: {people(count, metric)}, fewer than {minimum}"
 
 
+def rate_words(metric: str, favorable: str, meaning: str = "") -> str:
+    """``selection rates (share approved)``, ``true positive rates (share given '1' among
+    those whose label is '1')``: a rate in words, with the outcome's meaning when given."""
+    return RATE_WORDS[metric].format(
+        given=given_words(favorable, meaning), label=label_words(favorable, meaning),
+        not_label=label_words(favorable, meaning, negate=True))
+
+
 def _not_judged(criterion: Criterion, attribute: str, reason: str,
                 excluded: Sequence[str], spec: AuditSpec) -> Finisher:
     nan = Estimate(NAN, NAN, NAN)
@@ -175,7 +184,8 @@ def _impact(table: AdverseImpactTable, criterion: Criterion, spec: AuditSpec,
             f"fewer than two groups can be judged on {rule}; not judged."), excluded, spec)
     if top.selection_rate == 0:
         return _not_judged(criterion, attribute, (
-            f"no group gets {favorable!r}, so the impact ratios are undefined and {rule} "
+            f"no group {outcome_verb(favorable, spec.outcome_meaning, plural=False)}, so "
+            "the impact ratios are undefined and {rule} "
             "cannot be applied; not judged."), excluded, spec)
     xs = np.array([r.selected for r in judged], dtype=float)
     ns = np.array([r.n for r in judged], dtype=float)
@@ -197,7 +207,7 @@ def _impact(table: AdverseImpactTable, criterion: Criterion, spec: AuditSpec,
                        f"{criterion.threshold:.2f} times the rate of another group ({interval} "
                        "for its ratio to the highest true rate)")
     else:
-        ratio_words = (f"{focus.category} get {favorable!r} at "
+        ratio_words = (f"{focus.category} {outcome_verb(favorable, spec.outcome_meaning)} at "
                        f"{format_against(ratio.value, criterion.threshold)} times the rate of "
                        f"{top.category} ({interval}; {focus.selection_rate:.1%} against "
                        f"{top.selection_rate:.1%})")
@@ -218,7 +228,8 @@ def _impact(table: AdverseImpactTable, criterion: Criterion, spec: AuditSpec,
                    f"{'The lowest: ' if focus is not top else ''}{ratio_words}.")
     else:
         focus, ratio = lowest, estimates[judged.index(lowest)]
-        message = (f"{attribute}: every group judged gets {favorable!r} at "
+        verb = outcome_verb(favorable, spec.outcome_meaning, plural=False)
+        message = (f"{attribute}: every group judged {verb} at "
                    f"{format_against(ratio.value, criterion.threshold)} or more times the "
                    f"rate of {top.category}, the group selected most "
                    f"({top.selection_rate:.1%}); the lowest is {focus.category} "
@@ -260,13 +271,13 @@ def _group_reasons(view: AttributeView, metrics: Sequence[str], mask: np.ndarray
 
 
 def _gap_words(view: AttributeView, metrics: Sequence[str], mask: np.ndarray,
-               favorable: str, threshold: float) -> str:
+               favorable: str, threshold: float, meaning: str) -> str:
     gaps = []
     for metric in metrics:
         values = view.point[metric][mask]
         gaps.append(format_against(float(values.max() - values.min()), threshold))
-    first = f"{RATE_WORDS[metrics[0]].format(fav=favorable)} differ by up to {gaps[0]}"
-    rest = "".join(f" and {RATE_WORDS[m].format(fav=favorable)} by up to {gap}"
+    first = f"{rate_words(metrics[0], favorable, meaning)} differ by up to {gaps[0]}"
+    rest = "".join(f" and {rate_words(m, favorable, meaning)} by up to {gap}"
                    for m, gap in zip(metrics[1:], gaps[1:], strict=True))
     return f"{first}{rest} across the {int(mask.sum())} groups judged"
 
@@ -303,7 +314,8 @@ def _span(view: AttributeView, criterion: Criterion, spec: AuditSpec, favorable:
         scale = need.scale
         people = (float(np.mean(np.ceil(sizes * scale - 1e-9) - sizes))
                   if np.isfinite(scale) else scale)
-    gap = _gap_words(view, metrics, mask, favorable, criterion.threshold)
+    gap = _gap_words(view, metrics, mask, favorable, criterion.threshold,
+                     spec.outcome_meaning)
     interval = _ci(estimate, spec, simultaneous=True)
     if status == "inconclusive":
         body = (f"{attribute}: the data cannot tell whether this meets {rule}; "

@@ -240,6 +240,14 @@ class AuditResult:
     test_family: str = ""
     sex_column: str | None = None
     race_column: str | None = None
+    # per binned sensitive column: the cut points used and the band labels, lowest first
+    bands: Mapping[str, tuple[tuple[float, ...], tuple[str, ...]]] = field(
+        default_factory=dict)
+
+    @property
+    def outcome_meaning(self) -> str:
+        """What the favorable outcome means for the person (``approved``), or ``""``."""
+        return self.spec.outcome_meaning.strip()
 
     @property
     def verdict(self) -> Literal["pass", "fail", "inconclusive", "no_verdict"]:

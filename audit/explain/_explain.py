@@ -390,6 +390,7 @@ def explain(
         method=sample.method,
         output=sample.output_space,
         favorable=data.favorable,
+        outcome_meaning=data.outcome_meaning,
         fidelity=sample.fidelity,
         sample_size=int(sample.rows.size),
         population_rows=data.rows,

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from audit._words import outcome_verb
 from audit.explain._copies import LeftOut
 from audit.explain._model_io import OutputSpace
 from audit.explain._proxy import ProxyReport, strength_of
@@ -138,6 +139,7 @@ class Explanations:
     dropped_features: tuple[str, ...] = ()
     left_out: tuple[LeftOut, ...] = ()
     kept: tuple[LeftOut, ...] = ()
+    outcome_meaning: str = ""  # what the favorable outcome means (AuditSpec.outcome_meaning)
 
     @property
     def attributes(self) -> tuple[str, ...]:
@@ -194,7 +196,7 @@ class Explanations:
         for gap in self.gap_attribution:
             if gap.attribute == attribute:
                 lines.append(gap_sentence(gap, output=self.output, favorable=self.favorable,
-                                          method=self.method))
+                                          method=self.method, meaning=self.outcome_meaning))
         scores = self.proxies.for_attribute(attribute)
         named = [s for s in scores if s.strength != "weak"][:3]
         for s in named:
@@ -305,14 +307,16 @@ def _top(gap: GapAttribution, value: Any) -> list[Contribution]:
     return [c for c in ranked[:3] if abs(value(c)) >= 0.1 * total] or ranked[:1]
 
 
-def gap_sentence(gap: GapAttribution, *, output: str, favorable: str, method: str) -> str:
+def gap_sentence(gap: GapAttribution, *, output: str, favorable: str, method: str,
+                 meaning: str = "") -> str:
     """The gap in words: in percentage points as on the Fairness page, then where the
     explained model's share of it comes from; the model's own units last."""
     if gap.gap_probability is None:
         return _output_sentence(gap, output)
     observed = 100 * gap.observed_gap
     direction = "less" if observed < 0 else "more"
-    head = (f"{gap.group} get {favorable!r} {abs(observed):.1f} percentage points {direction} "
+    head = (f"{gap.group} {outcome_verb(favorable, meaning)} {abs(observed):.1f} percentage "
+            f"points {direction} "
             f"often than {gap.reference} ({100 * gap.group_rate:.1f}% against "
             f"{100 * gap.reference_rate:.1f}%, as on the Fairness page).")
     if abs(observed) < NEGLIGIBLE_POINTS and abs(100 * gap.gap_probability) < NEGLIGIBLE_POINTS:

@@ -10,7 +10,23 @@ checks the table against an `AuditSpec` and reduces it to the arrays the engine 
 
 from __future__ import annotations
 
-from audit.inputs._guess import MAX_CATEGORIES, RoleGuess, distinct_values, guess_roles
+from audit.inputs._bins import (
+    MANY_VALUES,
+    Bins,
+    band_labels,
+    band_preview,
+    needs_bins,
+    parse_bins,
+)
+from audit.inputs._guess import (
+    MAX_CATEGORIES,
+    RoleGuess,
+    default_meaning,
+    distinct_values,
+    guess_favorable,
+    guess_roles,
+    harm_warning,
+)
 from audit.inputs._identifiers import (
     IdentifierColumn,
     drop_columns,
@@ -19,7 +35,7 @@ from audit.inputs._identifiers import (
 )
 from audit.inputs._join import join_inputs
 from audit.inputs._limits import Limits
-from audit.inputs._prepare import UNKNOWN_REFERENCE, ll144_roles, prepare
+from audit.inputs._prepare import UNKNOWN_REFERENCE, coded, ll144_roles, prepare
 from audit.inputs._read import read_csv, read_path
 from audit.inputs._types import (
     DEFAULT_CRITERIA,
@@ -37,12 +53,14 @@ from audit.inputs._types import (
 __all__ = [
     "AuditInput",
     "AuditSpec",
+    "Bins",
     "Criterion",
     "DEFAULT_CRITERIA",
     "INTERSECTION_SEP",
     "IdentifierColumn",
     "JUDGEMENTS",
     "Limits",
+    "MANY_VALUES",
     "MAX_CATEGORIES",
     "MAX_INTERSECTION_CELLS",
     "PreparedData",
@@ -50,13 +68,21 @@ __all__ = [
     "RoleGuess",
     "SensitiveColumn",
     "UNKNOWN_REFERENCE",
+    "band_labels",
+    "band_preview",
+    "coded",
+    "default_meaning",
     "distinct_values",
     "drop_columns",
     "find_identifiers",
+    "guess_favorable",
     "guess_roles",
+    "harm_warning",
     "join_inputs",
     "leave_out_identifiers",
     "ll144_roles",
+    "needs_bins",
+    "parse_bins",
     "prepare",
     "read_csv",
     "read_path",

@@ -12,11 +12,17 @@ Rules, in order:
 * **prediction** - a two-valued column named like a decision (``prediction``, ``decision``,
   ``shortlisted``); without such a name, the two-valued column of the predictions file.
 * **label** - a two-valued column named like a ground truth (``label``, ``outcome``,
-  ``target``, ``qualified``).
+  ``target``, ``qualified``): first one named ``y_true``, ``label``, ``outcome`` and the
+  like, then one holding 0/1 or words (approved/denied) before other codes (1/2).
 * **sensitive** - every column named like a protected characteristic (``sex``, ``race``,
-  ``age_group``) with at most `MAX_CATEGORIES` distinct values.
-* **favorable** - the one label value the engine recognises as a good outcome
-  (``approved``, ``1``, ``yes``), or ``None`` when it cannot tell.
+  ``age_group``) with at most `MAX_CATEGORIES` distinct values, or numeric with many
+  (``age``: it is offered bands, `needs_bins`).
+* **favorable** - the one label value the engine recognises as a good outcome when the
+  values are words (``approved``, ``hired``); ``None`` for codes (0/1, 1/2, true/false),
+  whose favorable value the user must state, and when it cannot tell.
+
+`harm_warning` says when the label or prediction is named like a harm (``risk``,
+``recid``, ``default``, ``fraud``, ``reject``): its value 1 may be the bad outcome.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from audit.inputs._prepare import FAVORABLE_WORDS, MAX_SENSITIVE_CATEGORIES, _text
+from audit._words import clip
+from audit.inputs._bins import needs_bins
+from audit.inputs._prepare import FAVORABLE_WORDS, MAX_SENSITIVE_CATEGORIES, _text, coded
 
 MAX_CATEGORIES = MAX_SENSITIVE_CATEGORIES
 
@@ -42,6 +50,19 @@ PREDICTION_WORDS = frozenset({
     "model_decision", "shortlisted", "selected", "approved", "hired", "admitted",
     "classification", "output"
 })
+# a label named so is the label, whatever else is two-valued
+TRUTH_WORDS = frozenset({
+    "y_true", "label", "outcome", "target", "truth", "ground_truth", "true_label", "actual",
+    "y",
+})
+HARM_WORDS = ("risk", "recid", "default", "fraud", "reject")
+HARM_CODES = frozenset({"1", "true", "yes", "y", "t"})
+HARM_WARNING = (
+    "The {role} {column!r} is named like a harm ({word!r}): its value {value!r} may mean the "
+    "bad outcome for the person, such as \"labelled high risk\" or \"defaulted\". Check "
+    "which value is favorable: for such a column it is usually the other one, meaning for "
+    "example \"not labelled high risk\"."
+)
 SCORE_WORDS = frozenset({
     "score", "scores", "probability", "prob", "proba", "risk", "risk_score", "p", "y_score"
 })
@@ -107,9 +128,60 @@ def _first(columns: Iterable[str], taken: set[str]) -> str | None:
 
 
 def guess_favorable(values: Iterable[str]) -> str | None:
-    """The one value that the engine recognises as favorable, else ``None``."""
+    """The one value that the engine recognises as favorable when the values are words
+    (``approved``/``denied``), else ``None``: codes (0/1, 1/2, true/false) are never
+    guessed, their meaning must be stated."""
+    values = list(values)
+    if coded(values):
+        return None
     known = [v for v in values if v.strip().casefold() in FAVORABLE_WORDS]
     return known[0] if len(known) == 1 else None
+
+
+# favorable words that read as "people are …": the meaning is the word itself
+PARTICIPLES = frozenset({
+    "approved", "accepted", "hired", "granted", "admitted", "selected", "shortlisted",
+    "passed", "offered", "eligible",
+})
+
+
+def default_meaning(favorable: str | None) -> str:
+    """``approved`` for the favorable word ``approved`` (it completes "people are …");
+    ``""`` for codes and other words, whose meaning the user writes."""
+    if favorable is None or favorable.strip().casefold() not in PARTICIPLES:
+        return ""
+    return favorable.strip()
+
+
+def harm_warning(*, label: str | None, prediction: str | None = None,
+                 favorable: str | None = None) -> str | None:
+    """A warning when the label (or prediction) is named like a harm (``two_year_recid``,
+    ``risk``, ``defaulted``, ``fraud``, ``rejected``), else ``None``.
+
+    With ``favorable`` given, only when it is the value such a name usually means the harm
+    by (1, true, yes): a favorable 0 was chosen with the harm in mind.
+
+    >>> harm_warning(label="y_true") is None
+    True
+    """
+    if favorable is not None and favorable.strip().casefold() not in HARM_CODES:
+        return None
+    for role, column in (("label", label), ("prediction", prediction)):
+        if not column:
+            continue
+        normal = _norm(column)
+        word = next((w for w in HARM_WORDS if w in normal), None)
+        if word is not None:
+            return HARM_WARNING.format(role=role, column=clip(column), word=word,
+                                       value=favorable or "1")
+    return None
+
+
+def _label_rank(column: str, values: tuple[str, ...]) -> tuple[int, int]:
+    """Named like a truth first; then 0/1 or words before other codes (1/2, true/false)."""
+    named = 0 if _norm(column) in TRUTH_WORDS else 1
+    plain = set(values) == {"0", "1"} or not coded(values)
+    return named, 0 if plain else 1
 
 
 def guess_roles(*, dataset: pd.DataFrame, predictions: pd.DataFrame | None = None) -> RoleGuess:
@@ -158,13 +230,16 @@ def guess_roles(*, dataset: pd.DataFrame, predictions: pd.DataFrame | None = Non
                         taken)
     taken |= {prediction} if prediction else set()
 
-    label = _first([c for c in binary if _named(c, LABEL_WORDS)], taken)
+    labels = [c for c in binary if c not in taken and _named(c, LABEL_WORDS)]
+    labels.sort(key=lambda c: _label_rank(c, tuple(_text(v) for v in series(c).dropna()
+                                                   .unique())))
+    label = _first(labels, taken)
     taken |= {label} if label else set()
 
     sensitive = tuple(
         c for c in every
         if c not in taken and _named(c, SENSITIVE_WORDS)
-        and series(c).nunique(dropna=True) <= MAX_CATEGORIES
+        and (series(c).nunique(dropna=True) <= MAX_CATEGORIES or needs_bins(series(c)))
     )
     favorable = None
     if label is not None:

@@ -59,7 +59,9 @@ MSG_ROW_COUNT_MISMATCH = (
     "{predictions!r} has {predictions_rows:,}, and no id column was given to match them. "
     "Expected either the same rows in the same order in both files, or an id column that "
     "both files share. Give the id column{candidates}, or export both files from the same "
-    "run."
+    "run. If {dataset!r} holds the model's decisions itself, audit it without a predictions "
+    "file (command line: leave out --predictions; dashboard: \"Audit without a predictions "
+    "file\" on the Upload page)."
 )
 MSG_OVERLAPPING_COLUMNS = (
     "The column(s) {columns} appear in both the dataset file {dataset!r} and the "
@@ -121,7 +123,9 @@ def join_inputs(
 
     if id_column is None:
         if len(left) != len(right):
-            shared = [c for c in left.columns if c in set(right.columns)]
+            # an id is different on every row: a shared label or decision is no candidate
+            shared = [c for c in left.columns if c in set(right.columns)
+                      and left[c].is_unique and right[c].is_unique]
             shared.sort(key=lambda c: "id" not in str(c).lower())
             candidates = f" (both files have {quoted(shared)})" if shared else ""
             raise JoinError(

@@ -16,6 +16,7 @@ import pandas as pd
 
 from audit._errors import AuditInputError, ColumnError
 from audit._words import clip
+from audit.inputs._bins import bin_column, numbers
 from audit.inputs._types import (
     INTERSECTION_SEP,
     JUDGEMENTS,
@@ -76,6 +77,17 @@ FAVORABLE_AMBIGUOUS = (
     "is a value the audit recognises as favorable. Fix: say which value is the good outcome "
     "for the person (command line: --favorable VALUE)."
 )
+FAVORABLE_NEEDED = (
+    "Which outcome is favorable? The label {label!r} ({file}) holds the codes {values}, and a "
+    "code does not say which one is good for the person: for a risk label, {first!r} may "
+    "mean \"labelled high risk\". The audit does not guess. Fix: give the favorable value "
+    "and what it means, for example --favorable {first} --outcome-meaning \"approved\" "
+    "(on the dashboard: the favorable outcome on the Upload page)."
+)
+BIN_NOT_SENSITIVE = (
+    "Bands were given for {column!r}, which is not one of the sensitive attributes "
+    "({sensitive}). Fix: add {column!r} to the sensitive attributes, or leave out its bands."
+)
 SCORE_NOT_NUMERIC = (
     "Column {column!r} in {file} is the score and must hold numbers (such as a probability from "
     "0 to 1), but it holds text such as {example!r}. Fix: choose the model's numeric score "
@@ -83,8 +95,10 @@ SCORE_NOT_NUMERIC = (
 )
 SENSITIVE_CONTINUOUS = (
     "Column {column!r} in {file} is a sensitive attribute and must hold categories, but it has "
-    "{count} distinct values (for example {examples}). Fix: group the values into a few "
-    "categories first (for example age bands such as 18-29, 30-44, 45-64, 65+)."
+    "{count} distinct values (for example {examples}). Fix: cut it into bands (command line: "
+    "--bin {column}=25,40,60 for cut points, or --bin {column}=q4 for quartiles; on the "
+    "dashboard: the bands offered under the sensitive attributes), or group the values into "
+    "a few categories first."
 )
 UNKNOWN_REFERENCE = (
     "The reference group {group!r} for {attribute!r} does not occur in that column, whose "
@@ -117,6 +131,11 @@ NO_SENSITIVE = (
     "column such as sex or race. Fix: choose one or more sensitive columns."
 )
 
+# values that are codes, not words: which one is favorable must be stated
+CODED_VALUES = frozenset({
+    "0", "1", "2", "-1", "true", "false", "yes", "no", "y", "n", "t", "f", "positive",
+    "negative", "pos", "neg",
+})
 FAVORABLE_WORDS = frozenset({
     "1", "true", "yes", "y", "approved", "approve", "accepted", "accept", "hired", "hire",
     "granted", "admitted", "selected", "shortlisted", "pass", "passed", "positive", "good",
@@ -174,7 +193,9 @@ def prepare(
     favorable = _favorable(spec, label_values, prediction_values, where)
     score = _score(frame, spec.score, where) if spec.score else None
     unknown = {_norm(v) for v in spec.unknown_values}
-    sensitive = tuple(_sensitive(frame, column, where, unknown) for column in spec.sensitive)
+    _check_bins(spec)
+    sensitive = tuple(_sensitive(frame, column, where, unknown, spec)
+                      for column in spec.sensitive)
     if spec.intersections and len(sensitive) > 1:
         _refuse_separator(sensitive, where)
     _check_references(spec, sensitive)
@@ -193,7 +214,14 @@ def prepare(
         features=features,
         sex_column=sex_column,
         race_column=race_column,
+        outcome_meaning=spec.outcome_meaning.strip(),
     )
+
+
+def coded(values: Sequence[str]) -> bool:
+    """The outcome's values are codes (0/1, 1/2, true/false, yes/no), not words that say
+    which one is good: the favorable value must then be stated."""
+    return all(str(v).strip().casefold() in CODED_VALUES for v in values)
 
 
 def check_options(spec: AuditSpec) -> None:
@@ -363,6 +391,10 @@ def _favorable(spec: AuditSpec, label_values: list[str], prediction_values: list
             prediction_file=clip(where[spec.prediction]),
             values=_quoted(values),
         ))
+    if coded(values):
+        raise ColumnError(FAVORABLE_NEEDED.format(
+            label=clip(spec.label), file=clip(where[spec.label]), values=_quoted(values),
+            first=clip(values[-1])))
     known = [v for v in values if v.casefold() in FAVORABLE_WORDS]
     if len(known) == 1:
         return known[0]
@@ -386,14 +418,26 @@ def _score(frame: pd.DataFrame, column: str, where: Mapping[str, str]) -> np.nda
     return values.to_numpy(dtype=float)
 
 
+def _check_bins(spec: AuditSpec) -> None:
+    for bins in spec.bins:
+        if bins.column not in spec.sensitive:
+            raise ColumnError(BIN_NOT_SENSITIVE.format(
+                column=clip(bins.column), sensitive=_quoted(list(spec.sensitive))))
+
+
 def _sensitive(frame: pd.DataFrame, column: str, where: Mapping[str, str],
-               unknown_values: set[str]) -> SensitiveColumn:
+               unknown_values: set[str], spec: AuditSpec) -> SensitiveColumn:
     _check_filled(
         frame, column, "sensitive attribute", where,
         fix="fill them with an explicit category such as 'Unknown' (it is then counted and "
         "reported as unknown, as the adverse-impact rules require), or remove those rows.",
         cells=BLANK_CELLS,
     )
+    bins = spec.bins_of(column)
+    if bins is not None:
+        values = numbers(frame[column], column=column, file=where[column])
+        band, labels, cuts = bin_column(bins, values)
+        return SensitiveColumn(name=column, codes=band, categories=labels, cuts=cuts)
     codes, categories = _coded_text(frame[column])
     if len(categories) > MAX_SENSITIVE_CATEGORIES:
         raise ColumnError(SENSITIVE_CONTINUOUS.format(

@@ -19,6 +19,7 @@ import pyarrow as pa
 from pyarrow import csv as pacsv
 
 from audit._words import DEFAULT_UNKNOWN_VALUES, PASS_TOLERANCE, UNDER_2_PERCENT_JUSTIFICATION
+from audit.inputs._bins import Bins
 
 INTERSECTION_SEP = " × "
 Judgement = Literal["interval", "point"]
@@ -140,9 +141,13 @@ class AuditSpec:
     """What to audit and how: column roles, favorable outcome, references and criteria.
 
     ``favorable`` is the label/prediction value that means the good outcome for the
-    person (``1``, ``"approved"``); ``None`` lets the engine infer it for 0/1 and
-    true/false columns. ``reference`` maps an attribute to its reference group; the
-    default is the attribute's largest group.
+    person (``1``, ``"approved"``); ``None`` lets the engine recognise it only when the
+    values are words such as approved/denied: codes (0/1, 1/2, true/false, yes/no) must be
+    stated. ``outcome_meaning`` says in words what the favorable outcome is for the person,
+    completing "people are …" (``approved``, ``hired``, ``not labelled high risk``); every
+    verdict sentence uses it. ``bins`` cuts numeric sensitive columns into bands
+    (`audit.inputs.Bins`: cut points or quantiles). ``reference`` maps an attribute to its
+    reference group; the default is the attribute's largest group.
 
     ``judgement`` is how a criterion is judged: ``"interval"`` (default) passes when the
     whole confidence interval is within the threshold, fails when it is wholly beyond and
@@ -171,6 +176,7 @@ class AuditSpec:
     sensitive: tuple[str, ...]
     score: str | None = None
     favorable: str | None = None
+    outcome_meaning: str = ""
     reference: Mapping[str, str] = field(default_factory=dict)
     criteria: tuple[Criterion, ...] = DEFAULT_CRITERIA
     min_denominator: int = 10
@@ -185,6 +191,11 @@ class AuditSpec:
     sex_column: str | None = None
     race_column: str | None = None
     under_2_percent_justification: str = UNDER_2_PERCENT_JUSTIFICATION
+    bins: tuple[Bins, ...] = ()
+
+    def bins_of(self, column: str) -> Bins | None:
+        """The bands asked for ``column``, if any."""
+        return next((b for b in self.bins if b.column == column), None)
 
     @property
     def min_group_size(self) -> int:
@@ -205,13 +216,15 @@ class SensitiveColumn:
     """One sensitive attribute as integer codes into ``categories`` (no missing codes).
 
     ``unknown`` lists the categories that mean "not recorded" (``Unknown``, ``N/A``...):
-    they are kept as groups, counted, and left out of impact ratios and criteria.
+    they are kept as groups, counted, and left out of impact ratios and criteria. A binned
+    column's categories are its band labels (``25–39``) and ``cuts`` the cut points used.
     """
 
     name: str
     codes: np.ndarray
     categories: tuple[str, ...]
     unknown: tuple[str, ...] = ()
+    cuts: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -234,6 +247,7 @@ class PreparedData:
     features: tuple[str, ...]
     sex_column: str | None = None
     race_column: str | None = None
+    outcome_meaning: str = ""
 
     @property
     def rows(self) -> int:

@@ -13,7 +13,7 @@ import math
 import platform
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any, Literal, Protocol
@@ -118,6 +118,7 @@ def spec_to_dict(spec: AuditSpec, id_column: str | None = None) -> dict[str, Any
         "score": spec.score,
         "sensitive": list(spec.sensitive),
         "favorable": spec.favorable,
+        "outcome_meaning": spec.outcome_meaning.strip(),
         "reference": dict(spec.reference),
         "id_column": id_column,
         "criteria": [{"metric": c.metric, "threshold": c.threshold, "bound": c.bound}
@@ -134,6 +135,8 @@ def spec_to_dict(spec: AuditSpec, id_column: str | None = None) -> dict[str, Any
         "race_column": spec.race_column,
         "under_2_percent_justification": spec.under_2_percent_justification,
         "max_intersection_cells": spec.max_intersection_cells,
+        "bins": [{"column": b.column, "cuts": list(b.cuts), "quantiles": b.quantiles}
+                 for b in spec.bins],
     }
 
 
@@ -174,6 +177,9 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
         "summary": {
             "rows": result.rows,
             "favorable": result.favorable,
+            "outcome_meaning": result.outcome_meaning,
+            "bands": {column: {"cuts": list(cuts), "labels": list(labels)}
+                      for column, (cuts, labels) in result.bands.items()},
             "passed": result.passed,
             "verdict": result.verdict,
             "references": dict(result.references),
@@ -262,11 +268,21 @@ def record_to_dict(record: AuditRecord) -> dict[str, Any]:
         "explanations": record.explanations.to_dict() if record.explanations else None,
         "crosscheck": record.crosscheck.to_dict() if record.crosscheck else None,
         "whatif": dict(record.whatif) if record.whatif is not None else None,
-        "context": (record.context or AuditContext()).to_dict(),
+        "context": _context(record).to_dict(),
         "presets": list(record.presets),
         "environment": dict(record.environment),
         "review": review_to_dict(record.review),
     }
+
+
+def _context(record: AuditRecord) -> AuditContext:
+    """The record's context, whose outcome meaning is the spec's when the spec states one:
+    one meaning for the sentences and the context."""
+    context = record.context or AuditContext()
+    meaning = record.result.outcome_meaning
+    if meaning and context.use.outcome_meaning != meaning:
+        context = replace(context, use=replace(context.use, outcome_meaning=meaning))
+    return context
 
 
 def dropped_columns(run: AuditRun) -> dict[str, tuple[str, ...]]:

@@ -38,6 +38,7 @@ from audit._words import (
     JUDGEMENT_WORDS,
     format_estimate,
     format_number,
+    outcome_label,
 )
 from audit.record._export import to_json
 from audit.record._pdf_approvals import approvals_section
@@ -210,7 +211,11 @@ def _audited(record: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Input files", files),
         ("Rows audited", f"{summary['rows']:,}"),
         ("Model columns", model),
-        ("Favorable outcome", esc(summary["favorable"])),
+        ("Favorable outcome", esc(outcome_label(summary["favorable"],
+                                                summary.get("outcome_meaning") or ""))),
+        *([("Bands", esc("; ".join(f"{column}: {', '.join(band['labels'])}"
+                                   for column, band in summary["bands"].items())))]
+          if summary.get("bands") else []),
         ("Sensitive attributes", sensitive),
         ("Reference groups", references or "—"),
         ("Criteria", criteria or "none"),
@@ -247,7 +252,8 @@ def _charts(doc: Doc) -> None:
         charted = groups[:CHARTED_GROUPS]
         for start in range(0, len(charted), CHART_GROUPS):
             chunk = charted[start:start + CHART_GROUPS]
-            png = rates_chart_png(chunk, line, min_denominator(record))
+            png = rates_chart_png(chunk, line, min_denominator(record),
+                                  record["summary"].get("outcome_meaning") or "")
             height = (0.75 + 0.24 * len(chunk)) * inch
             part = (f" (groups {start + 1}–{start + len(chunk)} of {len(groups):,}"
                     f"{'; the table lists every group' if len(groups) > len(charted) else ''})"

@@ -12,11 +12,12 @@ __all__ = ["rates_chart_png"]
 
 
 def rates_chart_png(groups: Sequence[Mapping[str, Any]], threshold_rate: float | None,
-                    minimum: int = 0) -> bytes:
+                    minimum: int = 0, outcome: str = "") -> bytes:
     """Selection rate and TPR per group, with CI whiskers, as a PNG.
 
     A bar is muted (grey, hatched) when its rate is not judged: of an unknown category,
-    resting on fewer than ``minimum`` people, or (selection rate) of a category under 2%."""
+    resting on fewer than ``minimum`` people, or (selection rate) of a category under 2%.
+    ``outcome`` is the favorable outcome in words (``approved``), put in the titles."""
     from matplotlib.figure import Figure  # imported here: a plain CLI run draws no chart
 
     labels = [f"{clip(g['group'], 34)} (n={g['n']:,})" for g in groups]
@@ -25,7 +26,10 @@ def rates_chart_png(groups: Sequence[Mapping[str, Any]], threshold_rate: float |
     axes = figure.subplots(1, 2, sharey=True)
     ys = list(range(len(groups)))[::-1]
     for ax, metric, title in zip(axes, ("selection_rate", "true_positive_rate"),
-                                 ("Selection rate", "True positive rate"), strict=True):
+                                 (f"Selection rate{f' (share {outcome})' if outcome else ''}",
+                                  "True positive rate"
+                                  + (f" ({outcome} among the truly {outcome})" if outcome
+                                     else "")), strict=True):
         for y, g in zip(ys, groups, strict=True):
             e = g["metrics"].get(metric) or {}
             value = e.get("value")

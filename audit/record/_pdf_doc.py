@@ -107,7 +107,9 @@ DEFINITIONS = (
 )
 SPEC_ORDER = {"label": "Label column", "prediction": "Prediction column",
               "score": "Score column", "favorable": "Favorable outcome",
-              "sensitive": "Sensitive attributes", "reference": "Reference groups given",
+              "outcome_meaning": "What the favorable outcome means",
+              "sensitive": "Sensitive attributes", "bins": "Bands of numeric attributes",
+              "reference": "Reference groups given",
               "id_column": "Join column", "criteria": "Criteria",
               "judgement": "Judgement rule",
               "min_denominator": "Fewest people behind a judged rate",

@@ -14,6 +14,7 @@ from audit._words import (
     format_estimate,
     format_number,
     format_p,
+    reference_note,
 )
 from audit.record._pdf_doc import (
     CELL_LIMIT,
@@ -120,6 +121,11 @@ def adverse_impact_section(doc: Doc) -> None:
                           [1.3, 0.62, 0.72, 0.7, 1.55, 0.52, 0.66, 0.9],
                           numeric=(1, 2, 3, 4, 5, 6)))
         notes = [f"Comparator: {esc(table['highest_category'])} (highest {rate_name.lower()})."]
+        reference = record["summary"]["references"].get(table["attribute"])
+        if basis == "selection_rate" and reference is not None:
+            notes.append(esc(reference_note(
+                table["attribute"], reference=reference, highest=table["highest_category"],
+                chosen=table["attribute"] in (record["spec"].get("reference") or {}))))
         if table.get("median_score") is not None:
             notes.append(f"Median score of the whole sample: {table['median_score']:.4g}.")
         unknown = table.get("unknown_count", 0)

@@ -23,6 +23,8 @@ from audit.views._charts import (
     intersection_parts,
     interval_methods,
     metric_label,
+    outcome_words,
+    reference_words,
     verdict_frame,
 )
 from audit.views._explain_charts import (
@@ -85,11 +87,13 @@ __all__ = [
     "metric_label",
     "objective",
     "options_frame",
+    "outcome_words",
     "point_target",
     "proxy_attributes",
     "proxy_figure",
     "proxy_text",
     "rates_before_after_frame",
+    "reference_words",
     "roc_figure",
     "sample_text",
     "slider_range",

@@ -29,6 +29,7 @@ from audit._words import (
     format_number,
     format_p,
     format_percent,
+    reference_note,
 )
 from audit.engine import AdverseImpactTable, AuditResult, Estimate, GroupMetrics
 from audit.inputs import INTERSECTION_SEP
@@ -50,6 +51,24 @@ UNBOUNDED = frozenset({"count", "mean_score", "calibration_difference"})
 def metric_label(metric: str) -> str:
     """The plain-words name of a fairlearn metric name (``selection_rate`` → selection rate)."""
     return METRIC_LABELS.get(metric, metric.replace("_", " "))
+
+
+def reference_words(result: AuditResult, attribute: str) -> str:
+    """`audit.reference_note` for ``attribute``: which group its ratio chart and its
+    adverse-impact table compare with, and why they differ; ``""`` without a table."""
+    table = result.impact_table(attribute)
+    if table is None or attribute not in result.references:
+        return ""
+    return reference_note(attribute, reference=result.references[attribute],
+                          highest=table.highest_category,
+                          chosen=attribute in result.spec.reference)
+
+
+def outcome_words(result: AuditResult) -> str:
+    """``favorable: approved ('1')`` / ``favorable: '1'``, for a chart's subtitle."""
+    meaning = result.outcome_meaning
+    return (f"favorable: {meaning} ({result.favorable!r})" if meaning
+            else f"favorable: {result.favorable!r}")
 
 
 def chart_metrics(result: AuditResult) -> tuple[str, ...]:
@@ -145,7 +164,8 @@ def group_rates_figure(result: AuditResult, attribute: str, metrics: Sequence[st
     bounded = all(m not in UNBOUNDED for m in metrics)
     figure.update_layout(
         barmode="group",
-        title=f"{_text(attribute)}: rates per group ({_level(result)} intervals)",
+        title=(f"{_text(attribute)}: rates per group ({_level(result)} intervals)"
+               f"<br><sup>{_text(outcome_words(result))}</sup>"),
         yaxis={"title": "rate", "range": [0, 1.05] if bounded else None},
         legend={"orientation": "h", "y": -0.25}, margin={"t": 60, "b": 10},
     )
@@ -188,7 +208,9 @@ def disparity_figure(result: AuditResult, attribute: str, metrics: Sequence[str]
                            + metric_label(metric) + "</extra>"),
         ))
     figure.update_layout(
-        title=f"{_text(attribute)}: ratio to the reference group {_text(reference)}",
+        title=(f"{_text(attribute)}: ratio to the reference group {_text(reference)}"
+               f"<br><sup>{_text(outcome_words(result))}; the adverse-impact table compares "
+               "with the highest-rate category</sup>"),
         xaxis={"title": f"ratio (group / {_text(reference)}); shaded: {low:.2f} to {high:.2f}",
                "rangemode": "tozero"},
         yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.25},

@@ -19,7 +19,8 @@ SAMPLE_ID_COLUMN = "applicant_id"
 def sample_spec() -> AuditSpec:
     """The mapping of the lending sample (see sample_data/README.md)."""
     return AuditSpec(label="outcome", prediction="decision", sensitive=("sex", "race"),
-                     favorable="approved", reference={"sex": "male", "race": "White"})
+                     favorable="approved", outcome_meaning="approved",
+                     reference={"sex": "male", "race": "White"})
 
 
 def inputs_of(run: AuditRun) -> tuple[AuditInput, AuditInput | None] | None:

@@ -24,6 +24,10 @@ whatif_loaded : tuple | None               (attribute, cut-offs, name) last load
 context : audit.record.AuditContext | None  what was audited and why (About this audit)
 presets : tuple[str, ...]                  the regulatory checklists chosen for the record
 sample_offered : bool                      ``--sample`` audited the sample once this session
+mapping_for : tuple[str, str] | None      the files (cache keys) the Upload page's role, band
+                                           and option widgets belong to (`pages._ui.mapping`)
+cleared_predictions : str | None           a predictions file a single upload cleared, named
+                                           until a predictions file is uploaded again
 private_board : str | None                 this session's private history board (no sign-in,
                                            no AUDIT_BOARD), made on first use
 """
@@ -49,6 +53,8 @@ DEFAULTS: dict[str, object] = {
     "presets": (),
     "sample_offered": False,
     "private_board": None,
+    "mapping_for": None,
+    "cleared_predictions": None,
 }
 
 

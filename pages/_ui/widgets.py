@@ -14,6 +14,7 @@ from audit import (
     JUDGEMENT_WORDS,
     UNDER_2_PERCENT_JUSTIFICATION,
     AuditInputError,
+    outcome_label,
     verdict_detail,
     verdict_label,
 )
@@ -27,6 +28,7 @@ from audit.views import (
     intersection_heatmap,
     intersection_parts,
     metric_label,
+    reference_words,
     verdict_frame,
 )
 
@@ -101,7 +103,8 @@ def inputs_caption(run: AuditRun) -> None:
     files = " and ".join(f"{role} {plain(p.name)} ({describe(p)})" for role, p in run.inputs)
     result = run.result
     st.caption(f"Audited {result.rows:,} rows from {files}. Favorable outcome: "
-               f"{plain(repr(result.favorable))}. {result.spec.confidence:.0%} intervals; a rate "
+               f"{plain(outcome_label(result.favorable, result.outcome_meaning))}. "
+               f"{result.spec.confidence:.0%} intervals; a rate "
                f"is judged when it rests on at least {result.spec.min_denominator:,} people. "
                f"Judgement: {JUDGEMENT_WORDS[result.spec.judgement]}.")
 
@@ -171,7 +174,11 @@ def _impact_table(result: AuditResult, table: AdverseImpactTable) -> None:
 
 
 def adverse_impact_section(result: AuditResult, attribute: str) -> None:
-    """The attribute's selection-rate table and, with a score, its scoring-rate table."""
+    """The attribute's selection-rate table and, with a score, its scoring-rate table, with
+    the group each compares with next to them (`audit.views.reference_words`)."""
+    note = reference_words(result, attribute)
+    if note:
+        st.info(plain(note), icon=":material/compare_arrows:")
     for basis in ("selection_rate", "scoring_rate"):
         table = result.impact_table(attribute, basis)
         if table is not None:

@@ -22,6 +22,9 @@ st.markdown("A record must say what was audited and why: the model, what it is f
             "wrong with it, and who prepared the audit. The EU AI Act (Annex IV §2(g)), NYC "
             "Local Law 144 and NIST's AI RMF (MEASURE 2.11) each ask for parts of this.")
 run = widgets.require_run()
+meaning_key = ui.key("use", "outcome_meaning")
+if run.result.outcome_meaning and not state.get(meaning_key):
+    state[meaning_key] = run.result.outcome_meaning  # one meaning: as stated on Upload
 
 name = str(state.get(ui.key("model", "name")) or "").strip()
 if name and state.get("context_filled_for") != name:

@@ -12,8 +12,8 @@ import streamlit as st
 
 from audit import AuditInputError, verdict_label
 from audit.inputs import DEFAULT_CRITERIA, AuditSpec
-from pages._ui import cache, widgets
-from pages._ui.actions import store_run
+from pages._ui import cache, mapping, widgets
+from pages._ui.actions import inputs_of, store_run
 from pages._ui.privacy import identifier_step
 
 CONFIDENCE_LEVELS = [0.90, 0.95, 0.99]
@@ -45,6 +45,7 @@ for column, key, role, title in zip(places, ("upload_dataset", "upload_predictio
                 if state[role] is not None:
                     st.caption(f"Still using the earlier {role} file "
                                f"{widgets.plain(state[role].provenance.name)}.")
+mapping.clear_old_predictions(fresh)  # a new dataset alone drops an older predictions file
 identifier_step(fresh)  # keeps each new file in session state, without identifier columns
 for column, role in zip(places, roles, strict=True):
     if state[role] is not None:
@@ -61,12 +62,10 @@ if dataset is None:
     st.stop()
 
 st.header("Column roles")
-guess = cache.guess(dataset, predictions)
+guess = cache.guess(dataset, predictions)  # over both files
 columns = list(dict.fromkeys([*dataset.frame.columns,
                               *(predictions.frame.columns if predictions else ())]))
-prior = state["spec"]
-if prior is not None and not {prior.label, prior.prediction, *prior.sensitive} <= set(columns):
-    prior = None  # the last run's mapping does not fit these files
+prior = mapping.fresh_mapping(dataset, predictions)  # new files: nothing of the old mapping
 ids = (list(dataset.frame.columns) if predictions is None else
        [c for c in dataset.frame.columns if c in predictions.frame.columns])
 
@@ -92,19 +91,26 @@ with right:
         key="role_sensitive", help="Groups are compared on each, and on their intersection.")
     score = widgets.pick("Model score (optional)", columns,
                          prior.score if prior else guess.score, key="role_score", none="no score")
-    outcomes = list(cache.values(source_of(label), label)) if label else []
-    favorable = widgets.pick(
-        "Favorable outcome (the good one for the person)", outcomes,
-        prior.favorable if prior else guess.favorable, key="role_favorable",
-        none="let the audit recognise it")
+
+st.subheader("The favorable outcome")
+context = state["context"]
+favorable, meaning, ready = mapping.outcome_step(
+    list(cache.values(source_of(label), label)) if label else [], label=label,
+    prediction=prediction, default=prior.favorable if prior else guess.favorable,
+    meaning=(prior.outcome_meaning if prior else "")
+    or (context.use.outcome_meaning if context else ""))
+bins, bands, bands_ok = mapping.bands_step(sensitive, source_of, prior)
 
 with st.expander("Advanced options"):
     references = {}
     for attribute in sensitive:
         chosen = widgets.pick(
-            f"Reference group for {attribute}", list(cache.values(source_of(attribute), attribute)),
+            f"Reference group for {attribute}",
+            list(bands.get(attribute) or cache.values(source_of(attribute), attribute)),
             prior.reference.get(attribute) if prior else None, key=f"role_reference::{attribute}",
-            none="the largest group")
+            none="the largest group", help="The ratio chart and the differences compare "
+            "with it; the adverse-impact table always compares with the highest-rate group, "
+            "as the four-fifths rule asks.")
         if chosen is not None:
             references[attribute] = chosen
     a, b, c = st.columns(3)
@@ -122,14 +128,15 @@ with st.expander("Advanced options"):
         and prior.confidence in CONFIDENCE_LEVELS else 1)
     ll144 = widgets.ll144_options(sensitive, prior)
 
-if st.button("Run audit", key="run_audit", type="primary"):
+if st.button("Run audit", key="run_audit", type="primary", disabled=not (ready and bands_ok)):
     if label is None or prediction is None:
         st.error("Choose the column with the true outcome (label) and the column with the "
                  "model's decision (prediction).")
         st.stop()
     spec = AuditSpec(
         label=label, prediction=prediction, sensitive=tuple(sensitive), score=score,
-        favorable=favorable, reference=references, min_denominator=int(min_denominator),
+        favorable=favorable, outcome_meaning=meaning, bins=bins, reference=references,
+        min_denominator=int(min_denominator),
         bootstrap=int(bootstrap), confidence=float(confidence),
         criteria=prior.criteria if prior else DEFAULT_CRITERIA,
         judgement=prior.judgement if prior else "interval", **ll144)  # type: ignore[arg-type]
@@ -145,6 +152,9 @@ if st.button("Run audit", key="run_audit", type="primary"):
 if state["run"] is not None:
     done = state["run"]
     files = " and ".join(widgets.plain(p.name) for _, p in done.inputs)
+    if inputs_of(done) is None:  # the files above are not the ones audited
+        st.info(f"The last audit was of {files}. Press Run audit to audit the files above.")
+        st.stop()
     statuses = [f.status for f in done.result.findings]
     st.success(f"Audit ready for {files}: {done.result.rows:,} rows; "
                f"{verdict_label(done.result.verdict)}: {statuses.count('fail')} of "

@@ -29,7 +29,8 @@ PUBLIC = [
     "DEFAULT_UNKNOWN_VALUES", "JUDGEMENT_WORDS", "PASS_TOLERANCE", "STATUS_LABELS",
     "STATUS_WORDS", "TOO_FEW", "UNDER_2_PERCENT_JUSTIFICATION", "VERDICT_LABELS",
     "format_against", "format_estimate",
-    "format_interval", "format_number", "format_p", "format_percent", "rule_name",
+    "format_interval", "format_number", "format_p", "format_percent", "outcome_label",
+    "reference_note", "rule_name",
     "status_label", "verdict_detail", "verdict_label", "verdict_of",
     # inputs
     "AuditInput", "AuditSpec", "Criterion", "DEFAULT_CRITERIA", "IdentifierColumn", "Limits",

@@ -117,7 +117,7 @@ def test_upload_run_and_read_the_planted_disparity(server: str, page: Page, samp
     page.get_by_role("link", name="Read the disparities").click()
 
     page.get_by_text("Overall: FAILED").wait_for()
-    page.get_by_text(f"sex: female get 'approved' at {ratio} times the rate of male").wait_for()
+    page.get_by_text(f"sex: female are approved at {ratio} times the rate of male").wait_for()
     page.locator(".js-plotly-plot").nth(2).wait_for()
     assert page.get_by_text("Traceback").count() == 0
     shot = _screenshot(page, "fairness.png", 4600)
@@ -128,5 +128,5 @@ def test_sample_button_opens_the_fairness_page(server: str, page: Page):
     page.goto(server)
     page.get_by_role("button", name="Try it with sample data").click()
     page.get_by_text("2. Read the disparities").wait_for()
-    page.get_by_text("sex: female get 'approved' at 0.70 times the rate of male").wait_for()
+    page.get_by_text("sex: female are approved at 0.70 times the rate of male").wait_for()
     _screenshot(page, "home_sample.png", 1000)

@@ -98,6 +98,11 @@ def test_a_copy_of_the_label_is_left_out_of_the_explanations_with_a_message(
         const box = document.querySelector('.st-key-role_label');
         return box && [...box.querySelectorAll('input')].some((i) => i.value === 'y_true');
     }""")
+    favorable = page.locator(".st-key-role_favorable input")  # 0/1: the user says which
+    favorable.click()
+    favorable.fill("1")
+    page.get_by_role("option", name="1", exact=True).click()
+    _idle(page)
     page.get_by_role("button", name="Run audit").click()
     page.get_by_text("Audit ready").wait_for()
     _idle(page)

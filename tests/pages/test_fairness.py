@@ -154,6 +154,7 @@ def test_scoring_rates_and_the_ll144_sex_by_race_table_are_shown():
     assert at.selectbox(key="opt_sex_column").value == "gender"
     assert at.selectbox(key="opt_race_column").value == "ethnicity"
     at.number_input(key="opt_bootstrap").set_value(50)
+    at.selectbox(key="role_favorable").set_value("1")  # 0/1: the user says which
     at.run()
     at.button(key="run_audit").click().run()
     assert not at.exception and not at.error

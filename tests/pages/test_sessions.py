@@ -54,6 +54,8 @@ def _upload(at: AppTest, key: str, path: Path) -> None:
 def _run(at: AppTest, sensitive: list[str]) -> AuditRun:
     at.multiselect(key="role_sensitive").set_value(sensitive)
     at.number_input(key="opt_bootstrap").set_value(BOOTSTRAP)
+    if at.selectbox(key="role_favorable").value is None:  # 0/1 codes: the user says which
+        at.selectbox(key="role_favorable").set_value("1")
     at.run()
     at.button(key="run_audit").click().run()
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]

@@ -42,6 +42,7 @@ def test_roles_are_guessed_for_the_sample(uploaded):
     assert uploaded.selectbox(key="role_score").value is None
     assert uploaded.multiselect(key="role_sensitive").value == ["sex", "race", "age_group"]
     assert uploaded.selectbox(key="role_favorable").value == "approved"
+    assert uploaded.text_input(key="outcome_meaning").value == "approved"
 
 
 def test_run_shows_the_engines_numbers(uploaded, sample_inputs):
@@ -55,8 +56,8 @@ def test_run_shows_the_engines_numbers(uploaded, sample_inputs):
     dataset, predictions = sample_inputs
     # the NYC LL144 roles, guessed by name, are confirmed on the page: they are in the spec
     spec = AuditSpec(label="outcome", prediction="decision", sensitive=("sex", "race"),
-                     favorable="approved", reference={"race": "White"}, sex_column="sex",
-                     race_column="race")
+                     favorable="approved", outcome_meaning="approved",
+                     reference={"race": "White"}, sex_column="sex", race_column="race")
     expected = audit_inputs(dataset=dataset, predictions=predictions, spec=spec,
                             id_column="applicant_id").result
     run = at.session_state["run"]
@@ -129,10 +130,20 @@ def test_a_bad_mapping_shows_the_engines_message_and_keeps_the_run(uploaded):
 def test_one_file_with_a_score(upload_page):
     at = upload(upload_page, "upload_dataset", HIRING)
     assert at.selectbox(key="role_score").value == "score"
-    assert at.selectbox(key="role_favorable").value == "1"
+    # 0/1 codes: nothing is pre-filled and nothing runs until the user chooses
+    assert at.selectbox(key="role_favorable").value is None
+    assert at.button(key="run_audit").disabled
+    assert at.info[-1].value == ("The label 'qualified' holds the codes '0', '1': choose "
+                                 "which one is favorable, and say what it means, before "
+                                 "running the audit.")
+    at.selectbox(key="role_favorable").set_value("1").run()
+    at.text_input(key="outcome_meaning").set_value("shortlisted").run()
     at.button(key="run_audit").click().run()
     assert not at.exception and not at.error
     result = at.session_state["run"].result
+    assert (result.spec.favorable, result.spec.outcome_meaning) == ("1", "shortlisted")
+    impact = next(f for f in result.findings if f.criterion.metric == "impact_ratio")
+    assert " are shortlisted at " in impact.message and "get '1'" not in impact.message
     assert result.spec.score == "score"
     assert result.spec.sensitive == ("gender", "age_band", "ethnicity")
     at.switch_page("pages/screens/fairness.py").run()
@@ -141,6 +152,9 @@ def test_one_file_with_a_score(upload_page):
     at.multiselect(key="fairness_metrics").set_value(every).run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 3
+    at.switch_page("pages/screens/upload.py").run()  # back: the run's choices are kept
+    assert at.selectbox(key="role_favorable").value == "1"
+    assert at.text_input(key="outcome_meaning").value == "shortlisted"
 
 
 def test_ll144_options_are_guessed_and_can_be_changed(uploaded):

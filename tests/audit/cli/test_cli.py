@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -56,7 +57,8 @@ def test_lending_fails_and_writes_valid_outputs(tmp_path, capsys):
 
 
 HIRING = ["run", "--data", str(SAMPLES / "hiring.csv"), "--label", "qualified",
-          "--prediction", "shortlisted", "--score", "score", "--bootstrap", "100",
+          "--prediction", "shortlisted", "--score", "score", "--favorable", "1",
+          "--outcome-meaning", "shortlisted", "--bootstrap", "100",
           "--max-difference", "0.2"]
 
 
@@ -143,8 +145,25 @@ GOOD = "id,sex,label,pred\n1,f,1,0\n2,m,1,1\n3,f,0,0\n4,m,0,1\n"
 
 def bad_input_cases(tmp_path: Path):
     """(arguments, expected message) for every bad input the issue lists."""
-    base = ["--label", "label", "--prediction", "pred", "--sensitive", "sex"]
+    base = ["--label", "label", "--prediction", "pred", "--sensitive", "sex", "--favorable", "1"]
     cases = {}
+    cases["coded label without --favorable"] = (
+        ["--data", write(tmp_path, "coded.csv", GOOD)], base[:-2],
+        "Which outcome is favorable? The label 'label' (coded.csv) holds the codes '0', '1', "
+        "and a code does not say which one is good for the person: for a risk label, '1' may "
+        "mean \"labelled high risk\". The audit does not guess. Fix: give the favorable value "
+        "and what it means, for example --favorable 1 --outcome-meaning \"approved\" (on the "
+        "dashboard: the favorable outcome on the Upload page).")
+    cases["bands that are not cut points"] = (
+        ["--data", write(tmp_path, "d3.csv", GOOD)], [*base, "--bin", "sex=25,20"],
+        "The bands for 'sex' must be cut points in increasing order (such as 25, 40, 60) or "
+        "q2 to q10 for quantile bands, got '25,20'. Fix: give the cut points as numbers "
+        "separated by commas, each larger than the one before.")
+    cases["bands on text"] = (
+        ["--data", write(tmp_path, "d4.csv", GOOD)], [*base, "--bin", "sex=q4"],
+        "Column 'sex' in d4.csv was to be cut into bands, so it must hold numbers, but it "
+        "holds text such as 'f'. Fix: leave out the bands for 'sex' (its values are then the "
+        "groups), or correct that value in the file.")
     cases["empty file"] = (["--data", write(tmp_path, "empty.csv", "")], base,
                            _load.MSG_EMPTY_FILE.format(file="empty.csv"))
     cases["header only"] = (["--data", write(tmp_path, "header.csv", "id,sex,label,pred\n")],
@@ -190,7 +209,8 @@ def bad_input_cases(tmp_path: Path):
     return cases
 
 
-CASES = ["empty file", "header only", "wrong delimiter", "unknown column",
+CASES = ["coded label without --favorable", "bands that are not cut points", "bands on text",
+         "empty file", "header only", "wrong delimiter", "unknown column",
          "label with three values", "probabilities as predictions", "ids that do not join",
          "NaN in a sensitive column", "duplicate column names"]
 
@@ -292,3 +312,46 @@ def test_row_limit_from_the_environment(tmp_path, capsys, monkeypatch):
     assert code == 2
     assert err == "error: " + _load.MSG_TOO_MANY_ROWS.format(
         file="lending_applicants.csv", rows=6000, limit=1000) + "\n"
+
+
+def test_bands_meaning_and_a_harm_named_label_on_the_command_line(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    rows = 400
+    ages = rng.integers(18, 80, rows)
+    recid = rng.integers(0, 2, rows)
+    frame = pd.DataFrame({"id": range(rows), "age": ages, "two_year_recid": recid,
+                          "prediction": np.where(rng.random(rows) < 0.8, recid, 1 - recid)})
+    data = tmp_path / "risk.csv"
+    frame.to_csv(data, index=False)
+    args = ["run", "--data", str(data), "--label", "two_year_recid", "--prediction",
+            "prediction", "--sensitive", "age", "--bin", "age=25,40,60", "--bootstrap", "0"]
+    code, _, err = run([*args, "--out", str(tmp_path / "a")], capsys)
+    assert code == 2 and err == "error: " + _prepare.FAVORABLE_NEEDED.format(
+        label="two_year_recid", file="risk.csv", values="'0', '1'", first="1") + "\n"
+    code, out, err = run([*args, "--favorable", "0", "--outcome-meaning",
+                          "not labelled high risk", "--out", str(tmp_path / "b")], capsys)
+    assert code in (0, 1, 3)
+    assert "named like a harm" not in err  # favorable 0 was chosen with the harm in mind
+    record = json.loads((tmp_path / "b" / "audit.json").read_text())
+    jsonschema.validate(record, SCHEMA)
+    young = int(((ages >= 25) & (ages < 40)).sum())
+    assert {g["group"]: g["n"] for g in record["groups"]}["25–39"] == young
+    assert record["summary"]["bands"]["age"]["labels"] == ["18–24", "25–39", "40–59", "60–79"]
+    assert " are not labelled high risk at " in out
+    code, _, err = run([*args, "--favorable", "1", "--out", str(tmp_path / "c")], capsys)
+    assert ("warning: The label 'two_year_recid' is named like a harm ('recid'): its value "
+            "'1' may mean the bad outcome for the person") in err
+
+
+def test_the_context_files_meaning_is_the_one_meaning(tmp_path, capsys):
+    context = tmp_path / "context.toml"
+    context.write_text('[use]\noutcome_meaning = "shortlisted"\n', encoding="utf-8")
+    code, out, _ = run([*HIRING[:HIRING.index("--outcome-meaning")],
+                        *HIRING[HIRING.index("--outcome-meaning") + 2:],
+                        "--sensitive", "ethnicity", "--context", str(context),
+                        "--out", str(tmp_path / "out")], capsys)
+    assert code in (0, 1, 3)
+    record = json.loads((tmp_path / "out" / "audit.json").read_text())
+    assert record["spec"]["outcome_meaning"] == "shortlisted"
+    assert record["context"]["use"]["outcome_meaning"] == "shortlisted"
+    assert " are shortlisted at " in out or " is shortlisted at " in out

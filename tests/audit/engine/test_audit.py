@@ -145,7 +145,7 @@ def test_sample_lending_rates_equal_aif360(lending_frame, lending_spec, lending)
 
 def test_sample_hiring_rates_equal_fairlearn_and_aif360(hiring_frame):
     spec = AuditSpec(label="qualified", prediction="shortlisted", score="score",
-                     sensitive=("gender", "age_band"), bootstrap=50)
+                     sensitive=("gender", "age_band"), favorable="1", bootstrap=50)
     result = run_audit(prepare(hiring_frame, spec), spec)
     assert result.favorable == "1"
     reference = AuditSpec(**{**spec.__dict__, "favorable": "1"})
@@ -251,7 +251,7 @@ def test_hand_worked_counts_and_rates():
 
     frame = pd.DataFrame(rows(3, 1, 4, 2, "A") + rows(1, 0, 2, 1, "B"),
                          columns=["g", "y", "p"])
-    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0,
+    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), favorable="1", bootstrap=0,
                      min_denominator=1)
     result = run_audit(prepare(frame, spec), spec)
     a = result.group("g", "A")
@@ -307,7 +307,7 @@ def test_a_category_under_2_percent_never_sets_the_four_fifths_bar():
     # C has the highest rate but 100 of 10,100 rows (under 2%): A is the comparator, and C
     # is reported without a ratio
     frame = _frame({"A": (6000, 1800), "B": (4000, 1160), "C": (100, 95)})
-    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0)
+    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), favorable="1", bootstrap=0)
     result = run_audit(prepare(frame, spec), spec)
     table = result.adverse_impact[0]
     assert table.highest_category == "A"
@@ -322,7 +322,7 @@ def test_the_comparator_is_not_refused_for_being_under_30_rows():
     # NYC LL144 sets no row floor for the comparator: C (25 of 1,025 rows, 2.4%) has the
     # highest rate and is the comparator; its few people widen every ratio's interval
     frame = _frame({"A": (600, 180), "B": (400, 112), "C": (25, 23)})
-    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0)
+    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), favorable="1", bootstrap=0)
     result = run_audit(prepare(frame, spec), spec)
     assert result.adverse_impact[0].highest_category == "C"
     impact = next(f for f in result.findings if f.criterion.metric == "impact_ratio")
@@ -333,7 +333,7 @@ def test_the_comparator_is_not_refused_for_being_under_30_rows():
 def test_nobody_selected_is_no_verdict_not_a_failure():
     frame = _frame({"A": (300, 0), "B": (200, 0)})
     frame.loc[::7, "y"] = 1  # some deserved it; the model approved nobody
-    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0)
+    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), favorable="1", bootstrap=0)
     result = run_audit(prepare(frame, spec), spec)
     impact = next(f for f in result.findings if f.criterion.metric == "impact_ratio")
     assert impact.status == "not_judged"
@@ -343,7 +343,7 @@ def test_nobody_selected_is_no_verdict_not_a_failure():
 
 def test_verdict_is_no_verdict_when_nothing_fails_but_something_cannot_be_judged():
     frame = _frame({"A": (300, 90), "B": (9, 3)})  # B too few: nothing to compare A with
-    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0)
+    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), favorable="1", bootstrap=0)
     result = run_audit(prepare(frame, spec), spec)
     assert {f.status for f in result.findings} == {"not_judged"}
     assert result.verdict == "no_verdict"
@@ -357,7 +357,7 @@ def test_many_sensitive_columns_count_only_observed_combinations():
     frame["y"] = rng.integers(0, 2, rows)
     frame["p"] = rng.integers(0, 2, rows)
     spec = AuditSpec(label="y", prediction="p", sensitive=tuple(f"s{i}" for i in range(5)),
-                     bootstrap=20, min_denominator=1, criteria=())
+                     favorable="1", bootstrap=20, min_denominator=1, criteria=())
     # 50**5 possible combinations: a count for each would need about 10 GB
     result = run_audit(prepare(frame, spec), spec)
     intersection = result.groups_of(" × ".join(spec.sensitive))

@@ -8,7 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.inputs import AuditSpec, RoleGuess, distinct_values, guess_roles, prepare
+from audit.inputs import (
+    AuditSpec,
+    RoleGuess,
+    distinct_values,
+    guess_roles,
+    harm_warning,
+    needs_bins,
+    prepare,
+)
 from audit.inputs._guess import guess_favorable
 
 SAMPLES = Path(__file__).resolve().parents[3] / "sample_data"
@@ -42,7 +50,7 @@ def test_hiring_sample_in_one_file_with_a_score():
         score="score",
         sensitive=("gender", "age_band", "ethnicity"),
         id_column="candidate_id",
-        favorable="1",
+        favorable=None,  # 0/1 codes: the user states which one is favorable
     )
 
 
@@ -64,7 +72,7 @@ def test_an_unnamed_probability_in_the_predictions_file_is_the_score():
     assert guess.label == "Target"
     assert guess.sensitive == ("Gender",)
     assert guess.id_column == "ID"
-    assert guess.favorable == "1"
+    assert guess.favorable is None
 
 
 def test_the_id_must_be_unique_and_shared_by_both_files():
@@ -91,11 +99,54 @@ def test_id_names(name, is_id):
     assert (guess_roles(dataset=frame).id_column == name) is is_id
 
 
-def test_a_raw_age_with_many_values_is_not_offered_as_sensitive():
+def test_a_raw_age_with_many_values_is_offered_as_sensitive_to_be_cut_into_bands():
     frame = pd.DataFrame(
         {"age": range(18, 118), "sex": ["f", "m"] * 50, "outcome": ["yes", "no"] * 50}
     )
-    assert guess_roles(dataset=frame).sensitive == ("sex",)
+    assert guess_roles(dataset=frame).sensitive == ("age", "sex")
+    assert needs_bins(frame["age"]) and not needs_bins(frame["sex"])
+    assert not needs_bins(pd.Series(range(12)))  # twelve values: shown as they are
+    assert needs_bins(pd.Series(range(13)))
+
+
+def test_a_text_sensitive_column_with_many_values_is_not_offered():
+    frame = pd.DataFrame({"race": [f"r{i}" for i in range(100)],
+                          "outcome": ["yes", "no"] * 50})
+    assert guess_roles(dataset=frame).sensitive == ()
+
+
+def test_the_label_prefers_a_truth_name_and_0_1_over_a_class_coded_1_2():
+    # the credit data: `class` (1/2) came first and was taken for the label
+    frame = pd.DataFrame({"class": [1, 2] * 20, "y_true": [0, 1] * 20,
+                          "prediction": [1, 0] * 20, "sex": ["f", "m"] * 20})
+    assert guess_roles(dataset=frame).label == "y_true"
+    alone = frame.drop(columns="y_true").assign(repaid=["bad", "good"] * 20)
+    assert guess_roles(dataset=alone).label == "repaid"  # words before codes 1/2
+
+
+def test_the_second_file_gives_the_id_and_the_score():
+    dataset = pd.DataFrame({"id": range(40), "sex": ["f", "m"] * 20, "y_true": [0, 1] * 20})
+    predictions = pd.DataFrame({"id": range(40)[::-1], "y_pred": [1, 0] * 20,
+                                "risk": np.linspace(0.01, 0.99, 40)})
+    alone = guess_roles(dataset=dataset)
+    assert (alone.id_column, alone.score, alone.prediction) == ("id", None, None)
+    both = guess_roles(dataset=dataset, predictions=predictions)
+    assert (both.id_column, both.score, both.prediction, both.label) == (
+        "id", "risk", "y_pred", "y_true")
+
+
+def test_a_label_named_like_a_harm_warns_word_for_word():
+    assert harm_warning(label="two_year_recid") == (
+        "The label 'two_year_recid' is named like a harm ('recid'): its value '1' may mean the "
+        "bad outcome for the person, such as \"labelled high risk\" or \"defaulted\". Check "
+        "which value is favorable: for such a column it is usually the other one, meaning for "
+        "example \"not labelled high risk\".")
+    assert harm_warning(label="y", prediction="Defaulted", favorable="yes").startswith(
+        "The prediction 'Defaulted' is named like a harm ('default'): its value 'yes' ")
+    for name in ("risk_label", "is_fraud", "rejected"):
+        assert harm_warning(label=name) is not None
+    assert harm_warning(label="two_year_recid", favorable="0") is None  # chosen with care
+    assert harm_warning(label="approved", prediction="decision") is None
 
 
 def test_nothing_fits():
@@ -109,9 +160,12 @@ def test_nothing_fits():
     ("values", "expected"),
     [
         (("approved", "denied"), "approved"),
-        (("0", "1"), "1"),
-        (("No", "Yes"), "Yes"),
+        (("0", "1"), None),  # codes: stated by the user, never guessed
+        (("1", "2"), None),
+        (("False", "True"), None),
+        (("No", "Yes"), None),
         (("bad", "good"), "good"),
+        (("hired", "not hired"), "hired"),
         (("A", "B"), None),
         (("1", "yes"), None),
     ],
@@ -131,6 +185,7 @@ def test_distinct_values_are_the_engines_group_names():
     frame = pd.DataFrame(
         {"y": [1.0, 0.0, 1.0, 0.0], "yhat": [1, 1, 0, 0], "g": [" b", "a", "a", 2.0]}
     )
-    data = prepare(frame, AuditSpec(label="y", prediction="yhat", sensitive=("g",)))
+    data = prepare(frame, AuditSpec(label="y", prediction="yhat", sensitive=("g",),
+                                    favorable="1"))
     assert distinct_values(frame, "g") == data.sensitive[0].categories
     assert distinct_values(frame, "y") == ("0", "1")

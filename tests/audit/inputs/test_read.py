@@ -396,6 +396,22 @@ def test_join_by_row_order_needs_equal_row_counts() -> None:
     )
 
 
+def test_a_shared_label_is_not_offered_as_the_id_and_one_file_is_offered() -> None:
+    # issue 15: the sample's predictions stayed attached; the message suggested the label
+    dataset = loaded("outcome,age\napproved,30\ndenied,40\napproved,50\n", DATASET)
+    predictions = loaded("outcome,decision\napproved,approved\ndenied,denied\n", PREDICTIONS)
+    with pytest.raises(JoinError) as info:
+        join_inputs(dataset=dataset, predictions=predictions, id_column=None)
+    assert str(info.value) == (
+        f"The dataset file {DATASET!r} has 3 rows but the predictions file {PREDICTIONS!r} has "
+        "2, and no id column was given to match them. Expected either the same rows in the "
+        "same order in both files, or an id column that both files share. Give the id "
+        "column, or export both files from the same run. If "
+        f"{DATASET!r} holds the model's decisions itself, audit it without a predictions file "
+        "(command line: leave out --predictions; dashboard: \"Audit without a predictions "
+        "file\" on the Upload page).")
+
+
 def test_row_count_mismatch_without_shared_columns() -> None:
     dataset = loaded("a\n1\n2\n", DATASET)
     predictions = loaded("b\n1\n", PREDICTIONS)
