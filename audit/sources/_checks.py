@@ -1,0 +1,206 @@
+"""``audit.inputs.prepare``'s checks, over a `Profile` instead of the rows.
+
+Each check raises the same `ColumnError`, word for word, that ``prepare`` raises on the
+same file, in the same order: the roles (`check_roles`), then the label, the
+prediction, the favorable value, the score, each sensitive column and the references
+(`check_profile`). The messages are ``prepare``'s own constants.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from audit._errors import ColumnError
+from audit.inputs import AuditSpec
+from audit.inputs._prepare import (
+    EMPTY_CELLS,
+    FAVORABLE_AMBIGUOUS,
+    FAVORABLE_UNKNOWN,
+    FAVORABLE_WORDS,
+    MAX_SENSITIVE_CATEGORIES,
+    MISSING_COLUMN,
+    NO_SENSITIVE,
+    PROBABILITIES,
+    ROLE_CLASH,
+    SCORE_NOT_NUMERIC,
+    SENSITIVE_CONTINUOUS,
+    TOO_MANY_VALUES,
+    UNKNOWN_REFERENCE,
+    UNKNOWN_REFERENCE_ATTRIBUTE,
+    UNKNOWN_WORDS,
+    VALUES_DISAGREE,
+    _quoted,
+)
+from audit.sources._cells import Attribute
+from audit.sources._profile import ColumnProfile, Profile
+
+OUTCOME_FIX = "fill in the {role} on those rows, or remove the rows before uploading."
+SCORE_FIX = "fill in the score on those rows, or leave the score out."
+SENSITIVE_FIX = (
+    "fill them with an explicit category such as 'Unknown' (it is then counted and "
+    "reported as unknown, as the adverse-impact rules require), or remove those rows."
+)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the checks establish: the favorable value and each attribute's categories."""
+
+    favorable: str
+    label_values: tuple[str, ...]
+    prediction_values: tuple[str, ...]
+    attributes: tuple[Attribute, ...]
+
+
+def roles(spec: AuditSpec) -> list[tuple[str, str]]:
+    """(role, column) for every role of ``spec``, in ``prepare``'s order."""
+    out = [("label", spec.label), ("prediction", spec.prediction)]
+    if spec.score:
+        out.append(("score", spec.score))
+    out += [("sensitive attribute", column) for column in spec.sensitive]
+    return out
+
+
+def check_roles(spec: AuditSpec, *, columns: Sequence[str], files: Mapping[str, str]) -> None:
+    """Refuse a spec without sensitive columns, a role column that is not in the table,
+    and one column in two roles.
+
+    Parameters
+    ----------
+    spec : AuditSpec
+        The roles.
+    columns : sequence of str
+        The table's columns (the dataset's, then the predictions' without the id).
+    files : mapping of str to str
+        The file each column came from.
+    """
+    if not spec.sensitive:
+        raise ColumnError(NO_SENSITIVE)
+    for role, column in roles(spec):
+        if column not in columns:
+            raise ColumnError(_missing(role, column, columns, files))
+    seen: dict[str, str] = {}
+    for role, column in roles(spec):
+        if column in seen:
+            raise ColumnError(ROLE_CLASH.format(column=column, first=seen[column], second=role))
+        seen[column] = role
+
+
+def check_profile(spec: AuditSpec, profile: Profile) -> Checked:
+    """Check the role columns' values; return the favorable value and the categories.
+
+    Raises
+    ------
+    ColumnError
+        With ``prepare``'s message for the first problem ``prepare`` would find.
+    """
+    _outcome(profile.label, "label")
+    _outcome(profile.prediction, "prediction")
+    favorable = _favorable(spec, profile.label, profile.prediction)
+    if profile.score is not None:
+        _score(profile.score)
+    attributes = tuple(_sensitive(column) for column in profile.sensitive)
+    _check_references(spec, attributes)
+    return Checked(favorable=favorable, label_values=profile.label.texts,
+                   prediction_values=profile.prediction.texts, attributes=attributes)
+
+
+def _missing(role: str, column: str, columns: Sequence[str], files: Mapping[str, str]) -> str:
+    names = [str(c) for c in columns]
+    close = difflib.get_close_matches(column, names, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    sources = sorted(set(files.values())) or ["the data"]
+    return MISSING_COLUMN.format(
+        role=role, column=column, files=" or ".join(sources),
+        available=", ".join(repr(n) for n in names[:40]) + (" ..." if len(names) > 40 else ""),
+        hint=hint,
+    )
+
+
+def listed(column: ColumnProfile, limit: int = 8) -> str:
+    """The column's distinct texts as ``prepare`` quotes them: the first ``limit``, then
+    how many more."""
+    shown = ", ".join(repr(v) for v in column.texts[:limit])
+    more = column.distinct - limit
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _check_filled(column: ColumnProfile, role: str, fix: str) -> None:
+    if column.missing:
+        raise ColumnError(EMPTY_CELLS.format(
+            column=column.name, file=column.file, count=column.missing,
+            rows=", ".join(str(r) for r in column.missing_rows), role=role, fix=fix,
+        ))
+
+
+def _outcome(column: ColumnProfile, role: str) -> None:
+    _check_filled(column, role, OUTCOME_FIX.format(role=role))
+    if role == "prediction" and column.kind == "float" and (
+            column.distinct > 2 or not column.binary) and column.in_unit:
+        raise ColumnError(PROBABILITIES.format(
+            column=column.name, file=column.file, count=column.distinct,
+            low=column.low, high=column.high,
+        ))
+    if column.distinct > 2:
+        raise ColumnError(TOO_MANY_VALUES.format(
+            column=column.name, file=column.file, role=role, count=column.distinct,
+            values=listed(column),
+        ))
+
+
+def _favorable(spec: AuditSpec, label: ColumnProfile, prediction: ColumnProfile) -> str:
+    if len(set(label.texts) | set(prediction.texts)) > 2:
+        raise ColumnError(VALUES_DISAGREE.format(
+            label=spec.label, label_file=label.file, label_values=listed(label),
+            prediction=spec.prediction, prediction_file=prediction.file,
+            prediction_values=listed(prediction),
+        ))
+    values = sorted(set(label.texts) | set(prediction.texts))
+    quoted = _quoted(values)
+    if spec.favorable is not None:
+        wanted = str(spec.favorable).strip()
+        for value in values:
+            if value == wanted or value.casefold() == wanted.casefold():
+                return value
+        raise ColumnError(FAVORABLE_UNKNOWN.format(
+            favorable=spec.favorable, label=spec.label, file=label.file,
+            prediction=spec.prediction, prediction_file=prediction.file, values=quoted,
+        ))
+    known = [v for v in values if v.casefold() in FAVORABLE_WORDS]
+    if len(known) == 1:
+        return known[0]
+    raise ColumnError(FAVORABLE_AMBIGUOUS.format(label=spec.label, file=label.file,
+                                                 values=quoted))
+
+
+def _score(column: ColumnProfile) -> None:
+    _check_filled(column, "score", SCORE_FIX)
+    if column.not_numeric is not None:
+        raise ColumnError(SCORE_NOT_NUMERIC.format(column=column.name, file=column.file,
+                                                   example=column.not_numeric))
+
+
+def _sensitive(column: ColumnProfile) -> Attribute:
+    _check_filled(column, "sensitive attribute", SENSITIVE_FIX)
+    if column.distinct > MAX_SENSITIVE_CATEGORIES:
+        raise ColumnError(SENSITIVE_CONTINUOUS.format(
+            column=column.name, file=column.file, count=column.distinct,
+            examples=_quoted(list(column.texts[:5]), limit=5),
+        ))
+    unknown = tuple(c for c in column.texts if c.casefold() in UNKNOWN_WORDS)
+    return Attribute(name=column.name, categories=column.texts, unknown=unknown)
+
+
+def _check_references(spec: AuditSpec, attributes: tuple[Attribute, ...]) -> None:
+    by_name = {a.name: a for a in attributes}
+    for attribute, group in spec.reference.items():
+        if attribute not in spec.attributes:
+            raise ColumnError(UNKNOWN_REFERENCE_ATTRIBUTE.format(
+                attribute=attribute, attributes=_quoted(list(spec.attributes))))
+        if attribute in by_name and group not in by_name[attribute].categories:
+            raise ColumnError(UNKNOWN_REFERENCE.format(
+                group=group, attribute=attribute,
+                groups=_quoted(list(by_name[attribute].categories), limit=20),
+            ))

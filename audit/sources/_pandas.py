@@ -1,0 +1,183 @@
+"""The in-memory source: today's path (files loaded into pandas), kept for small uploads
+and as the reference every other source is tested against."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from audit.inputs import AuditInput, AuditSpec, join_inputs
+from audit.sources._cells import POWERS, CellTable, RowSample
+from audit.sources._checks import check_profile, check_roles
+from audit.sources._profile import ColumnProfile, Profile, column_profile
+from audit.sources._reduce import (
+    DEFAULT_BINS,
+    Groups,
+    ScoreScale,
+    ScoreSums,
+    build_cells,
+    score_table,
+)
+from audit.sources._sample import RowHash, pick
+from audit.sources._values import DistinctValues, kind_of, typed_distinct
+
+_SPLIT = 26  # exact int64 sums of 51-bit terms: add the high and low 26 bits apart
+
+
+def column_files(dataset: AuditInput, predictions: AuditInput | None) -> dict[str, str]:
+    """The file each column came from, for messages that name the file."""
+    files = {c: dataset.provenance.name for c in dataset.provenance.columns}
+    if predictions is not None:
+        for column in predictions.provenance.columns:
+            files.setdefault(column, predictions.provenance.name)
+    return files
+
+
+class PandasSource:
+    """A source over loaded tables: the dataset, and the predictions joined to it.
+
+    Parameters
+    ----------
+    dataset : AuditInput
+        One row per person.
+    predictions : AuditInput, optional
+        The model's output for the same people, joined by ``id_column`` or row order.
+    id_column : str, optional
+        The column that identifies a row in both tables.
+    """
+
+    engine = "pandas"
+
+    def __init__(self, *, dataset: AuditInput, predictions: AuditInput | None = None,
+                 id_column: str | None = None) -> None:
+        self.frame, self.warnings = join_inputs(dataset=dataset, predictions=predictions,
+                                                id_column=id_column)
+        self.files = column_files(dataset, predictions)
+        self.id_column = id_column
+
+    def _where(self, column: str) -> str:
+        return self.files.get(column, "the data")
+
+    def profile(self, spec: AuditSpec) -> tuple[Profile, dict[str, tuple[np.ndarray,
+                                                                          DistinctValues]]]:
+        """The role columns' profile, and each key column's row codes and distinct values."""
+        check_roles(spec, columns=[str(c) for c in self.frame.columns], files=self.files)
+        coded: dict[str, tuple[np.ndarray, DistinctValues]] = {}
+        profiles: dict[str, ColumnProfile] = {}
+        for column in (spec.label, spec.prediction, *spec.sensitive):
+            codes, uniques = pd.factorize(self.frame[column], use_na_sentinel=False)
+            values = typed_distinct(pd.Series(uniques, dtype=self.frame[column].dtype))
+            coded[column] = (codes.astype(np.int64), values)
+            missing = self.frame[column].isna().to_numpy()
+            profiles[column] = column_profile(
+                column, self._where(column), values, np.bincount(codes,
+                                                                 minlength=len(values.texts)),
+                missing_rows=_first_rows(missing))
+        score = self._score_profile(spec.score) if spec.score else None
+        profile = Profile(
+            rows=len(self.frame), columns=tuple(str(c) for c in self.frame.columns),
+            files=self.files, label=profiles[spec.label], prediction=profiles[spec.prediction],
+            sensitive=tuple(profiles[c] for c in spec.sensitive), score=score)
+        return profile, coded
+
+    def _score_profile(self, column: str) -> ColumnProfile:
+        values = self.frame[column]
+        missing = values.isna().to_numpy()
+        example = None
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            bad = pd.to_numeric(values, errors="coerce").isna().to_numpy() & ~missing
+            if bad.any():
+                example = str(values.iloc[int(np.flatnonzero(bad)[0])])
+        return ColumnProfile(name=column, file=self._where(column), kind=kind_of(values.dtype),
+                             missing=int(missing.sum()), missing_rows=_first_rows(missing),
+                             texts=(), counts=(), distinct=0, not_numeric=example)
+
+    def cell_table(self, spec: AuditSpec, *, bins: int = DEFAULT_BINS) -> CellTable:
+        """Validate ``spec`` against the table and count its cells.
+
+        Raises
+        ------
+        ColumnError
+            With ``prepare``'s message, for the first problem ``prepare`` finds.
+        """
+        table, _ = self._cells(spec, bins=bins)
+        return table
+
+    def _cells(self, spec: AuditSpec, *, bins: int) -> tuple[CellTable, np.ndarray]:
+        profile, coded = self.profile(spec)
+        checked = check_profile(spec, profile)
+        keys = [coded[c] for c in (*spec.sensitive, spec.label, spec.prediction)]
+        index, group = _group_rows(np.column_stack([codes for codes, _ in keys]))
+        groups = Groups(values=tuple(values for _, values in keys), index=index,
+                        rows=np.bincount(group, minlength=index.shape[0]).astype(np.int64))
+        table, group_cell = build_cells(groups, checked, engine=self.engine)
+        row_cell = group_cell[group]
+        if spec.score:
+            label = groups.index[:, len(spec.sensitive)][group]
+            favorable = np.array([t == checked.favorable for t in groups.values[-2].texts])
+            table = self._scores(table, spec.score, row_cell, favorable[label], bins)
+        return table, row_cell
+
+    def _scores(self, table: CellTable, column: str, cell: np.ndarray, y: np.ndarray,
+                bins: int) -> CellTable:
+        score = pd.to_numeric(self.frame[column]).to_numpy(dtype=float)
+        scale = ScoreScale.of(float(score.min()), float(score.max()), bins)
+        label = y.astype(np.int64)
+        counts = np.zeros((table.cells, 2, scale.bins), dtype=np.int64)
+        np.add.at(counts, (cell, label, scale.bin_of(score)), 1)
+        sums = np.zeros((table.cells, 2, POWERS), dtype=object)
+        sums[...] = 0
+        for p, quantised in enumerate(scale.quantised(score)):
+            if quantised is not None:
+                exact = _exact_sums(cell * 2 + label, quantised, table.cells * 2)
+                for key, value in enumerate(exact):
+                    sums[key // 2, key % 2, p] = value
+        median = float(np.median(score))
+        above = np.zeros((table.cells, 2), dtype=np.int64)
+        np.add.at(above, (cell, label), (score > median).astype(np.int64))
+        probabilities = bool(score.min() >= 0 and score.max() <= 1)
+        return replace(table, scores=score_table(
+            ScoreSums(counts=counts, sums=sums), scale, median=median, above=above,
+            probabilities=probabilities))
+
+    def sample(self, spec: AuditSpec, *, per_cell: int, seed: int) -> RowSample:
+        """Up to ``per_cell`` rows of every finest cell, picked by the seeded row hash."""
+        table, row_cell = self._cells(spec, bins=1)
+        position = np.arange(len(self.frame), dtype=np.int64)
+        kept = pick(RowHash.of(seed).numpy(position), position, row_cell, per_cell)
+        return RowSample(frame=self.frame.iloc[kept].reset_index(drop=True),
+                         cell=row_cell[kept], position=position[kept] + 1,
+                         cell_rows=table.counts.sum(axis=1), per_cell=per_cell, seed=seed)
+
+
+def _first_rows(missing: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(r) + 1 for r in np.flatnonzero(missing)[:5])
+
+
+def _group_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of ``codes`` (n, C) and each row's group, in one pass when the
+    combinations fit an int64 key."""
+    sizes = codes.max(axis=0) + 1
+    if float(np.prod(sizes.astype(float))) < 2.0**62:
+        key = np.ravel_multi_index(tuple(codes.T), tuple(int(s) for s in sizes))
+        distinct, group = np.unique(key, return_inverse=True)
+        index = np.column_stack(np.unravel_index(distinct, tuple(int(s) for s in sizes)))
+        return index.astype(np.int64), group.reshape(-1)
+    index, group = np.unique(codes, axis=0, return_inverse=True)
+    return index.astype(np.int64), group.reshape(-1)
+
+
+def _exact_sums(key: np.ndarray, values: np.ndarray, size: int) -> list[int]:
+    """Exact sums of int64 ``values`` per ``key`` in [0, size), as Python ints."""
+    high, low = values >> _SPLIT, values & ((1 << _SPLIT) - 1)
+    out = []
+    high_sums = np.zeros(size, dtype=np.int64)
+    low_sums = np.zeros(size, dtype=np.int64)
+    np.add.at(high_sums, key, high)
+    np.add.at(low_sums, key, low)
+    for h, lo in zip(high_sums.tolist(), low_sums.tolist(), strict=True):
+        out.append((int(h) << _SPLIT) + int(lo))
+    return out
+

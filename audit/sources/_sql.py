@@ -1,0 +1,377 @@
+"""The query flow DuckDB and Spark share: profile, count, median and sample in SQL.
+
+An engine subclass reads the files and defines two relations: ``audit_data`` (the joined
+table) and ``audit_rows`` (the same with the 1-based dataset row ``__audit_row``, used
+only to name rows in messages and to sample). Then, with a score, four scans:
+
+1. profile: rows, approximate distinct values of each key column, the score's range;
+2. cells: ``GROUP BY GROUPING SETS ((keys, label, prediction), (keys, label, bin))`` over
+   the raw values, with exact sums of the quantised score powers. A plain group-by over
+   the finest cells, not one grouping set per attribute: an attribute's groups are sums
+   of finest cells, and raw values are read as text only afterwards (two raw values may
+   be one category), so summing is done in Python on the small result;
+3. the median: the one or two middle scores, ordered within their bin only;
+4. the rows of the median's bin above it, per cell and label.
+
+Without a score only scans 1 and 2 run. Error paths (naming the first rows with a missing
+cell, the first score that is not a number) add a query each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from audit.inputs import AuditSpec
+from audit.sources._cells import CellTable, RowSample
+from audit.sources._checks import Checked, check_profile, check_roles
+from audit.sources._dialect import ColumnType, Dialect
+from audit.sources._profile import ColumnProfile, Profile, column_profile
+from audit.sources._reduce import (
+    DEFAULT_BINS,
+    Groups,
+    ScoreScale,
+    above_from_bins,
+    build_cells,
+    cell_of,
+    median_of,
+    median_ranks,
+    score_sums,
+    score_table,
+)
+from audit.sources._sample import RowHash, candidates, pick
+from audit.sources._values import DistinctValues, arrow_distinct, read_distinct, typed_frame
+
+DATA, ROWS, ROW = "audit_data", "audit_rows", "__audit_row"
+# a key column with more distinct raw values than this is profiled on its own (it is
+# about to fail validation: a label holds two values, a sensitive column at most 50)
+CAP = 10_000
+
+
+@dataclass(frozen=True)
+class _Validated:
+    checked: Checked
+    groups: Groups
+    scale: ScoreScale | None
+    result: pa.Table
+    probabilities: bool
+
+
+class SqlSource:
+    """The shared flow; subclasses set ``engine``, ``dialect``, the relations and
+    ``_types``, ``columns``, ``files``, ``warnings``, and run queries."""
+
+    engine: str
+    dialect: Dialect
+    columns: tuple[str, ...]
+    files: dict[str, str]
+    warnings: tuple[str, ...]
+    _types: dict[str, ColumnType]
+    _data, _rows = DATA, ROWS  # the relations' names (unique per source where views are shared)
+
+    def _query(self, sql: str) -> pa.Table:
+        raise NotImplementedError
+
+    def _register(self, name: str, table: pa.Table) -> None:
+        raise NotImplementedError
+
+    def _rows_to_numbers(self, values: Sequence[object]) -> list[int]:
+        """1-based data rows from values of the ``__audit_row`` column (which an engine
+        may number sparsely, in order)."""
+        return [int(v) for v in values]  # type: ignore[call-overload]
+
+    def _position_sql(self, row: str) -> str:
+        """The 0-based dense row position, as SQL, from the ``__audit_row`` expression."""
+        return f"({row} - 1)"
+
+    def _empty_error(self) -> Exception | None:
+        """The error for a table without rows, or None when rows were expected."""
+        return None
+
+    # --- distinct values ---------------------------------------------------------------
+
+    def _distinct(self, column: str, uniques: pa.Array) -> DistinctValues:
+        if self._types[column] == "raw":
+            return read_distinct(uniques.to_pylist())
+        return arrow_distinct(uniques)
+
+    def _first_rows(self, condition: str, limit: int = 5) -> list[object]:
+        d = self.dialect
+        table = self._query(f"SELECT {d.ident(ROW)} AS r FROM {self._rows} WHERE {condition} "
+                            f"ORDER BY {d.ident(ROW)} LIMIT {limit}")
+        return table.column("r").to_pylist()
+
+    def _missing_rows(self, column: str) -> tuple[int, ...]:
+        condition = self.dialect.missing(column, self._types[column])
+        return tuple(self._rows_to_numbers(self._first_rows(condition)))
+
+    # --- profile -----------------------------------------------------------------------
+
+    def _scan(self, spec: AuditSpec) -> dict[str, Any]:
+        d = self.dialect
+        keys = (spec.label, spec.prediction, *spec.sensitive)
+        parts = ["count(*) AS n"] + [f"approx_count_distinct({d.ident(c)}) AS d{i}"
+                                     for i, c in enumerate(keys)]
+        if spec.score:
+            kind = self._types[spec.score]
+            missing, number = d.missing(spec.score, kind), d.number(spec.score, kind)
+            parts += [f"sum(CASE WHEN {missing} THEN 1 ELSE 0 END) AS s_missing",
+                      f"sum(CASE WHEN NOT {missing} AND {number} IS NULL THEN 1 ELSE 0 END) "
+                      "AS s_bad",
+                      f"min(CASE WHEN NOT {missing} THEN {number} END) AS s_low",
+                      f"max(CASE WHEN NOT {missing} THEN {number} END) AS s_high"]
+        return self._query(f"SELECT {', '.join(parts)} FROM {self._data}").to_pylist()[0]
+
+    def _score_profile(self, column: str, scan: dict[str, Any]) -> ColumnProfile:
+        d, kind = self.dialect, self._types[column]
+        missing = int(scan["s_missing"] or 0)
+        example = None
+        if int(scan["s_bad"] or 0):
+            condition = f"NOT {d.missing(column, kind)} AND {d.number(column, kind)} IS NULL"
+            value = self._query(
+                f"SELECT {d.ident(column)} AS v FROM {self._rows} WHERE {condition} "
+                f"ORDER BY {d.ident(ROW)} LIMIT 1").column("v").to_pylist()[0]
+            example = str(value)
+        return ColumnProfile(
+            name=column, file=self.files.get(column, "the data"), kind="other",
+            missing=missing, missing_rows=self._missing_rows(column) if missing else (),
+            texts=(), counts=(), distinct=0, not_numeric=example)
+
+    def _alone(self, column: str) -> ColumnProfile:
+        """Profile one key column by itself (when some key column has many values)."""
+        d, kind = self.dialect, self._types[column]
+        c, missing = d.ident(column), d.missing(column, kind)
+        counted = self._query(f"SELECT {c} AS v, count(*) AS n FROM {self._data} GROUP BY {c} "
+                              f"ORDER BY {c} LIMIT {CAP + 1}")
+        file = self.files.get(column, "the data")
+        values = self._distinct(column, counted.column("v").combine_chunks())
+        if counted.num_rows <= CAP:
+            profile = column_profile(column, file, values, counted.column("n").to_numpy())
+            if profile.missing:
+                return column_profile(column, file, values, counted.column("n").to_numpy(),
+                                      missing_rows=self._missing_rows(column))
+            return profile
+        number = d.number(column, kind)
+        facts = self._query(
+            f"SELECT sum(CASE WHEN {missing} THEN 1 ELSE 0 END) AS missing, "
+            f"min(CASE WHEN NOT {missing} THEN {number} END) AS low, "
+            f"max(CASE WHEN NOT {missing} THEN {number} END) AS high FROM {self._data}"
+        ).to_pylist()[0]
+        distinct = self._query(f"SELECT count(*) AS n FROM (SELECT DISTINCT {c} FROM {self._data} "
+                               f"WHERE NOT {missing}) AS t").column("n").to_pylist()[0]
+        partial = column_profile(column, file, values, counted.column("n").to_numpy(),
+                                 distinct=int(distinct))
+        lacking = int(facts["missing"] or 0)
+        return ColumnProfile(
+            name=column, file=file, kind=partial.kind, missing=lacking,
+            missing_rows=self._missing_rows(column) if lacking else (),
+            texts=partial.texts[:CAP], counts=(), distinct=int(distinct),
+            low=float("nan") if facts["low"] is None else float(facts["low"]),
+            high=float("nan") if facts["high"] is None else float(facts["high"]))
+
+    # --- cells -------------------------------------------------------------------------
+
+    def _group(self, spec: AuditSpec, scale: ScoreScale | None) -> pa.Table:
+        d = self.dialect
+        keys = [*spec.sensitive, spec.label, spec.prediction]
+        names = [f"k{i}" for i in range(len(keys))]
+        select = [f"{d.ident(c)} AS {n}" for c, n in zip(keys, names, strict=True)]
+        if scale is None:
+            return self._query(f"SELECT {', '.join(names)}, count(*) AS n, 0 AS by_bin FROM "
+                               f"(SELECT {', '.join(select)} FROM {self._data}) AS t "
+                               f"GROUP BY {', '.join(names)}")
+        assert spec.score is not None
+        value = d.number(spec.score, self._types[spec.score])
+        select.append(f"{d.score_bin(value, scale)} AS b")
+        sums = []
+        for p, power in enumerate(d.quantised(value, scale)):
+            if power is not None:
+                select.append(f"{power} AS q{p}")
+                sums.append(f"{d.exact_sum(f'q{p}')} AS s{p}")
+        cells, by_bin = ", ".join(names[:-1]), names[-1]
+        return self._query(
+            f"SELECT {', '.join(names)}, b, count(*) AS n, grouping({by_bin}) AS by_bin"
+            f"{''.join(', ' + s for s in sums)} FROM (SELECT {', '.join(select)} "
+            f"FROM {self._data}) AS t GROUP BY GROUPING SETS (({cells}, {by_bin}), ({cells}, b))")
+
+    def _groups(self, spec: AuditSpec, result: pa.Table, scale: ScoreScale | None) -> Groups:
+        keys = [*spec.sensitive, spec.label, spec.prediction]
+        by_bin = pc.equal(result.column("by_bin"), 1)
+        main, binned = result.filter(pc.invert(by_bin)), result.filter(by_bin)
+        values, index, score_index = [], [], []
+        for i, column in enumerate(keys):
+            uniques = pc.unique(main.column(f"k{i}").combine_chunks())
+            values.append(self._distinct(column, uniques))
+            index.append(_positions(main.column(f"k{i}"), uniques))
+            if i < len(keys) - 1:
+                score_index.append(_positions(binned.column(f"k{i}"), uniques))
+        groups = Groups(values=tuple(values), index=np.column_stack(index),
+                        rows=main.column("n").to_numpy().astype(np.int64))
+        if scale is None:
+            return groups
+        sums = np.zeros((binned.num_rows, 4), dtype=object)
+        sums[...] = 0
+        for p, shift in enumerate(scale.shifts):
+            if shift is not None:
+                sums[:, p] = [0 if v is None else int(v) for v in binned.column(f"s{p}")
+                              .to_pylist()]
+        return Groups(values=groups.values, index=groups.index, rows=groups.rows,
+                      score_index=np.column_stack(score_index),
+                      score_bin=binned.column("b").to_numpy(zero_copy_only=False)
+                      .astype(np.int64),
+                      score_rows=binned.column("n").to_numpy().astype(np.int64),
+                      score_sums=sums)
+
+    def _validated(self, spec: AuditSpec, bins: int) -> _Validated:
+        check_roles(spec, columns=self.columns, files=self.files)
+        scan = self._scan(spec)
+        if int(scan["n"]) == 0 and (error := self._empty_error()) is not None:
+            raise error
+        keys = (spec.label, spec.prediction, *spec.sensitive)
+        score = self._score_profile(spec.score, scan) if spec.score else None
+        if any(int(scan[f"d{i}"] or 0) > CAP for i in range(len(keys))):
+            alone = {c: self._alone(c) for c in keys}
+            check_profile(spec, Profile(
+                rows=int(scan["n"]), columns=self.columns, files=self.files,
+                label=alone[spec.label], prediction=alone[spec.prediction],
+                sensitive=tuple(alone[c] for c in spec.sensitive), score=score))
+        scale = None
+        if spec.score and scan["s_low"] is not None:
+            scale = ScoreScale.of(float(scan["s_low"]), float(scan["s_high"]), bins)
+        result = self._group(spec, scale)
+        groups = self._groups(spec, result, scale)
+        order = [*spec.sensitive, spec.label, spec.prediction]
+        profiles = {}
+        for i, column in enumerate(order):
+            counts = groups.value_counts(i)
+            file = self.files.get(column, "the data")
+            profiles[column] = column_profile(column, file, groups.values[i], counts)
+            if profiles[column].missing:
+                profiles[column] = column_profile(column, file, groups.values[i], counts,
+                                                  missing_rows=self._missing_rows(column))
+        checked = check_profile(spec, Profile(
+            rows=int(scan["n"]), columns=self.columns, files=self.files,
+            label=profiles[spec.label], prediction=profiles[spec.prediction],
+            sensitive=tuple(profiles[c] for c in spec.sensitive), score=score))
+        probabilities = scale is not None and float(scan["s_low"]) >= 0 and float(
+            scan["s_high"]) <= 1
+        return _Validated(checked, groups, scale, result, probabilities)
+
+    def cell_table(self, spec: AuditSpec, *, bins: int = DEFAULT_BINS) -> CellTable:
+        """Validate ``spec`` against the table and count its cells inside the engine.
+
+        Raises
+        ------
+        ColumnError
+            With ``prepare``'s message, for the first problem ``prepare`` finds.
+        """
+        v = self._validated(spec, bins)
+        table, _ = build_cells(v.groups, v.checked, engine=self.engine)
+        if v.scale is None or spec.score is None:
+            return table
+        sums = score_sums(table, v.groups, v.checked, v.scale)
+        median = self._median(spec.score, v.scale, sums.counts)
+        in_bin = self._above_in_bin(spec, v, table, median)
+        above = above_from_bins(sums.counts, v.scale, median, in_bin)
+        return replace(table, scores=score_table(sums, v.scale, median=median, above=above,
+                                                 probabilities=v.probabilities))
+
+    # --- median ------------------------------------------------------------------------
+
+    def _median(self, column: str, scale: ScoreScale, counts: np.ndarray) -> float:
+        d = self.dialect
+        value = d.number(column, self._types[column])
+        middle: list[float] = []
+        ranks = median_ranks(counts)
+        for b in sorted({b for b, _ in ranks}):
+            in_bin = [r for bb, r in ranks if bb == b]
+            first, last = min(in_bin), max(in_bin)
+            got = self._query(
+                f"SELECT v FROM (SELECT {value} AS v FROM {self._data}) AS t "
+                f"WHERE {d.score_bin('v', scale)} = {b} ORDER BY v "
+                f"LIMIT {last - first + 1} OFFSET {first}").column("v").to_pylist()
+            middle += [float(v) for v in got]
+        return median_of(middle)
+
+    def _above_in_bin(self, spec: AuditSpec, v: _Validated, table: CellTable,
+                      median: float) -> np.ndarray:
+        out = np.zeros((table.cells, 2), dtype=np.int64)
+        if np.isnan(median):
+            return out
+        assert spec.score is not None and v.scale is not None
+        checked, groups, scale, result = v.checked, v.groups, v.scale, v.result
+        d = self.dialect
+        keys = [*spec.sensitive, spec.label]
+        value = d.number(spec.score, self._types[spec.score])
+        middle = int(scale.bin_of(np.array([median]))[0])
+        names = ", ".join(f"k{i}" for i in range(len(keys)))
+        select = ", ".join(f"{d.ident(c)} AS k{i}" for i, c in enumerate(keys))
+        got = self._query(
+            f"SELECT {names}, count(*) AS n FROM (SELECT {select}, {value} AS v FROM {self._data}) "
+            f"AS t WHERE {d.score_bin('v', scale)} = {middle} AND v > {d.double(median)} "
+            f"GROUP BY {names}")
+        if got.num_rows == 0:
+            return out
+        main = result.filter(pc.equal(result.column("by_bin"), 0))
+        index = np.column_stack([
+            _positions(got.column(f"k{i}"), pc.unique(main.column(f"k{i}").combine_chunks()))
+            for i in range(len(keys))])
+        cell = cell_of(table, groups, checked, index)
+        favorable = np.array([t == checked.favorable for t in groups.values[len(keys) - 1]
+                              .texts])
+        np.add.at(out, (cell, favorable[index[:, -1]].astype(np.int64)),
+                  got.column("n").to_numpy().astype(np.int64))
+        return out
+
+    # --- sample ------------------------------------------------------------------------
+
+    def sample(self, spec: AuditSpec, *, per_cell: int, seed: int) -> RowSample:
+        """Up to ``per_cell`` rows of every finest cell, drawn inside the engine: rows whose
+        seeded hash is below a per-cell bound come back, and the smallest are kept."""
+        v = self._validated(spec, bins=1)
+        checked, groups, result = v.checked, v.groups, v.result
+        table, group_cell = build_cells(groups, checked, engine=self.engine)
+        d = self.dialect
+        keys = list(spec.sensitive)
+        main = result.filter(pc.equal(result.column("by_bin"), 0))
+        combos = main.group_by([f"k{i}" for i in range(len(keys))]).aggregate([("n", "sum")])
+        bounds = pa.array([candidates(int(n), per_cell)
+                           for n in combos.column("n_sum").to_pylist()], pa.int64())
+        bounds_view = f"{self._data}_bounds"
+        self._register(bounds_view, combos.drop_columns(["n_sum"]).append_column(
+            "bound", bounds))
+        hashed = RowHash.of(seed).sql(self._position_sql(f"r.{d.ident(ROW)}"))
+        on = " AND ".join(f"r.{d.ident(c)} = t.k{i}" for i, c in enumerate(keys))
+        got = self._query(
+            f"SELECT r.*, {hashed} AS audit_hash FROM {self._rows} AS r JOIN {bounds_view} AS t "
+            f"ON {on} WHERE {hashed} < t.bound")
+        index = np.column_stack([
+            _positions(got.column(c), pc.unique(main.column(f"k{i}").combine_chunks()))
+            for i, c in enumerate(keys)])
+        cell = cell_of(table, groups, checked, index)
+        position = np.array(self._rows_to_numbers(got.column(ROW).to_pylist()), dtype=np.int64)
+        kept = pick(got.column("audit_hash").to_numpy().astype(np.int64), position, cell,
+                    per_cell)
+        rows = got.drop_columns([ROW, "audit_hash"]).take(pa.array(kept))
+        return RowSample(frame=self._frame(rows), cell=cell[kept], position=position[kept],
+                         cell_rows=table.counts.sum(axis=1), per_cell=per_cell, seed=seed)
+
+    def _frame(self, rows: pa.Table) -> pd.DataFrame:
+        """The sampled rows as pandas would have typed them."""
+        return typed_frame(rows, raw=[c for c in rows.column_names
+                                      if self._types.get(c) == "raw"])
+
+
+def _positions(values: pa.ChunkedArray | pa.Array, uniques: pa.Array) -> np.ndarray:
+    """The index of each of ``values`` in ``uniques`` (nulls match a null)."""
+    found = pc.index_in(values, value_set=uniques, skip_nulls=False)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+__all__: Sequence[str] = ["DATA", "ROW", "ROWS", "SqlSource"]
