@@ -137,7 +137,7 @@ class DuckDBSource(SqlSource):
 
     def _query(self, sql: str) -> pa.Table:
         try:
-            return self._con.sql(sql).fetch_arrow_table()
+            return self._con.sql(sql).to_arrow_table()
         except _READ_ERRORS as err:
             raise self._read_error(err) from err
 
