@@ -266,8 +266,21 @@ def parquet_schema(table: Table) -> pa.Schema:
 
 
 def _described(schema: pa.Schema) -> str:
-    return ", ".join(f"{f.name!r} ({f.type})" for f in list(schema)[:12]) + (
+    return ", ".join(f"{f.name!r} ({_plain(f.type)})" for f in list(schema)[:12]) + (
         f" and {len(schema) - 12} more" if len(schema) > 12 else "")
+
+
+def _plain(kind: pa.DataType) -> str:
+    """An Arrow type in a board member's words."""
+    for test, words in ((pa.types.is_integer, "whole numbers"), (pa.types.is_floating, "numbers"),
+                        (pa.types.is_decimal, "decimal numbers"), (pa.types.is_boolean,
+                                                                   "true/false"),
+                        (pa.types.is_date, "dates"), (pa.types.is_timestamp, "date-times")):
+        if test(kind):
+            return words
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or str(kind) == "string_view":
+        return "text"
+    return str(kind)
 
 
 def _footer(file: str) -> pa.Schema:

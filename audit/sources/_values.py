@@ -87,9 +87,9 @@ def read_distinct(raw: Sequence[str | None]) -> DistinctValues:
     spans lines): the type pandas infers depends only on the set of values, so it is the
     type the whole column would get.
     """
-    lines = ["v"]
+    lines = ["v"]  # every cell quoted: an empty line would be skipped, "" reads as missing
     for cell in raw:
-        lines.append("" if cell is None else '"' + cell.replace('"', '""') + '"')
+        lines.append('"' + ("" if cell is None else cell.replace('"', '""')) + '"')
     text = "\n".join(lines) + "\n"
     multiline = any(cell is not None and ("\n" in cell or "\r" in cell) for cell in raw)
     frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), engine="c" if multiline else "pyarrow",

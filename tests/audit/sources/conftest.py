@@ -67,8 +67,12 @@ def write(frame: pd.DataFrame, folder: Path, name: str, fmt: str) -> Path:
     path = folder / f"{name}.{fmt}"
     if fmt == "csv":
         frame.to_csv(path, index=False)
-    else:
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    else:  # a column of text and numbers is written as text, as a CSV would hold it
+        mixed = {c: frame[c].map(lambda v: v if v is None or pd.isna(v) else str(v))
+                 for c in frame.columns
+                 if frame[c].dtype == object and frame[c].dropna().map(type).nunique() > 1}
+        table = pa.Table.from_pandas(frame.assign(**mixed), preserve_index=False)
+        pq.write_table(table, path)
     return path
 
 
