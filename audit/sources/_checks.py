@@ -32,6 +32,7 @@ from audit.inputs._prepare import (
     UNKNOWN_WORDS,
     VALUES_DISAGREE,
     _quoted,
+    _roles,
 )
 from audit.sources._cells import Attribute
 from audit.sources._profile import ColumnProfile, Profile
@@ -54,15 +55,6 @@ class Checked:
     attributes: tuple[Attribute, ...]
 
 
-def roles(spec: AuditSpec) -> list[tuple[str, str]]:
-    """(role, column) for every role of ``spec``, in ``prepare``'s order."""
-    out = [("label", spec.label), ("prediction", spec.prediction)]
-    if spec.score:
-        out.append(("score", spec.score))
-    out += [("sensitive attribute", column) for column in spec.sensitive]
-    return out
-
-
 def check_roles(spec: AuditSpec, *, columns: Sequence[str], files: Mapping[str, str]) -> None:
     """Refuse a spec without sensitive columns, a role column that is not in the table,
     and one column in two roles.
@@ -78,11 +70,11 @@ def check_roles(spec: AuditSpec, *, columns: Sequence[str], files: Mapping[str, 
     """
     if not spec.sensitive:
         raise ColumnError(NO_SENSITIVE)
-    for role, column in roles(spec):
+    for role, column in _roles(spec):
         if column not in columns:
             raise ColumnError(_missing(role, column, columns, files))
     seen: dict[str, str] = {}
-    for role, column in roles(spec):
+    for role, column in _roles(spec):
         if column in seen:
             raise ColumnError(ROLE_CLASH.format(column=column, first=seen[column], second=role))
         seen[column] = role

@@ -24,6 +24,7 @@ _SPACE = (r"[\t\n\x{0B}\f\r \x{1C}-\x{1F}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}"
           r"\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]")
 
 ColumnType = Literal["raw", "float", "number", "boolean", "text", "other"]
+ROW = "__audit_row"  # the 1-based dataset row (or an engine's increasing row id)
 
 
 def column_type(arrow_type: pa.DataType, *, raw: bool) -> ColumnType:

@@ -18,7 +18,7 @@ import pyarrow as pa
 from audit._errors import AuditInputError, CSVFormatError
 from audit._words import clip
 from audit.inputs._read import MSG_UNREADABLE
-from audit.sources._dialect import Dialect, column_type
+from audit.sources._dialect import ROW, Dialect, column_type
 from audit.sources._files import (
     MSG_PARQUET_UNREADABLE,
     Table,
@@ -27,9 +27,9 @@ from audit.sources._files import (
     parquet_schema,
     resolve,
 )
-from audit.sources._joins import Side, join
+from audit.sources._joins import Side
 from audit.sources._parquet import MSG_NO_ROWS
-from audit.sources._sql import ROW, SqlSource
+from audit.sources._sql import SqlSource
 
 DEFAULT_MEMORY = "2GB"
 _READ_ERRORS = (duckdb.InvalidInputException, duckdb.IOException)
@@ -75,22 +75,7 @@ class DuckDBSource(SqlSource):
         if threads is not None:
             self._con.execute(f"SET threads = {int(threads)}")
         self._tables: list[Table] = []
-        sides = [self._side(data, "dataset", "d")]
-        if predictions is not None:
-            sides.append(self._side(predictions, "predictions", "p"))
-        self._types = {}
-        for side in reversed(sides):  # a shared id column takes the dataset's type
-            self._types.update(side.types)
-        self.warnings = join(self, dataset=sides[0],
-                             predictions=sides[1] if len(sides) > 1 else None,
-                             id_column=id_column)
-        columns = list(sides[0].columns)
-        files = {c: sides[0].name for c in sides[0].columns}
-        if len(sides) > 1:
-            columns += [c for c in sides[1].columns if c != id_column]
-            for c in sides[1].columns:
-                files.setdefault(c, sides[1].name)
-        self.columns, self.files = tuple(columns), files
+        self._open(data, predictions, id_column)
 
     def close(self) -> None:
         self._con.close()

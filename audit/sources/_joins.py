@@ -28,8 +28,7 @@ from audit.inputs._join import (
     MSG_OVERLAPPING_COLUMNS,
     MSG_ROW_COUNT_MISMATCH,
 )
-from audit.sources._dialect import ColumnType, Dialect
-from audit.sources._sql import ROW
+from audit.sources._dialect import ROW, ColumnType, Dialect
 
 # an integer as pandas' CSV reader takes one (pyarrow's int64 parser)
 INTEGER = r"[\t ]*-?[0-9]{1,18}[\t ]*"
@@ -59,6 +58,33 @@ class Side:
     numbered: str
     columns: tuple[str, ...]
     types: dict[str, ColumnType]
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The joined table: its columns (the dataset's, then the predictions' but the id),
+    the file of each, how each is held, and what the user should know."""
+
+    columns: tuple[str, ...]
+    files: dict[str, str]
+    types: dict[str, ColumnType]
+    warnings: tuple[str, ...]
+
+
+def join_sides(engine: Engine, sides: Sequence[Side], id_column: str | None) -> Joined:
+    """`join` the dataset (``sides[0]``) to the predictions (``sides[1]``, if any)."""
+    types: dict[str, ColumnType] = {}
+    for side in reversed(sides):  # a shared id column takes the dataset's type
+        types.update(side.types)
+    warnings = join(engine, dataset=sides[0], predictions=sides[1] if len(sides) > 1 else None,
+                    id_column=id_column)
+    columns = list(sides[0].columns)
+    files = {c: sides[0].name for c in sides[0].columns}
+    for side in sides[1:]:
+        columns += [c for c in side.columns if c != id_column]
+        for c in side.columns:
+            files.setdefault(c, side.name)
+    return Joined(columns=tuple(columns), files=files, types=types, warnings=warnings)
 
 
 def join(engine: Engine, *, dataset: Side, predictions: Side | None,

@@ -22,7 +22,7 @@ import pyarrow as pa
 from audit._errors import AuditInputError, CSVFormatError
 from audit._words import clip
 from audit.inputs._read import MSG_UNREADABLE
-from audit.sources._dialect import ColumnType, Dialect, column_type
+from audit.sources._dialect import ROW, ColumnType, Dialect, column_type
 from audit.sources._files import (
     MSG_PARQUET_UNREADABLE,
     Table,
@@ -32,9 +32,9 @@ from audit.sources._files import (
     parquet_schema,
     resolve,
 )
-from audit.sources._joins import Side, join
+from audit.sources._joins import Side
 from audit.sources._parquet import MSG_NO_ROWS
-from audit.sources._sql import ROW, SqlSource
+from audit.sources._sql import SqlSource
 
 MSG_NO_SPARK = (
     "The Spark engine needs PySpark, which is not installed here ({detail}). Install the "
@@ -119,22 +119,7 @@ class SparkSource(SqlSource):
         self._delimiter = delimiter
         token = uuid.uuid4().hex[:12]  # temp views are shared by the session: names of our own
         self._data, self._rows, self._prefix = f"audit_data_{token}", f"audit_rows_{token}", token
-        sides = [self._side(data, "dataset", "d")]
-        if predictions is not None:
-            sides.append(self._side(predictions, "predictions", "p"))
-        self._types = {}
-        for side in reversed(sides):
-            self._types.update(side.types)
-        self.warnings = join(self, dataset=sides[0],
-                             predictions=sides[1] if len(sides) > 1 else None,
-                             id_column=id_column)
-        columns = list(sides[0].columns)
-        files = {c: sides[0].name for c in sides[0].columns}
-        if len(sides) > 1:
-            columns += [c for c in sides[1].columns if c != id_column]
-            for c in sides[1].columns:
-                files.setdefault(c, sides[1].name)
-        self.columns, self.files = tuple(columns), files
+        self._open(data, predictions, id_column)
 
     def _read(self, path: str, role: str) -> tuple[Any, str, bool]:
         """The DataFrame of ``path``, its name for messages, and whether it is raw CSV."""

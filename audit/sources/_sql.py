@@ -19,6 +19,7 @@ cell, the first score that is not a number) add a query each.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -31,7 +32,8 @@ import pyarrow.compute as pc
 from audit.inputs import AuditSpec
 from audit.sources._cells import CellTable, RowSample
 from audit.sources._checks import Checked, check_profile, check_roles
-from audit.sources._dialect import ColumnType, Dialect
+from audit.sources._dialect import ROW, ColumnType, Dialect
+from audit.sources._joins import Side, join_sides
 from audit.sources._profile import ColumnProfile, Profile, column_profile
 from audit.sources._reduce import (
     DEFAULT_BINS,
@@ -48,7 +50,7 @@ from audit.sources._reduce import (
 from audit.sources._sample import RowHash, candidates, pick
 from audit.sources._values import DistinctValues, arrow_distinct, read_distinct, typed_frame
 
-DATA, ROWS, ROW = "audit_data", "audit_rows", "__audit_row"
+DATA, ROWS = "audit_data", "audit_rows"
 # a key column with more distinct raw values than this is profiled on its own (it is
 # about to fail validation: a label holds two values, a sensitive column at most 50)
 CAP = 10_000
@@ -74,6 +76,25 @@ class SqlSource:
     warnings: tuple[str, ...]
     _types: dict[str, ColumnType]
     _data, _rows = DATA, ROWS  # the relations' names (unique per source where views are shared)
+
+    def _open(self, data: str | os.PathLike[str], predictions: str | os.PathLike[str] | None,
+              id_column: str | None) -> None:
+        """Read the dataset (and the predictions), check and define the join."""
+        sides = [self._side(data, "dataset", "d")]
+        if predictions is not None:
+            sides.append(self._side(predictions, "predictions", "p"))
+        joined = join_sides(self, sides, id_column)
+        self._types, self.warnings = joined.types, joined.warnings
+        self.columns, self.files = joined.columns, joined.files
+
+    def _side(self, path: str | os.PathLike[str], role: str, alias: str) -> Side:
+        raise NotImplementedError
+
+    def _view(self, name: str, sql: str) -> None:
+        raise NotImplementedError
+
+    def _positional(self, left: Side, right: Side, *, numbered: bool) -> str:
+        raise NotImplementedError
 
     def _query(self, sql: str) -> pa.Table:
         raise NotImplementedError
