@@ -10,6 +10,7 @@ categories as the same file read by pandas.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 
 import duckdb
@@ -17,7 +18,7 @@ import pyarrow as pa
 
 from audit._errors import AuditInputError, CSVFormatError
 from audit._words import clip
-from audit.inputs._read import MSG_UNREADABLE
+from audit.inputs._read import _SUPPORTED, MSG_RAGGED_ROW, MSG_UNREADABLE
 from audit.sources._dialect import ROW, Dialect, column_type
 from audit.sources._files import (
     MSG_PARQUET_UNREADABLE,
@@ -33,6 +34,9 @@ from audit.sources._sql import SqlSource
 
 DEFAULT_MEMORY = "2GB"
 _READ_ERRORS = (duckdb.InvalidInputException, duckdb.IOException)
+_RAGGED = re.compile(r"CSV Error on Line: (?P<line>\d+).*?Expected Number of Columns: "
+                     r"(?P<expected>\d+) Found: (?P<found>\d+)", re.DOTALL)
+_FILE = re.compile(r"^\s*file = (.+)$", re.MULTILINE)
 
 
 class DuckDBSource(SqlSource):
@@ -75,6 +79,7 @@ class DuckDBSource(SqlSource):
         if threads is not None:
             self._con.execute(f"SET threads = {int(threads)}")
         self._tables: list[Table] = []
+        self._delimiters: dict[str, str] = {}
         self._open(data, predictions, id_column)
 
     def close(self) -> None:
@@ -99,11 +104,12 @@ class DuckDBSource(SqlSource):
             layout = csv_layout(table)
             if layout.header_only:
                 raise header_only_error(table)
-            names = "[" + ", ".join(self.dialect.text(c) for c in layout.columns) + "]"
+            typed = ", ".join(f"{self.dialect.text(c)}: 'VARCHAR'" for c in layout.columns)
             encoding = "utf-8" if layout.encoding.startswith("utf-8") else "latin-1"
-            scan = (f"read_csv({files}, header = true, all_varchar = true, "
+            scan = (f"read_csv({files}, auto_detect = false, header = true, "
                     f"delim = {self.dialect.text(layout.delimiter)}, quote = '\"', "
-                    f"escape = '\"', names = {names}, encoding = '{encoding}')")
+                    f"escape = '\"', columns = {{{typed}}}, encoding = '{encoding}')")
+            self._delimiters[table.name] = layout.delimiter
             columns = layout.columns
             types = {c: column_type(pa.string(), raw=True) for c in columns}
         else:
@@ -151,6 +157,14 @@ class DuckDBSource(SqlSource):
                       type(err).__name__)
         table = next((t for t in self._tables if any(os.path.basename(f) in str(err)
                                                      for f in t.files)), self._tables[0])
-        if table.format == "csv":
+        if table.format != "csv":
+            return AuditInputError(MSG_PARQUET_UNREADABLE.format(file=table.name, detail=detail))
+        ragged = _RAGGED.search(str(err))
+        if ragged is None:
             return CSVFormatError(MSG_UNREADABLE.format(file=table.name, detail=detail))
-        return AuditInputError(MSG_PARQUET_UNREADABLE.format(file=table.name, detail=detail))
+        line, expected, found = (int(g) for g in ragged.group("line", "expected", "found"))
+        named = _FILE.search(str(err))
+        file = clip(os.path.basename(named.group(1).strip())) if named else table.name
+        return CSVFormatError(MSG_RAGGED_ROW.format(
+            file=file, line=line, found=found, expected=expected,
+            delimiter=_SUPPORTED[self._delimiters.get(table.name, ",")]))

@@ -160,3 +160,20 @@ def test_a_parquet_folder_and_its_glob_count_as_the_whole_file(tmp_path):
         with duckdb_source(Path(path)) as source:
             assert source.cell_table(spec).same_as(expected)
         assert pandas_source(Path(path)).cell_table(spec).same_as(expected)
+
+
+@pytest.mark.parametrize(("encoding", "separator", "ending"), [
+    ("utf-8-sig", ";", "\r\n"), ("latin-1", "\t", "\n"), ("utf-8", ",", "\r\n")])
+def test_csv_dialects_count_alike(tmp_path, encoding: str, separator: str, ending: str):
+    """Byte order mark, Latin-1, semicolons and tabs, CRLF, quoted separators and a value
+    spanning lines: DuckDB reads the categories pandas reads."""
+    rng = np.random.default_rng(5)
+    race = rng.choice(["Black, African", "Métis", "White", 'Say "no"', "two\nlines"], 300)
+    frame = load(SAMPLES / "hiring.csv").frame.head(300).assign(ethnicity=race)
+    path = tmp_path / "dialect.csv"
+    frame.to_csv(path, sep=separator, index=False, encoding=encoding, lineterminator=ending)
+    spec = SAMPLE_SPECS[1][3]
+    expected = pandas_source(path).cell_table(spec)
+    assert "two\nlines" in expected.attributes[1].categories
+    with duckdb_source(path) as source:
+        assert source.cell_table(spec).same_as(expected)

@@ -42,7 +42,12 @@ from audit.inputs._prepare import (
     UNKNOWN_REFERENCE_ATTRIBUTE,
     VALUES_DISAGREE,
 )
-from audit.inputs._read import MSG_BLANK_COLUMNS, MSG_DUPLICATE_COLUMNS, MSG_HEADER_ONLY
+from audit.inputs._read import (
+    MSG_BLANK_COLUMNS,
+    MSG_DUPLICATE_COLUMNS,
+    MSG_HEADER_ONLY,
+    MSG_RAGGED_ROW,
+)
 from audit.sources._sql import CAP
 
 from .conftest import duckdb_source, load, pandas_source, spark_builder, write
@@ -243,6 +248,20 @@ def test_a_bad_header_gets_read_csvs_message(tmp_path, header: bytes, constant: 
     with pytest.raises(AuditInputError) as duck:
         duckdb_source(path)
     assert pattern(constant).fullmatch(str(memory.value))
+    assert str(duck.value) == str(memory.value)
+
+
+@pytest.mark.parametrize("body", [b"1,f,approved,denied\n2,m,denied\n",
+                                  b"1,f,approved,denied\n2,m,denied,approved,x\n"])
+def test_a_row_that_does_not_fit_gets_read_csvs_message(tmp_path, body: bytes):
+    path = tmp_path / "ragged.csv"
+    path.write_bytes(b"person,sex,outcome,decision\n" + body)
+    with pytest.raises(AuditInputError) as memory:
+        load(path)
+    with pytest.raises(AuditInputError) as duck:
+        duckdb_source(path).cell_table(AuditSpec(label="outcome", prediction="decision",
+                                                 sensitive=("sex",), favorable="approved"))
+    assert pattern(MSG_RAGGED_ROW).fullmatch(str(memory.value))
     assert str(duck.value) == str(memory.value)
 
 
