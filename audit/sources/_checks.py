@@ -37,6 +37,11 @@ from audit.inputs._prepare import (
 from audit.sources._cells import Attribute
 from audit.sources._profile import ColumnProfile, Profile
 
+SCORE_NOT_FINITE = (
+    "Column {column!r} in {file} is the score and must hold finite numbers, but {count:,} of "
+    "its values are infinite, first at data row(s) {rows}. Histograms, sums and cut-offs "
+    "cannot place them. Fix: replace them with finite scores, or leave the score out."
+)
 OUTCOME_FIX = "fill in the {role} on those rows, or remove the rows before uploading."
 SCORE_FIX = "fill in the score on those rows, or leave the score out."
 SENSITIVE_FIX = (
@@ -83,6 +88,9 @@ def check_roles(spec: AuditSpec, *, columns: Sequence[str], files: Mapping[str, 
 def check_profile(spec: AuditSpec, profile: Profile) -> Checked:
     """Check the role columns' values; return the favorable value and the categories.
 
+    Then, beyond ``prepare``, refuse infinite scores (`SCORE_NOT_FINITE`): the score
+    table cannot bin or sum them.
+
     Raises
     ------
     ColumnError
@@ -95,6 +103,10 @@ def check_profile(spec: AuditSpec, profile: Profile) -> Checked:
         _score(profile.score)
     attributes = tuple(_sensitive(column) for column in profile.sensitive)
     _check_references(spec, attributes)
+    if profile.score is not None and profile.score.infinite:  # after all prepare's checks
+        raise ColumnError(SCORE_NOT_FINITE.format(
+            column=profile.score.name, file=profile.score.file, count=profile.score.infinite,
+            rows=", ".join(str(r) for r in profile.score.infinite_rows)))
     return Checked(favorable=favorable, label_values=profile.label.texts,
                    prediction_values=profile.prediction.texts, attributes=attributes)
 

@@ -104,6 +104,9 @@ class Dialect:
             return f"TRY_CAST({c} AS DOUBLE)"
         return f"TRY_CAST(CAST({c} AS {self.varchar()}) AS DOUBLE)"
 
+    def infinite(self, expr: str) -> str:
+        return f"(abs({expr}) = CAST('Infinity' AS DOUBLE))"
+
     def id_text(self, column: str, kind: ColumnType, *, integers: bool, alias: str = "") -> str:
         """An id as ``audit.inputs.join_inputs`` compares it: pandas' ``str()`` of the typed
         value, stripped. ``integers`` says a raw column holds whole numbers only (pandas

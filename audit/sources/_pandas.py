@@ -90,9 +90,13 @@ class PandasSource:
             bad = pd.to_numeric(values, errors="coerce").isna().to_numpy() & ~missing
             if bad.any():
                 example = str(values.iloc[int(np.flatnonzero(bad)[0])])
+        infinite = np.zeros(len(values), dtype=bool)
+        if example is None and not missing.any():
+            infinite = np.isinf(pd.to_numeric(values).to_numpy(dtype=float))
         return ColumnProfile(name=column, file=self._where(column), kind=kind_of(values.dtype),
                              missing=int(missing.sum()), missing_rows=_first_rows(missing),
-                             texts=(), counts=(), distinct=0, not_numeric=example)
+                             texts=(), counts=(), distinct=0, not_numeric=example,
+                             infinite=int(infinite.sum()), infinite_rows=_first_rows(infinite))
 
     def cell_table(self, spec: AuditSpec, *, bins: int = DEFAULT_BINS) -> CellTable:
         """Validate ``spec`` against the table and count its cells.

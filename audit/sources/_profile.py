@@ -41,6 +41,8 @@ class ColumnProfile:
     low: float = float("nan")
     high: float = float("nan")
     not_numeric: str | None = None
+    infinite: int = 0
+    infinite_rows: tuple[int, ...] = ()
 
     @property
     def complete(self) -> bool:

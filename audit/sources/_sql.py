@@ -19,6 +19,7 @@ cell, the first score that is not a number) add a query each.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -159,10 +160,17 @@ class SqlSource:
                 f"SELECT {d.ident(column)} AS v FROM {self._rows} WHERE {condition} "
                 f"ORDER BY {d.ident(ROW)} LIMIT 1").column("v").to_pylist()[0]
             example = str(value)
+        infinite, rows = 0, ()  # type: tuple[int, tuple[int, ...]]
+        if not missing and example is None and not _finite(scan):
+            value = d.number(column, kind)
+            infinite = int(self._query(f"SELECT count(*) AS n FROM {self._data} WHERE "
+                                       f"{d.infinite(value)}").column("n")[0].as_py())
+            rows = tuple(self._rows_to_numbers(self._first_rows(d.infinite(value))))
         return ColumnProfile(
             name=column, file=self.files.get(column, "the data"), kind="other",
             missing=missing, missing_rows=self._missing_rows(column) if missing else (),
-            texts=(), counts=(), distinct=0, not_numeric=example)
+            texts=(), counts=(), distinct=0, not_numeric=example, infinite=infinite,
+            infinite_rows=rows)
 
     def _alone(self, column: str) -> ColumnProfile:
         """Profile one key column by itself (when some key column has many values)."""
@@ -263,7 +271,7 @@ class SqlSource:
                 label=alone[spec.label], prediction=alone[spec.prediction],
                 sensitive=tuple(alone[c] for c in spec.sensitive), score=score))
         scale = None
-        if spec.score and scan["s_low"] is not None:
+        if spec.score and scan["s_low"] is not None and _finite(scan):
             scale = ScoreScale.of(float(scan["s_low"]), float(scan["s_high"]), bins)
         result = self._group(spec, scale)
         groups = self._groups(spec, result, scale)
@@ -387,6 +395,11 @@ class SqlSource:
         """The sampled rows as pandas would have typed them."""
         return typed_frame(rows, raw=[c for c in rows.column_names
                                       if self._types.get(c) == "raw"])
+
+
+def _finite(scan: dict[str, Any]) -> bool:
+    """The score's smallest and largest values are finite numbers."""
+    return all(scan[k] is not None and math.isfinite(float(scan[k])) for k in ("s_low", "s_high"))
 
 
 def _positions(values: pa.ChunkedArray | pa.Array, uniques: pa.Array) -> np.ndarray:

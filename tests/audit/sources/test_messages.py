@@ -48,6 +48,7 @@ from audit.inputs._read import (
     MSG_HEADER_ONLY,
     MSG_RAGGED_ROW,
 )
+from audit.sources._checks import SCORE_NOT_FINITE
 from audit.sources._sql import CAP
 
 from .conftest import duckdb_source, load, pandas_source, spark_builder, write
@@ -210,6 +211,19 @@ def test_spark_gives_the_in_memory_message(spark, tmp_path, case: Case):
     found = paths(case, tmp_path, "csv")
     expected = expected_message(*found, case)
     assert source_message(spark_builder(spark), *found, case.spec) == expected
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_infinite_scores_are_refused_after_prepares_checks(tmp_path, fmt: str):
+    frame = changed(base(), "risk", [4, 20], float("inf"))
+    data = write(frame, tmp_path, "scores", fmt)
+    expected = SCORE_NOT_FINITE.format(column="risk", file=f"scores.{fmt}", count=2,
+                                       rows="5, 21")
+    for build in (pandas_source, duckdb_source):
+        assert source_message(build, data, None, None, SPEC) == expected
+    worse = write(changed(frame, "outcome", [1], "maybe"), tmp_path, "worse", fmt)
+    assert pattern(TOO_MANY_VALUES).fullmatch(source_message(duckdb_source, worse, None, None,
+                                                             SPEC))
 
 
 def test_rows_are_named_in_file_order_past_duckdbs_parallel_chunks(tmp_path):
