@@ -226,7 +226,7 @@ def main() -> None:
               f"(memory_limit {args.memory_limit}, 2 threads); median {whole['median']:.6f}, "
               f"bin width {whole['width']:.2e}, AUC binning bound {whole['auc_bound']:.1e}")
         for label, rows in (("in-memory", args.pandas_rows), ("spark", args.spark_rows)):
-            if label == "spark" and args.skip_spark:
+            if rows <= 0 or (label == "spark" and args.skip_spark):
                 continue
             count = -(-rows // CHUNK)
             subset = folder / f"subset-{count}"

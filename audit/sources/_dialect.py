@@ -2,8 +2,8 @@
 built from them: a column's missing cells, its numeric value, an id as text, a score's
 bin and quantised powers.
 
-Both engines evaluate these with IEEE double arithmetic and exact integer (DECIMAL(38, 0))
-sums, so the numbers they return are the bits numpy computes in the pandas source.
+Both engines evaluate these with IEEE double arithmetic and exact 64-bit integer sums, so
+the numbers they return are the bits numpy computes in the pandas source.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Literal
 
 import pyarrow as pa
 
-from audit.sources._reduce import ScoreScale
+from audit.sources._reduce import SHIFT, SPLIT, ScoreScale
 from audit.sources._values import NA_TEXTS
 
 # the characters Python's str.strip() removes, as a regular-expression class that RE2
@@ -136,5 +136,12 @@ class Dialect:
                 out.append(f"CAST(floor({power} * {factor} + {self.double(0.5)}) AS BIGINT)")
         return out
 
-    def exact_sum(self, expr: str) -> str:
-        return f"sum(CAST({expr} AS DECIMAL(38, 0)))"
+    def split_sums(self, expr: str, name: str) -> list[str]:
+        """Exact sums of a quantised power (|q| < 2**52) in 64-bit integers, which both
+        engines add far faster than DECIMAL: ``q + 2**52`` split into its high and low 26
+        bits, each summed, and the count (`audit.sources._reduce.combine` adds them up)."""
+        shifted = f"({expr} + {SHIFT})"
+        divide = "//" if self.name == "duckdb" else "div"
+        return [f"sum({shifted} {divide} {SPLIT}) AS {name}_high",
+                f"sum({shifted} % {SPLIT}) AS {name}_low", f"count({expr}) AS {name}_n"]
+

@@ -18,12 +18,12 @@ from audit.sources._reduce import (
     ScoreScale,
     ScoreSums,
     build_cells,
+    combine,
     score_table,
+    split,
 )
 from audit.sources._sample import RowHash, pick
 from audit.sources._values import DistinctValues, kind_of, typed_distinct
-
-_SPLIT = 26  # exact int64 sums of 51-bit terms: add the high and low 26 bits apart
 
 
 def column_files(dataset: AuditInput, predictions: AuditInput | None) -> dict[str, str]:
@@ -174,14 +174,11 @@ def _group_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _exact_sums(key: np.ndarray, values: np.ndarray, size: int) -> list[int]:
-    """Exact sums of int64 ``values`` per ``key`` in [0, size), as Python ints."""
-    high, low = values >> _SPLIT, values & ((1 << _SPLIT) - 1)
-    out = []
-    high_sums = np.zeros(size, dtype=np.int64)
-    low_sums = np.zeros(size, dtype=np.int64)
-    np.add.at(high_sums, key, high)
-    np.add.at(low_sums, key, low)
-    for h, lo in zip(high_sums.tolist(), low_sums.tolist(), strict=True):
-        out.append((int(h) << _SPLIT) + int(lo))
-    return out
-
+    """Exact sums of quantised ``values`` per ``key`` in [0, size), as Python ints."""
+    sums = []
+    for part in split(values):
+        total = np.zeros(size, dtype=np.int64)
+        np.add.at(total, key, part)
+        sums.append(total.tolist())
+    counts = np.bincount(key, minlength=size).tolist()
+    return [combine(h, lo, n) for h, lo, n in zip(*sums, counts, strict=True)]

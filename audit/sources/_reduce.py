@@ -24,8 +24,10 @@ from audit.sources._values import DistinctValues
 
 DEFAULT_BINS = 1000
 # each quantised power of a score stays below 2**QUANT_BITS, so that floor(x + 0.5) is
-# exact and 2**37 rows sum without overflow in 128 bits
+# exact; sums are exact in 64-bit integers as two halves of q + SHIFT (below 2**53), each
+# below SPLIT = 2**26 or 2**27, for up to 2**36 rows
 QUANT_BITS = 51
+SHIFT, SPLIT = 2**52, 2**26
 MAX_SHIFT = 1000
 
 
@@ -87,6 +89,18 @@ class ScoreScale:
             else:
                 out.append(np.floor(power * math.ldexp(1.0, shift) + 0.5).astype(np.int64))
         return out
+
+
+def split(quantised: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The high and low halves of ``quantised + SHIFT``: each sums exactly in int64."""
+    shifted = quantised + SHIFT
+    return shifted // SPLIT, shifted % SPLIT
+
+
+def combine(high: int | None, low: int | None, count: int | None) -> int:
+    """The exact sum of ``count`` quantised terms whose halves (`split`) summed to ``high``
+    and ``low``."""
+    return (int(high or 0) * SPLIT + int(low or 0)) - int(count or 0) * SHIFT
 
 
 @dataclass(frozen=True)

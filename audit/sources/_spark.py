@@ -4,9 +4,11 @@ The same queries as DuckDB's (`audit.sources._sql`), in Spark SQL, over Parquet,
 table of the session's catalog (``table:NAME``). Results come back through Arrow
 (``toArrow``), never through pandas. PySpark is an optional extra, imported only here.
 
-Rows are numbered by ``monotonically_increasing_id`` (in the order Spark reads them:
-file by file for a sorted list of files); the dense row numbers a message names, and the
-row positions the sample hash uses, come from the row counts of each partition, computed
+Rows are numbered by ``monotonically_increasing_id``, in the order Spark reads them: the
+file's order for one file; for several, the order in which Spark packs them into
+partitions (by size), so a message about a folder may name other rows than DuckDB does,
+and the sample may pick other rows. The dense row numbers a message names, and the row
+positions the sample hash uses, come from the row counts of each partition, computed
 only when needed.
 """
 

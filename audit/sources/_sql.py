@@ -43,6 +43,7 @@ from audit.sources._reduce import (
     above_from_bins,
     build_cells,
     cell_of,
+    combine,
     median_of,
     median_ranks,
     score_sums,
@@ -222,7 +223,7 @@ class SqlSource:
         for p, power in enumerate(d.quantised(value, scale)):
             if power is not None:
                 select.append(f"{power} AS q{p}")
-                sums.append(f"{d.exact_sum(f'q{p}')} AS s{p}")
+                sums += d.split_sums(f"q{p}", f"s{p}")
         cells, by_bin = ", ".join(names[:-1]), names[-1]
         return self._query(
             f"SELECT {', '.join(names)}, b, count(*) AS n, grouping({by_bin}) AS by_bin"
@@ -248,8 +249,9 @@ class SqlSource:
         sums[...] = 0
         for p, shift in enumerate(scale.shifts):
             if shift is not None:
-                sums[:, p] = [0 if v is None else int(v) for v in binned.column(f"s{p}")
-                              .to_pylist()]
+                parts = (binned.column(f"s{p}_{part}").to_pylist()
+                         for part in ("high", "low", "n"))
+                sums[:, p] = [combine(*terms) for terms in zip(*parts, strict=True)]
         return Groups(values=groups.values, index=groups.index, rows=groups.rows,
                       score_index=np.column_stack(score_index),
                       score_bin=binned.column("b").to_numpy(zero_copy_only=False)

@@ -149,6 +149,22 @@ def test_the_sample_files_give_one_table_in_spark(spark, data, extra, id_column,
     assert spark_builder(spark)(*paths).cell_table(spec).same_as(expected)
 
 
+def test_spark_counts_a_table_of_its_catalog(spark, tmp_path):
+    from audit._errors import AuditInputError
+    from audit.sources import SparkSource
+    from audit.sources._spark import MSG_NO_TABLE
+
+    path = write(load(SAMPLES / "hiring.csv").frame, tmp_path, "hiring", "parquet")
+    spark.read.parquet(str(path)).createOrReplaceTempView("audit_test_hiring")
+    spec = SAMPLE_SPECS[1][3]
+    got = SparkSource("table:audit_test_hiring", spark=spark).cell_table(spec)
+    assert got.same_as(pandas_source(path).cell_table(spec))
+    with pytest.raises(AuditInputError) as info:
+        SparkSource("table:no_such_table", spark=spark)
+    assert str(info.value) == MSG_NO_TABLE.format(name="no_such_table",
+                                                  given="table:no_such_table")
+
+
 def test_a_parquet_folder_and_its_glob_count_as_the_whole_file(tmp_path):
     frame = load(SAMPLES / "hiring.csv").frame
     for i, start in enumerate(range(0, len(frame), 700)):
