@@ -182,6 +182,18 @@ def measured(name: str, path: str | Path, **options) -> dict:
     return figures
 
 
+def subset_of(folder: Path, files: list[Path], rows: int) -> Path:
+    """A folder of links to the first files holding ``rows`` rows."""
+    count = -(-rows // CHUNK)
+    subset = folder / f"subset-{count}"
+    subset.mkdir(exist_ok=True)
+    for f in files[:count]:
+        link = subset / f.name
+        if not link.exists():
+            link.symlink_to(f)
+    return subset
+
+
 def same_tables(first: str, second: str) -> bool:
     a, b = np.load(first), np.load(second)
     return all(np.array_equal(a[k], b[k]) for k in a.files)
@@ -219,8 +231,8 @@ def main() -> None:
         files = generate(folder / "parquet", args.rows)
         size = sum(f.stat().st_size for f in files) / 1e9
         print(f"  {len(files)} files, {size:.1f} GB")
-        glob = str(folder / "parquet" / "part-*.parquet")
-        whole = measured("duckdb", glob, memory_limit=args.memory_limit)
+        whole = measured("duckdb", subset_of(folder, files, args.rows),
+                         memory_limit=args.memory_limit)
         print(f"duckdb, {whole['rows']:,} rows ({whole['cells']} cells): "
               f"{whole['seconds']:.1f} s, peak RSS {whole['peak_mb']:,.0f} MB "
               f"(memory_limit {args.memory_limit}, 2 threads); median {whole['median']:.6f}, "
@@ -228,13 +240,8 @@ def main() -> None:
         for label, rows in (("in-memory", args.pandas_rows), ("spark", args.spark_rows)):
             if rows <= 0 or (label == "spark" and args.skip_spark):
                 continue
-            count = -(-rows // CHUNK)
-            subset = folder / f"subset-{count}"
-            subset.mkdir(exist_ok=True)
-            for f in files[:count]:
-                link = subset / f.name
-                if not link.exists():
-                    link.symlink_to(f)
+            subset = subset_of(folder, files, rows)
+            count = len(list(subset.iterdir()))
             duck = measured("duckdb", subset, memory_limit=args.memory_limit,
                             save=str(scratch / f"duck-{count}.npz"))
             engine = "pandas" if label == "in-memory" else "spark"

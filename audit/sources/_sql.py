@@ -5,11 +5,13 @@ table) and ``audit_rows`` (the same with the 1-based dataset row ``__audit_row``
 only to name rows in messages and to sample). Then, with a score, four scans:
 
 1. profile: rows, approximate distinct values of each key column, the score's range;
-2. cells: ``GROUP BY GROUPING SETS ((keys, label, prediction), (keys, label, bin))`` over
-   the raw values, with exact sums of the quantised score powers. A plain group-by over
-   the finest cells, not one grouping set per attribute: an attribute's groups are sums
-   of finest cells, and raw values are read as text only afterwards (two raw values may
-   be one category), so summing is done in Python on the small result;
+2. cells: one plain ``GROUP BY`` over the raw values of the sensitive columns, the label,
+   the prediction and the score bin, with exact sums of the quantised score powers. Not
+   ``GROUPING SETS ((a), (b), (a, b))``: an attribute's groups are sums of finest cells,
+   and raw values are read as text only afterwards (two raw values may be one category),
+   so the sums over cells are done in Python on the small result (at most cells × 4 ×
+   bins rows). Not ``GROUPING SETS`` for the histograms either: Spark copies every row
+   once per set;
 3. the median: the one or two middle scores, ordered within their bin only;
 4. the rows of the median's bin above it, per cell and label.
 
@@ -208,55 +210,59 @@ class SqlSource:
     # --- cells -------------------------------------------------------------------------
 
     def _group(self, spec: AuditSpec, scale: ScoreScale | None) -> pa.Table:
+        """One plain GROUP BY over the raw keys (and the score bin): cells × 4 × bins rows
+        at most, summed in Python. Cheaper in Spark than GROUPING SETS, which copies every
+        row once per set."""
         d = self.dialect
         keys = [*spec.sensitive, spec.label, spec.prediction]
         names = [f"k{i}" for i in range(len(keys))]
         select = [f"{d.ident(c)} AS {n}" for c, n in zip(keys, names, strict=True)]
-        if scale is None:
-            return self._query(f"SELECT {', '.join(names)}, count(*) AS n, 0 AS by_bin FROM "
-                               f"(SELECT {', '.join(select)} FROM {self._data}) AS t "
-                               f"GROUP BY {', '.join(names)}")
-        assert spec.score is not None
-        value = d.number(spec.score, self._types[spec.score])
-        select.append(f"{d.score_bin(value, scale)} AS b")
-        sums = []
-        for p, power in enumerate(d.quantised(value, scale)):
-            if power is not None:
-                select.append(f"{power} AS q{p}")
-                sums += d.split_sums(f"q{p}", f"s{p}")
-        cells, by_bin = ", ".join(names[:-1]), names[-1]
+        sums: list[str] = []
+        if scale is not None:
+            assert spec.score is not None
+            value = d.number(spec.score, self._types[spec.score])
+            select.append(f"{d.score_bin(value, scale)} AS b")
+            names.append("b")
+            for p, power in enumerate(d.quantised(value, scale)):
+                if power is not None:
+                    select.append(f"{power} AS q{p}")
+                    sums += d.split_sums(f"q{p}", f"s{p}")
         return self._query(
-            f"SELECT {', '.join(names)}, b, count(*) AS n, grouping({by_bin}) AS by_bin"
-            f"{''.join(', ' + s for s in sums)} FROM (SELECT {', '.join(select)} "
-            f"FROM {self._data}) AS t GROUP BY GROUPING SETS (({cells}, {by_bin}), ({cells}, b))")
+            f"SELECT {', '.join(names)}, count(*) AS n{''.join(', ' + s for s in sums)} "
+            f"FROM (SELECT {', '.join(select)} FROM {self._data}) AS t "
+            f"GROUP BY {', '.join(names)}")
 
     def _groups(self, spec: AuditSpec, result: pa.Table, scale: ScoreScale | None) -> Groups:
         keys = [*spec.sensitive, spec.label, spec.prediction]
-        by_bin = pc.equal(result.column("by_bin"), 1)
-        main, binned = result.filter(pc.invert(by_bin)), result.filter(by_bin)
-        values, index, score_index = [], [], []
+        names = [f"k{i}" for i in range(len(keys))]
+        main = result.group_by(names, use_threads=False).aggregate([("n", "sum")])
+        values, index = [], []
         for i, column in enumerate(keys):
-            uniques = pc.unique(main.column(f"k{i}").combine_chunks())
+            uniques = _uniques(result, i)
             values.append(self._distinct(column, uniques))
             index.append(_positions(main.column(f"k{i}"), uniques))
-            if i < len(keys) - 1:
-                score_index.append(_positions(binned.column(f"k{i}"), uniques))
         groups = Groups(values=tuple(values), index=np.column_stack(index),
-                        rows=main.column("n").to_numpy().astype(np.int64))
+                        rows=main.column("n_sum").to_numpy().astype(np.int64))
         if scale is None:
             return groups
+        parts = [f"s{p}_{part}" for p, shift in enumerate(scale.shifts) if shift is not None
+                 for part in ("high", "low", "n")]
+        binned = result.group_by([*names[:-1], "b"], use_threads=False).aggregate(
+            [("n", "sum"), *((part, "sum") for part in parts)])
         sums = np.zeros((binned.num_rows, 4), dtype=object)
         sums[...] = 0
         for p, shift in enumerate(scale.shifts):
             if shift is not None:
-                parts = (binned.column(f"s{p}_{part}").to_pylist()
+                terms = (binned.column(f"s{p}_{part}_sum").to_pylist()
                          for part in ("high", "low", "n"))
-                sums[:, p] = [combine(*terms) for terms in zip(*parts, strict=True)]
+                sums[:, p] = [combine(*t) for t in zip(*terms, strict=True)]
         return Groups(values=groups.values, index=groups.index, rows=groups.rows,
-                      score_index=np.column_stack(score_index),
+                      score_index=np.column_stack([_positions(binned.column(f"k{i}"),
+                                                              _uniques(result, i))
+                                                   for i in range(len(keys) - 1)]),
                       score_bin=binned.column("b").to_numpy(zero_copy_only=False)
                       .astype(np.int64),
-                      score_rows=binned.column("n").to_numpy().astype(np.int64),
+                      score_rows=binned.column("n_sum").to_numpy().astype(np.int64),
                       score_sums=sums)
 
     def _validated(self, spec: AuditSpec, bins: int) -> _Validated:
@@ -349,10 +355,8 @@ class SqlSource:
             f"GROUP BY {names}")
         if got.num_rows == 0:
             return out
-        main = result.filter(pc.equal(result.column("by_bin"), 0))
-        index = np.column_stack([
-            _positions(got.column(f"k{i}"), pc.unique(main.column(f"k{i}").combine_chunks()))
-            for i in range(len(keys))])
+        index = np.column_stack([_positions(got.column(f"k{i}"), _uniques(result, i))
+                                 for i in range(len(keys))])
         cell = cell_of(table, groups, checked, index)
         favorable = np.array([t == checked.favorable for t in groups.values[len(keys) - 1]
                               .texts])
@@ -370,8 +374,8 @@ class SqlSource:
         table, group_cell = build_cells(groups, checked, engine=self.engine)
         d = self.dialect
         keys = list(spec.sensitive)
-        main = result.filter(pc.equal(result.column("by_bin"), 0))
-        combos = main.group_by([f"k{i}" for i in range(len(keys))]).aggregate([("n", "sum")])
+        combos = result.group_by([f"k{i}" for i in range(len(keys))],
+                                 use_threads=False).aggregate([("n", "sum")])
         bounds = pa.array([candidates(int(n), per_cell)
                            for n in combos.column("n_sum").to_pylist()], pa.int64())
         bounds_view = f"{self._data}_bounds"
@@ -382,9 +386,8 @@ class SqlSource:
         got = self._query(
             f"SELECT r.*, {hashed} AS audit_hash FROM {self._rows} AS r JOIN {bounds_view} AS t "
             f"ON {on} WHERE {hashed} < t.bound")
-        index = np.column_stack([
-            _positions(got.column(c), pc.unique(main.column(f"k{i}").combine_chunks()))
-            for i, c in enumerate(keys)])
+        index = np.column_stack([_positions(got.column(c), _uniques(result, i))
+                                 for i, c in enumerate(keys)])
         cell = cell_of(table, groups, checked, index)
         position = np.array(self._rows_to_numbers(got.column(ROW).to_pylist()), dtype=np.int64)
         kept = pick(got.column("audit_hash").to_numpy().astype(np.int64), position, cell,
@@ -402,6 +405,11 @@ class SqlSource:
 def _finite(scan: dict[str, Any]) -> bool:
     """The score's smallest and largest values are finite numbers."""
     return all(scan[k] is not None and math.isfinite(float(scan[k])) for k in ("s_low", "s_high"))
+
+
+def _uniques(result: pa.Table, key: int) -> pa.Array:
+    """The distinct raw values of key column ``key`` of a group-by result."""
+    return pc.unique(result.column(f"k{key}").combine_chunks())
 
 
 def _positions(values: pa.ChunkedArray | pa.Array, uniques: pa.Array) -> np.ndarray:
