@@ -77,7 +77,7 @@ class PandasSource:
                 missing_rows=_first_rows(missing))
         score = self._score_profile(spec.score) if spec.score else None
         profile = Profile(
-            rows=len(self.frame), columns=tuple(str(c) for c in self.frame.columns),
+            columns=tuple(str(c) for c in self.frame.columns),
             files=self.files, label=profiles[spec.label], prediction=profiles[spec.prediction],
             sensitive=tuple(profiles[c] for c in spec.sensitive), score=score)
         return profile, coded

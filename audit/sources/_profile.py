@@ -65,7 +65,6 @@ class ColumnProfile:
 class Profile:
     """The table as validation sees it: its columns, the file of each, the role columns."""
 
-    rows: int
     columns: tuple[str, ...]
     files: Mapping[str, str]
     label: ColumnProfile

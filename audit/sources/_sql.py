@@ -55,9 +55,12 @@ from audit.sources._sample import RowHash, candidates, pick
 from audit.sources._values import DistinctValues, arrow_distinct, read_distinct, typed_frame
 
 DATA, ROWS = "audit_data", "audit_rows"
-# a key column with more distinct raw values than this is profiled on its own (it is
-# about to fail validation: a label holds two values, a sensitive column at most 50)
+# a key column with more distinct raw values than this is profiled without its counts (it
+# is about to fail validation: a label holds two values, a sensitive column at most 50)
 CAP = 10_000
+# a group-by result with more rows than this means some key column has far too many values
+# (valid data gives at most cells × 4 × bins rows); the columns are then profiled one by one
+GROUPS_CAP = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class SqlSource:
     warnings: tuple[str, ...]
     _types: dict[str, ColumnType]
     _data, _rows = DATA, ROWS  # the relations' names (unique per source where views are shared)
+    groups_cap = GROUPS_CAP
 
     def _open(self, data: str | os.PathLike[str], predictions: str | os.PathLike[str] | None,
               id_column: str | None) -> None:
@@ -139,10 +143,9 @@ class SqlSource:
     # --- profile -----------------------------------------------------------------------
 
     def _scan(self, spec: AuditSpec) -> dict[str, Any]:
+        """The score's missing and non-numeric cells and its range (only with a score)."""
         d = self.dialect
-        keys = (spec.label, spec.prediction, *spec.sensitive)
-        parts = ["count(*) AS n"] + [f"approx_count_distinct({d.ident(c)}) AS d{i}"
-                                     for i, c in enumerate(keys)]
+        parts = ["count(*) AS n"]
         if spec.score:
             kind = self._types[spec.score]
             missing, number = d.missing(spec.score, kind), d.number(spec.score, kind)
@@ -209,7 +212,8 @@ class SqlSource:
 
     # --- cells -------------------------------------------------------------------------
 
-    def _group(self, spec: AuditSpec, scale: ScoreScale | None) -> pa.Table:
+    def _group(self, spec: AuditSpec, scale: ScoreScale | None, *,
+               limit: int | None = None) -> pa.Table:
         """One plain GROUP BY over the raw keys (and the score bin): cells × 4 × bins rows
         at most, summed in Python. Cheaper in Spark than GROUPING SETS, which copies every
         row once per set."""
@@ -230,7 +234,7 @@ class SqlSource:
         return self._query(
             f"SELECT {', '.join(names)}, count(*) AS n{''.join(', ' + s for s in sums)} "
             f"FROM (SELECT {', '.join(select)} FROM {self._data}) AS t "
-            f"GROUP BY {', '.join(names)}")
+            f"GROUP BY {', '.join(names)}{f' LIMIT {limit}' if limit else ''}")
 
     def _groups(self, spec: AuditSpec, result: pa.Table, scale: ScoreScale | None) -> Groups:
         keys = [*spec.sensitive, spec.label, spec.prediction]
@@ -267,21 +271,22 @@ class SqlSource:
 
     def _validated(self, spec: AuditSpec, bins: int) -> _Validated:
         check_roles(spec, columns=self.columns, files=self.files)
-        scan = self._scan(spec)
-        if int(scan["n"]) == 0 and (error := self._empty_error()) is not None:
-            raise error
-        keys = (spec.label, spec.prediction, *spec.sensitive)
+        scan = self._scan(spec) if spec.score else {}
         score = self._score_profile(spec.score, scan) if spec.score else None
-        if any(int(scan[f"d{i}"] or 0) > CAP for i in range(len(keys))):
-            alone = {c: self._alone(c) for c in keys}
-            check_profile(spec, Profile(
-                rows=int(scan["n"]), columns=self.columns, files=self.files,
-                label=alone[spec.label], prediction=alone[spec.prediction],
-                sensitive=tuple(alone[c] for c in spec.sensitive), score=score))
         scale = None
         if spec.score and scan["s_low"] is not None and _finite(scan):
             scale = ScoreScale.of(float(scan["s_low"]), float(scan["s_high"]), bins)
-        result = self._group(spec, scale)
+        result = self._group(spec, scale, limit=self.groups_cap + 1)
+        if result.num_rows == 0 and (error := self._empty_error()) is not None:
+            raise error
+        if result.num_rows > self.groups_cap:  # some key column holds far too many values
+            keys = (spec.label, spec.prediction, *spec.sensitive)
+            alone = {c: self._alone(c) for c in keys}
+            check_profile(spec, Profile(
+                columns=self.columns, files=self.files,
+                label=alone[spec.label], prediction=alone[spec.prediction],
+                sensitive=tuple(alone[c] for c in spec.sensitive), score=score))
+            result = self._group(spec, scale)
         groups = self._groups(spec, result, scale)
         order = [*spec.sensitive, spec.label, spec.prediction]
         profiles = {}
@@ -293,7 +298,7 @@ class SqlSource:
                 profiles[column] = column_profile(column, file, groups.values[i], counts,
                                                   missing_rows=self._missing_rows(column))
         checked = check_profile(spec, Profile(
-            rows=int(scan["n"]), columns=self.columns, files=self.files,
+            columns=self.columns, files=self.files,
             label=profiles[spec.label], prediction=profiles[spec.prediction],
             sensitive=tuple(profiles[c] for c in spec.sensitive), score=score))
         probabilities = scale is not None and float(scan["s_low"]) >= 0 and float(

@@ -113,7 +113,7 @@ def test_duckdb_counts_what_pandas_counts(tmp_path_factory, seed, rows, fmt, **k
     assert got.same_as(expected)
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=SLOW)
+@settings(max_examples=4, deadline=None, suppress_health_check=SLOW)
 @given(**CASES)
 def test_spark_counts_what_pandas_counts(spark, tmp_path_factory, seed, rows, fmt, **knobs):
     data, extra, spec, id_column = files(tmp_path_factory.mktemp("s"), seed, rows, fmt, **knobs)

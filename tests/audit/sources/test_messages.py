@@ -226,6 +226,19 @@ def test_infinite_scores_are_refused_after_prepares_checks(tmp_path, fmt: str):
                                                              SPEC))
 
 
+@pytest.mark.parametrize("name", ["many probabilities", "a label of many values"])
+def test_a_column_of_too_many_values_is_profiled_alone_with_the_same_message(tmp_path, name):
+    """Past the group-by's row cap, each key column is profiled by itself; a column of more
+    than CAP distinct values is then listed in part, and counted exactly."""
+    case = next(c for c in CASES if c.name == name)
+    found = paths(case, tmp_path, "csv")
+    source = duckdb_source(*found)
+    source.groups_cap = 1_000
+    with pytest.raises(AuditInputError) as info:
+        source.cell_table(case.spec)
+    assert str(info.value) == expected_message(*found, case)
+
+
 def test_rows_are_named_in_file_order_past_duckdbs_parallel_chunks(tmp_path):
     """Missing cells deep in a large file, read by two threads, are named by their row."""
     frame = base(300_000)
