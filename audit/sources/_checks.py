@@ -16,9 +16,6 @@ from audit._errors import ColumnError
 from audit.inputs import AuditSpec
 from audit.inputs._prepare import (
     EMPTY_CELLS,
-    FAVORABLE_AMBIGUOUS,
-    FAVORABLE_UNKNOWN,
-    FAVORABLE_WORDS,
     MAX_SENSITIVE_CATEGORIES,
     MISSING_COLUMN,
     NO_SENSITIVE,
@@ -30,10 +27,10 @@ from audit.inputs._prepare import (
     UNKNOWN_REFERENCE,
     UNKNOWN_REFERENCE_ATTRIBUTE,
     UNKNOWN_WORDS,
-    VALUES_DISAGREE,
     _quoted,
     _roles,
 )
+from audit.inputs._prepare import _favorable as _prepare_favorable  # its own rule
 from audit.sources._cells import Attribute
 from audit.sources._profile import ColumnProfile, Profile
 
@@ -155,28 +152,9 @@ def _outcome(column: ColumnProfile, role: str) -> None:
 
 
 def _favorable(spec: AuditSpec, label: ColumnProfile, prediction: ColumnProfile) -> str:
-    if len(set(label.texts) | set(prediction.texts)) > 2:
-        raise ColumnError(VALUES_DISAGREE.format(
-            label=spec.label, label_file=label.file, label_values=listed(label),
-            prediction=spec.prediction, prediction_file=prediction.file,
-            prediction_values=listed(prediction),
-        ))
-    values = sorted(set(label.texts) | set(prediction.texts))
-    quoted = _quoted(values)
-    if spec.favorable is not None:
-        wanted = str(spec.favorable).strip()
-        for value in values:
-            if value == wanted or value.casefold() == wanted.casefold():
-                return value
-        raise ColumnError(FAVORABLE_UNKNOWN.format(
-            favorable=spec.favorable, label=spec.label, file=label.file,
-            prediction=spec.prediction, prediction_file=prediction.file, values=quoted,
-        ))
-    known = [v for v in values if v.casefold() in FAVORABLE_WORDS]
-    if len(known) == 1:
-        return known[0]
-    raise ColumnError(FAVORABLE_AMBIGUOUS.format(label=spec.label, file=label.file,
-                                                 values=quoted))
+    """``prepare``'s own rule: both columns are complete here (two values at most)."""
+    return _prepare_favorable(spec, list(label.texts), list(prediction.texts),
+                              {spec.label: label.file, spec.prediction: prediction.file})
 
 
 def _score(column: ColumnProfile) -> None:
