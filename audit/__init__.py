@@ -36,8 +36,7 @@ first use, so ``import audit`` stays fast for the CLI.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from audit._lazy import lazy_names
 
 _EXPORTS: dict[str, str] = {
     # errors
@@ -51,10 +50,15 @@ _EXPORTS: dict[str, str] = {
     "CRITERION_TITLES": "audit._words",
     "DECISION_CHOICES": "audit._words",
     "DECISION_LABELS": "audit._words",
+    "DEFAULT_UNKNOWN_VALUES": "audit._words",
+    "JUDGEMENT_WORDS": "audit._words",
     "PASS_TOLERANCE": "audit._words",
     "STATUS_LABELS": "audit._words",
     "STATUS_WORDS": "audit._words",
+    "TOO_FEW": "audit._words",
+    "UNDER_2_PERCENT_JUSTIFICATION": "audit._words",
     "VERDICT_LABELS": "audit._words",
+    "format_against": "audit._words",
     "format_estimate": "audit._words",
     "format_interval": "audit._words",
     "format_number": "audit._words",
@@ -112,14 +116,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'audit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _EXPORTS)

@@ -25,18 +25,27 @@ __all__ = [
     "CRITERION_TITLES",
     "DECISION_CHOICES",
     "DECISION_LABELS",
+    "DEFAULT_UNKNOWN_VALUES",
+    "DENOMINATOR_WORDS",
+    "JUDGEMENT_WORDS",
+    "METRIC_NAMES",
     "PASS_TOLERANCE",
     "STATUS_LABELS",
     "STATUS_WORDS",
+    "TOO_FEW",
+    "UNDER_2_PERCENT_JUSTIFICATION",
     "VERDICT_LABELS",
     "Verdict",
     "clip",
+    "format_against",
     "format_estimate",
     "format_interval",
     "format_number",
     "format_p",
     "format_percent",
     "listed",
+    "people",
+    "people_needed_words",
     "quoted",
     "rule_name",
     "status_label",
@@ -95,6 +104,57 @@ _RULES: dict[str, str] = {
     "demographic_parity_difference": "demographic parity (selection rates within {t:.2f})",
 }
 
+# a per-group metric in plain words (fairlearn's name -> words): charts, tables, findings
+METRIC_NAMES: dict[str, str] = {
+    "selection_rate": "selection rate",
+    "true_positive_rate": "true positive rate",
+    "false_positive_rate": "false positive rate",
+    "true_negative_rate": "true negative rate",
+    "false_negative_rate": "false negative rate",
+    "positive_predictive_value": "positive predictive value (precision)",
+    "negative_predictive_value": "negative predictive value",
+    "false_discovery_rate": "false discovery rate",
+    "false_omission_rate": "false omission rate",
+    "accuracy": "accuracy",
+    "base_rate": "base rate (share with a favorable label)",
+    "roc_auc": "ROC AUC",
+    "brier_score": "Brier score",
+    "mean_score": "mean score",
+    "calibration_difference": "calibration-in-the-large (mean score − share with a favorable "
+                              "label)",
+    "scoring_rate": "scoring rate (share scoring above the median)",
+}
+
+# how a criterion is judged (AuditSpec.judgement)
+JUDGEMENT_WORDS: dict[str, str] = {
+    "interval": ("the whole confidence interval must lie within the threshold to pass; wholly "
+                 "beyond it fails; an interval that straddles it is inconclusive"),
+    "point": ("the point value alone is compared with the threshold (the conventional rule); "
+              "intervals are shown but do not decide"),
+}
+
+# a rate rests on the people in its denominator (AuditSpec.min_denominator)
+TOO_FEW = "too few to judge this rate"
+DENOMINATOR_WORDS: dict[str, str] = {
+    "selection_rate": "",
+    "true_positive_rate": " with a favorable label",
+    "false_positive_rate": " without a favorable label",
+    "scoring_rate": "",
+}
+
+# "Unknown" categories of a sensitive column (AuditSpec.unknown_values): NYC LL144's usual
+# wordings first, then other common ones. Compared without case or surrounding spaces.
+DEFAULT_UNKNOWN_VALUES: tuple[str, ...] = (
+    "Unknown", "Not reported", "Prefer not to answer", "Decline to self-identify",
+    "Not disclosed", "Choose not to disclose", "Missing", "Not specified", "Unspecified",
+    "Undisclosed", "Prefer not to say", "Declined", "Declined to state", "?", "None",
+    "Other/Unknown",
+)
+UNDER_2_PERCENT_JUSTIFICATION = (
+    "Categories with under 2% of the data are too small for a stable impact ratio; 6 RCNY "
+    "§5-301 lets the auditor leave them out of the impact-ratio calculations. Their numbers "
+    "of people and their rates are reported.")
+
 # the board's decision: as a choice to make (Review page) and as a fact (PDF, history)
 DECISION_CHOICES: dict[str, str] = {
     "approve": "Approve",
@@ -117,6 +177,25 @@ def rule_name(metric: str, threshold: float) -> str:
     """A criterion in words with its threshold: ``the four-fifths rule (impact ratio at least
     0.80)``."""
     return _RULES.get(metric, metric.replace("_", " ") + " ({t:.2f})").format(t=threshold)
+
+
+def people(count: int, metric: str = "selection_rate") -> str:
+    """``1 person``, ``12 people``, ``3 people with a favorable label`` (the denominator of
+    ``metric``)."""
+    return f"{count:,} {'person' if count == 1 else 'people'}{DENOMINATOR_WORDS.get(metric, '')}"
+
+
+def people_needed_words(additional: float, scale: float) -> str:
+    """How much more data would decide an inconclusive finding, in a clause:
+    ``about 1,200 more people per group would (2.5 times as many)``."""
+    if math.isnan(additional):
+        return "more data might"
+    if math.isinf(additional):
+        return ("no amount of data would, because the value measured sits on the threshold "
+                "itself")
+    shown = float(f"{additional:.2g}") if additional >= 100 else math.ceil(additional)
+    return (f"about {shown:,.0f} more people per group would ({scale:.1f} times as many)"
+            if scale >= 1.05 else f"about {shown:,.0f} more people per group would")
 
 
 def status_label(status: str) -> str:
@@ -183,6 +262,18 @@ def format_p(value: float | None) -> str:
         return NULL
     assert value is not None
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def format_against(value: float, threshold: float, digits: int = 2) -> str:
+    """``value`` with as many decimals as it takes not to print equal to ``threshold`` when
+    it is not (a gap of 0.1046 against 0.10 prints ``0.105``, never ``0.10``)."""
+    if _undefined(value):
+        return NULL
+    shown = digits
+    while (shown < 6 and abs(value - threshold) > PASS_TOLERANCE
+           and format_number(value, shown) == format_number(threshold, shown)):
+        shown += 1
+    return format_number(value, shown)
 
 
 def format_interval(low: float | None, high: float | None, digits: int = 3) -> str:

@@ -88,12 +88,16 @@ def upload_page() -> AppTest:
 
 @pytest.fixture
 def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """What each download button of a page offers, by key (AppTest does not expose it)."""
+    """What each download button of a page offers, by key (AppTest does not expose it).
+
+    A button whose file is made on the click (``data`` a function) offers what the function
+    returns, as the click would.
+    """
     seen: dict[str, Any] = {}
     original = DeltaGenerator.download_button
 
     def spy(self: DeltaGenerator, label: str, data: Any, *args: Any, **kwargs: Any) -> Any:
-        seen[kwargs["key"]] = data
+        seen[kwargs["key"]] = data() if callable(data) else data
         return original(self, label, data, *args, **kwargs)
 
     monkeypatch.setattr(DeltaGenerator, "download_button", spy)

@@ -26,7 +26,7 @@ PER_RECORD = ("audit_id", "created_at")
 
 
 def _small_audit() -> bytes:
-    """60 people in two groups of 30; with a minimum group size of 40 nothing is judged."""
+    """60 people in two groups of 30; when a rate must rest on 40 people, nothing is judged."""
     rng = np.random.default_rng(5)
     frame = pd.DataFrame({"sex": ["female", "male"] * 30, "label": rng.integers(0, 2, 60),
                           "pred": rng.integers(0, 2, 60)})
@@ -92,7 +92,8 @@ def test_no_verdict_in_the_history_list_and_compare(no_verdict_record, db, capsy
     assert f"went from {NO_VERDICT} to {verdict_label('fail')}" in summary
 
 
-def test_no_verdict_on_the_fairness_and_history_pages(no_verdict_record, db):
+def test_no_verdict_on_the_fairness_and_history_pages(no_verdict_record, db, monkeypatch):
+    monkeypatch.setenv("AUDIT_BOARD", "default")  # the sessions share the default board
     _, _, record = no_verdict_record
     with HistoryStore(db) as store:
         store.append(record)
@@ -102,7 +103,7 @@ def test_no_verdict_on_the_fairness_and_history_pages(no_verdict_record, db):
     at.selectbox(key="role_prediction").set_value("pred")
     at.multiselect(key="role_sensitive").set_value(["sex"])
     at.selectbox(key="role_favorable").set_value("1")
-    at.number_input(key="opt_min_group_size").set_value(40)
+    at.number_input(key="opt_min_denominator").set_value(40)
     at.run()
     at.button(key="run_audit").click().run()
     assert not at.exception and not at.error

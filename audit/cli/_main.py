@@ -1,8 +1,23 @@
 """Command line: ``python -m audit run ...`` (contract).
 
-Exit status: 0 when every criterion passes, 1 when one fails or cannot be judged (too few
-groups large enough: no verdict is not a pass), 2 on bad input (a one-paragraph message on
-stderr naming the file, column and fix; never a traceback).
+Exit status (every command), so that a pipeline can gate a release on it:
+
+- 0: ``run``: PASSED (no criterion failed or was inconclusive, and at least one was
+  judged); ``whatif``: the files were written; ``verify``, ``history``: everything checks;
+- 1: ``run``: FAILED (a criterion's interval lies wholly beyond its threshold), or NO
+  VERDICT (nothing could be judged: no verdict is not a pass); ``verify`` found a
+  difference;
+- 2: bad input: a file, a column or an option the run cannot use, or ``--out`` already
+  holding an audit without ``--force``. One message on stderr naming the file, column or
+  option and the fix; never a traceback;
+- 3: ``run``: INCONCLUSIVE: nothing failed, but for at least one criterion the data cannot
+  tell (its interval straddles the threshold); the finding says how many more people would;
+- 4: an unexpected error: a fault in the tool, not in the data. One line on stderr with
+  a hint to report it; the traceback only with ``--debug`` (accepted anywhere).
+
+``run --save`` appends the record to the history after the files are written; a history
+or database error then never changes the exit status: it is printed as a warning, with
+the line ``history: not saved`` on stderr (``history: saved`` when it worked).
 """
 
 from __future__ import annotations
@@ -13,18 +28,34 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from audit._errors import AuditInputError, HistoryError
-from audit._words import status_label, verdict_label
+from audit._words import (
+    DEFAULT_UNKNOWN_VALUES,
+    UNDER_2_PERCENT_JUSTIFICATION,
+    clip,
+    status_label,
+    verdict_label,
+)
 from audit.cli._history import add_history_parser, add_save_arguments, run_history, save_record
+from audit.cli._options import (
+    DEBUG_FLAG,
+    add_contract_arguments,
+    check_audit_options,
+    guarded,
+    refuse_overwrite,
+    split_debug,
+)
 from audit.cli._verify import add_verify_parser, run_verify
 from audit.cli._whatif import add_whatif_parser, run_whatif_command
 from audit.engine import AuditRun, audit_inputs, crosscheck
-from audit.explain import Explanations, explain, load_model
+from audit.explain import MAX_MODEL_MB, Explanations, explain, load_model
 from audit.inputs import (
     DEFAULT_CRITERIA,
+    MAX_INTERSECTION_CELLS,
     AuditSpec,
     Criterion,
     Limits,
     leave_out_identifiers,
+    ll144_roles,
     read_path,
 )
 from audit.record import (
@@ -36,7 +67,12 @@ from audit.record import (
     suppress_small_cells,
 )
 
-EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+EXIT_PASS, EXIT_FAIL, EXIT_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+EXIT_CODES = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "no_verdict": EXIT_FAIL,
+              "inconclusive": EXIT_INCONCLUSIVE}
+EPILOG = ("exit status of run: 0 passed; 1 failed, or no verdict (nothing could be judged); "
+          "3 inconclusive (nothing failed, but the data cannot tell for at least one "
+          "criterion); 2 bad input; 4 an unexpected error (--debug shows its traceback).")
 BAD_REFERENCE = (
     "--reference {value!r} is not of the form COLUMN=GROUP. Fix: write it like "
     "--reference sex=male."
@@ -62,9 +98,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m audit", description="Fairness audit of a model's decisions.")
+    parser = _Parser(prog="python -m audit", description="Fairness audit of a model's decisions.",
+                     epilog=EPILOG)
+    parser.add_argument(DEBUG_FLAG, action="store_true",
+                        help="print the traceback of an unexpected error (exit 4); accepted "
+                        "anywhere on the command line")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    run = commands.add_parser("run", help="audit a dataset and the model's predictions")
+    run = commands.add_parser("run", help="audit a dataset and the model's predictions",
+                              epilog=EPILOG)
     run.add_argument("--data", required=True, help="dataset CSV (features, label, groups)")
     run.add_argument("--predictions", help="predictions CSV, joined to the dataset")
     run.add_argument("--id-column", help="column that joins the two files")
@@ -76,11 +117,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--favorable", help="the value that means the good outcome")
     run.add_argument("--reference", action="append", default=[], metavar="COLUMN=GROUP",
                      help="reference group of an attribute (default: its largest group)")
-    run.add_argument("--bootstrap", type=int, default=1000, help="bootstrap samples (1000)")
+    run.add_argument("--bootstrap", type=int, default=1000,
+                     help="bootstrap samples for the aggregates' intervals (1000)")
     run.add_argument("--seed", type=int, default=0, help="random seed (0)")
     run.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")
-    run.add_argument("--min-group-size", type=int, default=30,
-                     help="groups smaller than this are not judged (30)")
+    run.add_argument("--min-denominator", "--min-group-size", type=int, default=10,
+                     dest="min_denominator", metavar="N",
+                     help="the fewest people a rate must rest on to be judged: everyone for "
+                     "a selection rate, people with a favorable label for a true positive "
+                     "rate (10); --min-group-size is its former, deprecated name")
+    run.add_argument("--judgement", choices=("interval", "point"), default="interval",
+                     help="interval: a criterion passes when its whole confidence interval "
+                     "is within the threshold, fails when wholly beyond, else inconclusive "
+                     "(default); point: the plain rule on the point value")
+    run.add_argument("--unknown", action="append", default=None, metavar="WORDING",
+                     help="a value of a sensitive column that means unknown (repeat; when "
+                     "given, replaces the defaults: " + ", ".join(DEFAULT_UNKNOWN_VALUES[:6])
+                     + ", ...)")
+    run.add_argument("--sex-column", metavar="COL",
+                     help="the sensitive column holding sex, for the NYC LL144 sex × "
+                     "race/ethnicity table (default: guessed by name; '' for none)")
+    run.add_argument("--race-column", metavar="COL",
+                     help="the sensitive column holding race/ethnicity (as --sex-column)")
+    run.add_argument("--under-2-percent-justification", metavar="TEXT",
+                     default=UNDER_2_PERCENT_JUSTIFICATION,
+                     help="why categories under 2%% of the data are left out of impact "
+                     "ratios; carried by the record (NYC LL144)")
     run.add_argument("--impact-ratio", type=float, default=0.8,
                      help="lowest acceptable impact ratio (0.8)")
     run.add_argument("--max-difference", type=float, default=0.1,
@@ -95,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
                      "instead of a surrogate")
     run.add_argument("--explain-sample", type=int, default=2000, metavar="N",
                      help="with --explain: rows explained, stratified by group (2000)")
+    run.add_argument("--explain-exclude", action="append", default=[], metavar="COL",
+                     help="with --explain: leave a column out of the explanations (a weight, "
+                     "an id; repeat for several); copies of the label or prediction are left "
+                     "out on their own")
+    run.add_argument("--explain-keep", action="append", default=[], metavar="COL",
+                     help="with --explain: keep a column found to copy the label or prediction")
     run.add_argument("--suppress-below", type=int, default=0, metavar="K",
                      help="hide the numbers of groups with fewer than K rows in audit.json, "
                      "audit.pdf and metrics.csv (0: off; --save keeps the full record)")
@@ -102,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="keep a column that looks like a direct identifier (name, e-mail, "
                      "...); by default such columns are left out of the audit")
     run.add_argument("--out", default="audit-out", help="output folder (audit-out)")
+    run.add_argument("--max-intersection-cells", type=int, default=MAX_INTERSECTION_CELLS,
+                     metavar="N", help="beyond N groups in the intersection of every sensitive "
+                     "column, audit the intersections of every two instead "
+                     f"({MAX_INTERSECTION_CELLS:,})")
+    add_contract_arguments(run)
     add_save_arguments(run)
     add_history_parser(commands)
     add_whatif_parser(commands)
@@ -130,23 +203,51 @@ def _explain(args: argparse.Namespace, run: AuditRun) -> Explanations:
     if args.model:
         path = Path(args.model)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:  # one byte past the limit: load_model refuses it
+                data = handle.read(MAX_MODEL_MB * 2**20 + 1)
         except OSError as err:
             raise AuditInputError(NO_MODEL.format(path=args.model,
                                                   reason=err.strerror or err)) from err
         model = load_model(data, name=path.name)
     return explain(run.data, references=run.result.references, model=model,
-                   sample_size=args.explain_sample, seed=args.seed)
+                   sample_size=args.explain_sample, seed=args.seed,
+                   leave_out=args.explain_exclude, keep=args.explain_keep)
+
+
+def _ll144_roles(args: argparse.Namespace) -> tuple[str, str, str | None]:
+    """The sex and race/ethnicity columns, given or guessed by name, written into the spec
+    as the dashboard writes the ones its user confirmed ("" for none); and a note to show
+    after the audit when one was guessed."""
+    sex, race = ll144_roles(sensitive=args.sensitive, sex_column=args.sex_column,
+                            race_column=args.race_column)
+    note = None
+    if (args.sex_column is None and sex) or (args.race_column is None and race):
+        note = (f"NYC LL144 sex × race/ethnicity roles: sex = {sex!r}, race/ethnicity = "
+                f"{race!r} (guessed by name; change with --sex-column / --race-column, '' "
+                "for none)")
+    return sex or "", race or "", note
 
 
 def _run(args: argparse.Namespace) -> int:
+    sex_column, race_column, roles_note = _ll144_roles(args)
+    problems = check_audit_options(args)
+    if problems:
+        raise AuditInputError(" ".join(problems))
+    kept = refuse_overwrite(args.out, force=args.force)
+    if kept:
+        raise AuditInputError(kept)
     spec = AuditSpec(
         label=args.label, prediction=args.prediction, score=args.score,
         sensitive=tuple(args.sensitive), favorable=args.favorable,
         reference=_references(args.reference),
         criteria=_criteria(args.impact_ratio, args.max_difference),
-        min_group_size=args.min_group_size, bootstrap=args.bootstrap,
-        confidence=args.confidence, seed=args.seed,
+        min_denominator=args.min_denominator, bootstrap=args.bootstrap,
+        confidence=args.confidence, seed=args.seed, judgement=args.judgement,
+        unknown_values=(tuple(args.unknown) if args.unknown is not None
+                        else DEFAULT_UNKNOWN_VALUES),
+        sex_column=sex_column, race_column=race_column,
+        under_2_percent_justification=args.under_2_percent_justification,
+        max_intersection_cells=args.max_intersection_cells,
     )
     if args.suppress_below < 0:
         raise AuditInputError(BAD_SUPPRESSION.format(k=args.suppress_below))
@@ -181,26 +282,41 @@ def _run(args: argparse.Namespace) -> int:
     left_out = [f for f in found if f.column not in run.data.frame.columns]
     if left_out:
         print("warning: left out of the audit as direct identifiers (keep one with "
-              "--keep-column NAME): " + "; ".join(f"{f.column!r} in {f.file!r} ({f.reason})"
-                                                  for f in left_out), file=sys.stderr)
+              "--keep-column NAME): " + "; ".join(
+                  f"{clip(f.column)!r} in {clip(f.file)!r} ({f.reason})" for f in left_out),
+              file=sys.stderr)
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if roles_note:
+        print(f"note: {roles_note}", file=sys.stderr)
     if explanations is not None:
         # each attribute alone; the intersections' sentences are in audit.json and the PDF
         sentences = [s for attribute in run.result.spec.sensitive
                      for s in explanations.summary(attribute)]
-        for sentence in dict.fromkeys(sentences):
+        for sentence in dict.fromkeys([*explanations.notes(), *sentences]):
             print(f"[WHY] {sentence}")
     for finding in export["findings"]:
         print(f"[{status_label(finding['status'])}] {finding['message']}")
-    if args.save:
-        print(save_record(record, args.db))
+    if args.save:  # the files are written: the history can no longer change the exit status
+        try:
+            print(save_record(record, args.db, board=args.board))
+            print("history: saved", file=sys.stderr)
+        except HistoryError as err:
+            print(f"warning: the audit's files were written, but it was not saved to the "
+                  f"history: {err}", file=sys.stderr)
+            print("history: not saved", file=sys.stderr)
     print(f"{verdict_label(run.result.verdict)}: {len(record['findings'])} criteria checked; "
           f"wrote {out / 'audit.json'}")
-    return EXIT_PASS if run.result.passed else EXIT_FAIL
+    return EXIT_CODES[run.result.verdict]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``python -m audit`` with ``argv`` (default: the process's); the exit status."""
+    arguments, debug = split_debug(sys.argv[1:] if argv is None else argv)
+    return guarded(lambda: _dispatch(arguments), debug=debug)
+
+
+def _dispatch(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "history":

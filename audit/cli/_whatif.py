@@ -3,8 +3,10 @@
 Reads and validates the files as ``python -m audit run`` does (`audit.read_path`,
 `audit.join_inputs`, `audit.prepare`), computes `audit.whatif.whatif` and writes
 ``DIR/whatif.json`` (sorted keys, UTF-8). Exit status: 0 when written, 2 on bad input
-(``error: <message>`` on stderr, never a traceback). The command's parser is added to the
-main parser with `add_whatif_parser`; `run_whatif_command` runs it.
+(``error: <message>`` on stderr, never a traceback), among them an option out of range or
+a ``whatif.json`` already in ``--out`` without ``--force``; 4 on an unexpected error. The
+command's parser is added to the main parser with `add_whatif_parser`;
+`run_whatif_command` runs it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from audit import (
     prepare,
     read_path,
 )
+from audit.cli._options import add_contract_arguments, check_audit_options, refuse_overwrite
 from audit.whatif import STRATEGIES, TARGETS, whatif, words
 
 EXIT_OK, EXIT_INPUT = 0, 2
@@ -74,6 +77,7 @@ def add_whatif_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="largest acceptable equal-opportunity/equalized-odds gap, for "
                         "the criteria (0.1)")
     parser.add_argument("--out", required=True, help="output folder")
+    add_contract_arguments(parser)
     return parser
 
 
@@ -110,6 +114,10 @@ def run_whatif_command(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    problems = check_audit_options(args)
+    kept = refuse_overwrite(args.out, force=args.force, names=("whatif.json",))
+    if problems or kept:
+        raise AuditInputError(" ".join([*problems, *([kept] if kept else [])]))
     limits_of = {"impact_ratio": args.impact_ratio,
                  "equal_opportunity_difference": args.max_difference,
                  "equalized_odds_difference": args.max_difference}
@@ -117,14 +125,14 @@ def _run(args: argparse.Namespace) -> int:
                      for c in DEFAULT_CRITERIA)
     spec = AuditSpec(label=args.label, prediction=args.prediction, score=args.score,
                      sensitive=tuple(args.sensitive), favorable=args.favorable,
-                     criteria=criteria, min_group_size=args.min_group_size,
+                     criteria=criteria, min_denominator=args.min_group_size,
                      bootstrap=args.bootstrap, confidence=args.confidence, seed=args.seed)
     limits = Limits.from_env()
     dataset = read_path(args.data, max_bytes=limits.max_bytes, max_rows=limits.max_rows)
     predictions = (read_path(args.predictions, max_bytes=limits.max_bytes,
                              max_rows=limits.max_rows) if args.predictions else None)
     frame, join_warnings = join_inputs(dataset=dataset, predictions=predictions,
-                                       id_column=args.id_column)
+                                       id_column=args.id_column, as_written=spec.sensitive)
     data = prepare(frame, spec, files=_sources(dataset, predictions), id_column=args.id_column)
     report = whatif(data, spec, attribute=args.attribute,
                     strategies=tuple(args.strategy or STRATEGIES), tolerance=args.tolerance,

@@ -2,8 +2,10 @@
 
 One pass counts the confusion cells of every combination of sensitive values
 (`_counts`); each attribute's groups are sums of those cells, held with their
-comparisons in an `AttributeView`; `run_audit` derives the group metrics, disparities,
-adverse-impact tables, aggregates (`_aggregates`) and findings (`_findings`) from them.
+comparisons and intervals in an `AttributeView` (intervals from the counts, valid at any
+count: `_intervals`); `run_audit` derives the group metrics, disparities, adverse-impact
+tables (NYC LL144: `_ll144`), aggregates (`_aggregates`) and findings with three outcomes
+(`_findings`) from them, every p-value corrected once within its family (`_family`).
 `audit_inputs` is the whole path from loaded files to an `AuditRun`.
 """
 
@@ -11,13 +13,15 @@ from __future__ import annotations
 
 from audit.engine._attribute import AttributeView
 from audit.engine._audit import run_audit
-from audit.engine._counts import RATE_METRICS
+from audit.engine._consistency import consistency, consistency_features, consistency_score
+from audit.engine._counts import RATE_METRICS, Grouping
 from audit.engine._crosscheck import CrossCheck, crosscheck, fairlearn_functions
 from audit.engine._intervals import (
     FISHER_FREEMAN_HALTON,
     MONTE_CARLO_DRAWS,
     clopper_pearson,
     homogeneity_test,
+    impact_interval,
     judge_interval,
     judge_point,
     newcombe,
@@ -55,6 +59,7 @@ __all__ = [
     "FISHER_FREEMAN_HALTON",
     "Finding",
     "GroupMetrics",
+    "Grouping",
     "MONTE_CARLO_DRAWS",
     "RATE_METRICS",
     "SCORE_METRICS",
@@ -62,9 +67,13 @@ __all__ = [
     "audit_inputs",
     "clopper_pearson",
     "column_sources",
+    "consistency",
+    "consistency_features",
+    "consistency_score",
     "crosscheck",
     "fairlearn_functions",
     "homogeneity_test",
+    "impact_interval",
     "judge_interval",
     "judge_point",
     "newcombe",

@@ -15,30 +15,45 @@ is unprivileged − privileged, so negative means the group gets less):
     (mean of the FPR and TPR differences).
 aif360 (whole population, the benefit of each row b = ŷ − y + 1):
     ``theil_index`` (generalized entropy, alpha 1), ``generalized_entropy_index`` (alpha 2),
-    ``between_group_theil_index`` per attribute (every row's benefit replaced by its
-    group's mean), and ``consistency`` (1 − mean gap between a row's decision and its
-    5 nearest neighbours' decisions, on a seeded sample, sensitive columns left out).
+    ``between_all_groups_theil_index`` per attribute (every row's benefit replaced by its
+    group's mean; aif360's name), and ``consistency`` (1 − mean gap between a row's
+    decision and its 5 nearest neighbours' decisions, on a seeded sample, sensitive columns
+    left out).
+
+Intervals: an aggregate that is one of the audit's comparisons takes that comparison's
+interval, made from the counts (`AttributeView`): aif360's statistical parity and equal
+opportunity differences (Newcombe) and disparate impact (Koopman); fairlearn's max − min
+differences take the simultaneous interval of the span (valid at any count, and not
+biased upward as a bootstrap of the plug-in span is). The others (min / max ratios,
+average odds, the entropy indexes) keep the multinomial bootstrap percentile interval,
+with the number of replicates in which the value was undefined; an interval of zero
+width (every replicate the same) is not reported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
-from audit.engine._aif360 import sklearn_metrics
-from audit.engine._counts import FN, FP, TN, TP, CellCounts, interval, rates
-from audit.engine._types import Aggregate, Estimate
+from audit.engine._attribute import AttributeView
+from audit.engine._consistency import CONSISTENCY, consistency
+from audit.engine._counts import FN, FP, TN, TP, Replicates, interval, rates
+from audit.engine._intervals import SPAN_BONFERRONI, span_interval
+from audit.engine._types import Aggregate, Disparity, Estimate
 from audit.inputs import AuditSpec, PreparedData
 
 FAIRLEARN = "fairlearn: max − min over groups (difference), min / max (ratio)"
 AIF360_PAIR = ("aif360: unprivileged (this group) − privileged (reference); "
                "ratio unprivileged / privileged")
 AIF360_INDEX = "aif360: generalized entropy of the benefit b = prediction − label + 1"
-CONSISTENCY = ("aif360: 1 − mean |decision − mean decision of 5 nearest neighbours|, on a seeded "
-               "sample of {rows} rows; numeric features standardised, text one-hot encoded")
-CONSISTENCY_SAMPLE = 5000
+BOOTSTRAP = "multinomial bootstrap percentile ({samples:,} replicates)"
+SPAN_RATES = {"demographic_parity_difference": ("selection_rate",),
+              "equalized_odds_difference": ("true_positive_rate", "false_positive_rate"),
+              "equal_opportunity_difference": ("true_positive_rate",)}
+PAIR_COMPARISONS = {"statistical_parity_difference": ("difference", "selection_rate"),
+                    "disparate_impact": ("ratio", "selection_rate"),
+                    "equal_opportunity_difference": ("difference", "true_positive_rate")}
 
 
 def _span(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -93,7 +108,7 @@ def generalized_entropy(counts: np.ndarray, alpha: float) -> np.ndarray:
         return (moments - 1) / (alpha * (alpha - 1))
 
 
-def between_group_theil(group_counts: np.ndarray) -> np.ndarray:
+def between_all_groups_theil(group_counts: np.ndarray) -> np.ndarray:
     """Theil index of group-mean benefits, from group counts shaped ``(..., G, 4)``."""
     counts = group_counts.astype(float)
     n_g = counts.sum(axis=-1)
@@ -107,55 +122,119 @@ def between_group_theil(group_counts: np.ndarray) -> np.ndarray:
     return terms.sum(axis=-1) / n[..., 0]
 
 
-def aggregates(data: PreparedData, cells: CellCounts, boot: np.ndarray, spec: AuditSpec,
-               references: Mapping[str, int]) -> tuple[Aggregate, ...]:
-    """Every aggregate for every attribute, with bootstrap intervals where defined."""
+def _bootstrap(values: np.ndarray | float, reps: np.ndarray, confidence: float
+               ) -> list[tuple[Estimate, int]]:
+    """For each column of ``reps`` ``(samples, k)``, the percentile interval around the
+    matching one of ``values`` ``(k,)``, and the number of undefined replicates.
+
+    No interval (``nan``) where the percentile interval cannot be honest: of zero width (every
+    replicate the same), or not containing the estimate itself (the bootstrap is not valid
+    there: a value at the edge of what it can be, such as a Theil index of 0)."""
+    values = np.atleast_1d(np.asarray(values, dtype=float))
+    if values.size == 0:
+        return []
+    reps = np.asarray(reps, dtype=float).reshape(-1, values.size)
+    if reps.shape[0] == 0:
+        return [(Estimate(float(v), np.nan, np.nan), 0) for v in values]
+    undefined = np.count_nonzero(~np.isfinite(reps), axis=0)
+    lows, highs = interval(reps, confidence=confidence)
+    method = BOOTSTRAP.format(samples=reps.shape[0])
+    out = []
+    for value, low, high, bad in zip(values, lows, highs, undefined, strict=True):
+        if not (low < high and low <= value <= high):  # false for any nan too
+            low = high = np.nan
+        out.append((Estimate(float(value), float(low), float(high), method), int(bad)))
+    return out
+
+
+def _span_estimate(value: float, view: AttributeView, metrics: tuple[str, ...]) -> Estimate:
+    """``value`` (fairlearn's max − min) with the simultaneous interval over every group
+    with people in the rate's denominator."""
+    parts = [view.parts(m) for m in metrics]
+    xs = np.array([x for x, _ in parts], dtype=float)
+    ns = np.array([n for _, n in parts], dtype=float)
+    if ns.shape[-1] < 2:
+        return Estimate(value, np.nan, np.nan)
+    span = span_interval(xs, ns, confidence=view.confidence)
+    return Estimate(value, float(span.low), float(span.high), SPAN_BONFERRONI)
+
+
+def aggregates(data: PreparedData, boot: Replicates, spec: AuditSpec,
+               views: Sequence[AttributeView], disparities: Sequence[Disparity]
+               ) -> tuple[Aggregate, ...]:
+    """Every aggregate for every attribute, each with its interval (see the module).
+
+    ``boot`` holds the bootstrap replicates of each view's counts and of the totals
+    (`bootstrap_groups`). ``disparities`` are the audit's comparisons with the reference:
+    the aggregates that are one of them take its interval.
+    """
+    compared = {(d.attribute, d.group, d.metric): d for d in disparities}
     out: list[Aggregate] = []
 
-    def estimate(value: np.ndarray | float, reps: np.ndarray) -> Estimate:
-        low, high = interval(np.asarray(reps).reshape(-1, 1), confidence=spec.confidence)
-        return Estimate(float(value), float(low[0]), float(high[0]))
+    def add(attribute: str, name: str, estimate: Estimate, source: str, convention: str,
+            undefined: int = 0, **pair: str) -> None:
+        out.append(Aggregate(attribute, name, estimate, source,  # type: ignore[arg-type]
+                             convention, undefined_replicates=undefined, **pair))
 
-    for grouping in cells.groupings:
-        attribute = grouping.attribute
-        counts, boot_counts = grouping.sum(cells.cells), grouping.sum(boot)
-        point, reps = rates(counts), rates(boot_counts)
-        for name, (value, rep) in _fairlearn_family(point, reps).items():
-            out.append(Aggregate(attribute, name, estimate(value, rep), "fairlearn", FAIRLEARN))
-        ref = references[attribute]
-        for g, label in enumerate(grouping.labels):
-            if g == ref:
-                continue
-            for name, (pair_value, pair_reps) in _aif360_pair(point, reps, g, ref).items():
-                out.append(Aggregate(attribute, name, estimate(pair_value, pair_reps), "aif360",
-                                     AIF360_PAIR, group=label, reference=grouping.labels[ref]))
-        between = estimate(between_group_theil(counts), between_group_theil(boot_counts))
-        out.append(Aggregate(attribute, "between_group_theil_index", between, "aif360",
-                             AIF360_INDEX))
+    for view, boot_counts in zip(views, boot.groups, strict=True):
+        attribute = view.attribute
+        reps = rates(boot_counts)
+        for name, (value, rep) in _fairlearn_family(view.point, reps).items():
+            if name in SPAN_RATES:
+                add(attribute, name, _span_estimate(float(value), view, SPAN_RATES[name]),
+                    "fairlearn", FAIRLEARN)
+            else:
+                [(estimate, undefined)] = _bootstrap(value, rep, spec.confidence)
+                add(attribute, name, estimate, "fairlearn", FAIRLEARN, undefined)
+        ref = view.reference
+        others = [g for g in range(len(view.labels)) if g != ref]
+        pairs = _aif360_pair(view.point, reps, others, ref)
+        bootstrapped = {name: _bootstrap(values, pair_reps, spec.confidence)
+                        for name, (values, pair_reps) in pairs.items()
+                        if name not in PAIR_COMPARISONS}
+        for i, g in enumerate(others):
+            label = view.labels[g]
+            pair = {"group": label, "reference": view.labels[ref]}
+            for name, (values, _) in pairs.items():
+                if name in PAIR_COMPARISONS:
+                    kind, metric = PAIR_COMPARISONS[name]
+                    found = getattr(compared[(attribute, label, metric)], kind)
+                    estimate = Estimate(float(values[i]), found.ci_low, found.ci_high,
+                                        found.method)
+                    add(attribute, name, estimate, "aif360", AIF360_PAIR, **pair)
+                else:
+                    estimate, undefined = bootstrapped[name][i]
+                    add(attribute, name, estimate, "aif360", AIF360_PAIR, undefined, **pair)
+        [(estimate, undefined)] = _bootstrap(between_all_groups_theil(view.counts),
+                                             between_all_groups_theil(boot_counts),
+                                             spec.confidence)
+        add(attribute, "between_all_groups_theil_index", estimate, "aif360", AIF360_INDEX,
+            undefined)
 
-    boot_total = boot.sum(axis=1)
-    metrics = sklearn_metrics()
-    benefit = 1.0 + data.y_pred.astype(float) - data.y_true.astype(float)
+    # from the four confusion totals (no pass over the rows): equal to aif360's on the rows;
+    # every attribute's groups cover every row, so any view's counts sum to the totals
+    total = views[0].counts.sum(axis=0)
     for name, alpha in (("theil_index", 1), ("generalized_entropy_index", 2)):
-        with np.errstate(divide="ignore", invalid="ignore"):  # no benefit at all: undefined
-            value = metrics.generalized_entropy_index(benefit, alpha=alpha)
-        out.append(Aggregate("all", name,
-                             estimate(value, generalized_entropy(boot_total, alpha)),
-                             "aif360", AIF360_INDEX))
-    consistency, rows = _consistency(data, spec, metrics)
+        [(estimate, undefined)] = _bootstrap(generalized_entropy(total, alpha),
+                                             generalized_entropy(boot.total, alpha),
+                                             spec.confidence)
+        add("all", name, estimate, "aif360", AIF360_INDEX, undefined)
+    similar, rows = consistency(data, spec)
     if rows:
-        out.append(Aggregate("all", "consistency", Estimate(consistency, np.nan, np.nan),
-                             "aif360", CONSISTENCY.format(rows=rows)))
+        add("all", "consistency", Estimate(similar, np.nan, np.nan), "aif360",
+            CONSISTENCY.format(rows=rows))
     return tuple(out)
 
 
-def _aif360_pair(point: dict[str, np.ndarray], reps: dict[str, np.ndarray], g: int, ref: int
-                 ) -> dict[str, tuple[float, np.ndarray]]:
+def _aif360_pair(point: dict[str, np.ndarray], reps: dict[str, np.ndarray],
+                 groups: list[int], ref: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """aif360's pairwise measures of each of ``groups`` against ``ref``: for each name, the
+    point values ``(len(groups),)`` and the replicate values ``(samples, len(groups))``."""
     out: dict[str, list[np.ndarray]] = {}
     for rates_, key in ((point, 0), (reps, 1)):
         def at(metric: str, rates_: dict[str, np.ndarray] = rates_) -> tuple:
             values = rates_[metric]
-            return values[..., g], values[..., ref]
+            return values[..., groups], values[..., [ref]]
 
         sr_g, sr_r = at("selection_rate")
         tpr_g, tpr_r = at("true_positive_rate")
@@ -169,37 +248,4 @@ def _aif360_pair(point: dict[str, np.ndarray], reps: dict[str, np.ndarray], g: i
             }
         for name, value in values.items():
             out.setdefault(name, [value, value])[key] = value
-    return {name: (float(pair[0]), pair[1]) for name, pair in out.items()}
-
-
-def consistency_features(frame: pd.DataFrame, features: tuple[str, ...]) -> np.ndarray:
-    """Numeric matrix for nearest neighbours: z-scored numbers, one-hot text, no id columns."""
-    parts = []
-    for name in features:
-        column = frame[name]
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            values = column.to_numpy(dtype=float)
-            values = np.where(np.isnan(values), np.nanmean(values) if np.isfinite(values).any()
-                              else 0.0, values)
-            std = values.std()
-            parts.append(((values - values.mean()) / (std if std > 0 else 1.0))[:, None])
-        else:
-            text = column.astype(str)
-            if text.nunique() > min(50, len(text) // 2):
-                continue  # an id or free text, not a feature to compare people on
-            parts.append(pd.get_dummies(text, dtype=float).to_numpy())
-    return np.hstack(parts) if parts else np.empty((len(frame), 0))
-
-
-def _consistency(data: PreparedData, spec: AuditSpec, metrics) -> tuple[float, int]:
-    sensitive = {s.name for s in data.sensitive}
-    features = tuple(f for f in data.features if f not in sensitive)
-    if not features or data.rows < 10:
-        return float("nan"), 0
-    rng = np.random.default_rng(spec.seed)
-    take = min(CONSISTENCY_SAMPLE, data.rows)
-    rows = np.sort(rng.choice(data.rows, size=take, replace=False))
-    x = consistency_features(data.frame.iloc[rows], features)
-    if x.shape[1] == 0:
-        return float("nan"), 0
-    return float(metrics.consistency_score(x, data.y_pred[rows].astype(float))), take
+    return {name: (pair[0], pair[1]) for name, pair in out.items()}

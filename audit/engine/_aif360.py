@@ -1,4 +1,4 @@
-"""Quiet access to aif360.
+"""Quiet access to aif360 (the cross-check only: a plain audit never imports it).
 
 aif360 logs a warning through the root logger for every optional extra that is not
 installed (tensorflow, inFairness, POT) when its modules are imported, and the root
@@ -27,7 +27,3 @@ def quiet_import(module: str) -> ModuleType:
         logging.disable(previous)
         root.removeHandler(guard)
 
-
-def sklearn_metrics() -> ModuleType:
-    """``aif360.sklearn.metrics``: Theil index, generalized entropy, consistency."""
-    return quiet_import("aif360.sklearn.metrics")

@@ -6,14 +6,16 @@ from dataclasses import replace
 
 import numpy as np
 
+from audit._words import listed
 from audit.engine._aggregates import aggregates
-from audit.engine._attribute import UNDER_2_PERCENT, AttributeView
-from audit.engine._counts import RATE_METRICS, bootstrap_cells, count_cells, rate_parts
-from audit.engine._findings import findings
+from audit.engine._attribute import AttributeView
+from audit.engine._counts import RATE_METRICS, bootstrap_groups, count_cells
+from audit.engine._family import TEST_FAMILY, TestFamilies, pair_key
+from audit.engine._findings import draft_findings
+from audit.engine._ll144 import adjust, impact_table, scored_above, sex_race_grouping
 from audit.engine._scores import score_metrics
-from audit.engine._stats import holm, two_proportion_test
+from audit.engine._stats import two_proportion_test
 from audit.engine._types import (
-    AdverseImpactRow,
     AdverseImpactTable,
     AuditResult,
     ConfusionCounts,
@@ -24,8 +26,17 @@ from audit.engine._types import (
 from audit.inputs import AuditSpec, PreparedData
 
 SMALL_GROUP_WARNING = (
-    "{count} group(s) have fewer than {minimum} rows and are marked too small to judge: {groups}."
+    "{count} group(s) have fewer than {minimum} people, too few to judge their selection "
+    "rates: {groups}."
 )
+
+# A rate and its complement (TPR and FNR, ...) have the same test: it is counted once.
+COMPLEMENT_OF = {"false_negative_rate": "true_positive_rate",
+                 "true_negative_rate": "false_positive_rate",
+                 "false_discovery_rate": "positive_predictive_value",
+                 "false_omission_rate": "negative_predictive_value"}
+# base_rate compares the labels, not the model's decisions: reported, not in the family
+NOT_TESTED_FOR_THE_MODEL = {"base_rate"}
 
 
 def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
@@ -36,7 +47,8 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
     data : PreparedData
         Validated arrays from `prepare`.
     spec : AuditSpec
-        Options: references, criteria, minimum group size, bootstrap samples, seed.
+        Options: references, criteria, judgement rule, minimum denominator, bootstrap
+        samples (for the aggregates), seed.
 
     Returns
     -------
@@ -49,160 +61,130 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
     >>> result.group("sex", "female").metrics["selection_rate"].value  # doctest: +SKIP
     0.3125
     """
-    cells = count_cells(data, intersections=spec.intersections)
-    boot = bootstrap_cells(cells.cells, samples=spec.bootstrap, seed=spec.seed)
-    views = [AttributeView.build(g, cells, boot, spec) for g in cells.groupings]
+    cells = count_cells(data, intersections=spec.intersections,
+                        max_intersection_cells=spec.max_intersection_cells)
+    views = [AttributeView.build(g, cells, spec) for g in cells.groupings]
+    families = TestFamilies(spec.sensitive)
 
     groups = tuple(gm for v in views for gm in _group_metrics(v, spec))
     scored = score_metrics(data, cells, spec) if data.score is not None else {}
     if scored:
-        groups = tuple(_with_scores(g, scored) for g in groups)
-    disparities = [d for v in views for d in _disparities(v, spec)]
-    impact = [_adverse_impact(v, spec) for v in views]
-    disparities, impact = _correct(disparities, impact, spec)
+        groups = tuple(replace(g, metrics={**g.metrics, **scored.get((g.attribute, g.group), {})})
+                       for g in groups)
+    disparities = [d for v in views for d in _disparities(v, spec, families)]
+    tables = _adverse_impact(views, data, cells, spec, families)
+    drafts = draft_findings(views, {t.attribute: t for t in tables
+                                    if t.basis == "selection_rate" and not t.ll144_only},
+                            spec, data.favorable, families)
+    disparities = [_adjusted(d, families, spec) for d in disparities]
+    tables = [adjust(t, families, spec) for t in tables]
+    result_findings = tuple(draft(families) for draft in drafts)
 
-    small = [f"{g.attribute}={g.group}" for g in groups if g.small]
-    warnings: tuple[str, ...] = ()
+    small = [f"{g.attribute}={g.group}" for g in groups if g.small and not g.unknown]
+    warnings: tuple[str, ...] = cells.warnings
     if small:
-        warnings = (SMALL_GROUP_WARNING.format(
-            count=len(small), minimum=spec.min_group_size, groups=", ".join(small)),)
-    aggregate_list = aggregates(data, cells, boot, spec, {v.grouping.attribute: v.reference
-                                                          for v in views})
-    result_findings = findings(views, impact, spec, data.favorable)
+        warnings += (SMALL_GROUP_WARNING.format(
+            count=len(small), minimum=spec.min_denominator, groups=listed(small)),)
+    boot = bootstrap_groups(cells, samples=spec.bootstrap, seed=spec.seed)
+    aggregate_list = aggregates(data, boot, spec, views, disparities)
     return AuditResult(
         spec=spec,
         favorable=data.favorable,
         rows=data.rows,
         groups=groups,
         disparities=tuple(disparities),
-        adverse_impact=tuple(impact),
+        adverse_impact=tuple(tables),
         aggregates=aggregate_list,
         findings=result_findings,
-        references={v.grouping.attribute: v.grouping.labels[v.reference] for v in views},
+        references={v.attribute: v.labels[v.reference] for v in views},
         warnings=warnings,
-        bootstrap_samples=int(boot.shape[0]),
+        bootstrap_samples=boot.samples,
+        test_family=TEST_FAMILY,
+        sex_column=data.sex_column,
+        race_column=data.race_column,
     )
 
 
 def _group_metrics(view: AttributeView, spec: AuditSpec) -> list[GroupMetrics]:
-    estimates = {m: view.rate(m) for m in RATE_METRICS}
+    estimates = view.rates(RATE_METRICS)
+    denominators = {m: view.parts(m)[1] for m in RATE_METRICS}
     out = []
-    for g, label in enumerate(view.grouping.labels):
+    for g, label in enumerate(view.labels):
         tp, fp, tn, fn = (int(c) for c in view.counts[g])
         n = tp + fp + tn + fn
         metrics = {m: estimates[m][g] for m in RATE_METRICS}
         metrics["count"] = Estimate(float(n), float("nan"), float("nan"))
         out.append(GroupMetrics(
-            attribute=view.grouping.attribute, group=label, n=n,
+            attribute=view.attribute, group=label, n=n,
             counts=ConfusionCounts(tp=tp, fp=fp, tn=tn, fn=fn), metrics=metrics,
-            small=n < spec.min_group_size, unknown=bool(view.grouping.unknown[g]),
+            small=n < spec.min_denominator, unknown=bool(view.unknown[g]),
+            denominators={m: int(denominators[m][g]) for m in RATE_METRICS},
+            parts=view.grouping.parts[g] if len(view.grouping.columns) > 1 else (),
         ))
     return out
 
 
-def _with_scores(group: GroupMetrics, scored: dict[tuple[str, str], dict[str, Estimate]]
-                 ) -> GroupMetrics:
-    extra = scored.get((group.attribute, group.group), {})
-    return replace(group, metrics={**group.metrics, **extra})
-
-
-def _disparities(view: AttributeView, spec: AuditSpec) -> list[Disparity]:
+def _disparities(view: AttributeView, spec: AuditSpec,
+                 families: TestFamilies) -> list[Disparity]:
+    """Every group against the reference on every rate, its test entered in ``families``
+    when both groups can be judged on that rate."""
     ref = view.reference
-    others = [g for g in range(len(view.grouping.labels)) if g != ref]
+    others = [g for g in range(len(view.labels)) if g != ref]
     out = []
-    for metric in RATE_METRICS:
-        differences, ratios = view.difference(metric), view.ratio(metric)
-        num, den = rate_parts(view.counts, metric)
-        p_values, tests = two_proportion_test(num[others], den[others],
-                                              np.full(len(others), num[ref]),
-                                              np.full(len(others), den[ref]))
+    all_differences, all_ratios = view.differences(RATE_METRICS), view.ratios(RATE_METRICS)
+    all_detectable = view.detectable(RATE_METRICS)
+    num, den = (np.array(part) for part in zip(*(view.parts(m) for m in RATE_METRICS),
+                                                strict=True))  # (metrics, groups)
+    all_p, all_tests = two_proportion_test(num[:, others], den[:, others], num[:, [ref]],
+                                           den[:, [ref]])
+    for k, metric in enumerate(RATE_METRICS):
+        differences, ratios = all_differences[metric], all_ratios[metric]
+        den = view.parts(metric)[1]
+        p_values = all_p[k]
+        tests = all_tests[k * len(others):(k + 1) * len(others)]
+        detectable = all_detectable[metric]
         for i, g in enumerate(others):
+            small = bool(den[g] < spec.min_denominator or den[ref] < spec.min_denominator)
+            unknown = bool(view.unknown[g] or view.unknown[ref])
+            judged = not (small or unknown or metric in NOT_TESTED_FOR_THE_MODEL)
+            if judged:
+                families.add(pair_key(view.attribute, COMPLEMENT_OF.get(metric, metric),
+                                      view.labels[g], view.labels[ref]), p_values[i])
             out.append(Disparity(
-                attribute=view.grouping.attribute, group=view.grouping.labels[g],
-                reference=view.grouping.labels[ref], metric=metric,
-                difference=differences[g], ratio=ratios[g], test=tests[i],
+                attribute=view.attribute, group=view.labels[g], reference=view.labels[ref],
+                metric=metric, difference=differences[g], ratio=ratios[g], test=tests[i],
                 p_value=float(p_values[i]), p_adjusted=float("nan"), significant=False,
-                small=bool(view.n[g] < spec.min_group_size or view.n[ref] < spec.min_group_size),
-                unknown=bool(view.grouping.unknown[g] or view.grouping.unknown[ref]),
+                small=small, unknown=unknown,
+                detectable_difference=float(detectable[g]) if judged else float("nan"),
             ))
     return out
 
 
-def _adverse_impact(view: AttributeView, spec: AuditSpec) -> AdverseImpactTable:
-    top = view.highest_category(spec.min_group_size)
-    known = ~view.grouping.unknown
-    shares = view.known_share()
-    ratios = view.ratio("selection_rate", against=top)
-    selected, n = rate_parts(view.counts, "selection_rate")
-    p_values, tests = two_proportion_test(selected, n, np.full(n.shape, selected[top]),
-                                          np.full(n.shape, n[top]))
-    rows = []
-    for g, label in enumerate(view.grouping.labels):
-        share = float(shares[g])
-        rows.append(AdverseImpactRow(
-            category=label, n=int(view.n[g]), selected=int(selected[g]),
-            selection_rate=float(view.point["selection_rate"][g]),
-            impact_ratio=ratios[g] if known[g] else Estimate(*(float("nan"),) * 3),
-            share=share, under_2_percent=bool(known[g] and share < UNDER_2_PERCENT),
-            small=bool(view.n[g] < spec.min_group_size), unknown=not known[g],
-            test=tests[g] if g != top and known[g] else "",
-            p_value=float(p_values[g]) if g != top and known[g] else float("nan"),
-        ))
-    unknown_labels = tuple(view.grouping.labels[g] for g in np.flatnonzero(~known))
-    return AdverseImpactTable(
-        attribute=view.grouping.attribute, highest_category=view.grouping.labels[top],
-        rows=tuple(rows), unknown_count=int(view.n[~known].sum()),
-        unknown_categories=unknown_labels,
-    )
+def _adjusted(d: Disparity, families: TestFamilies, spec: AuditSpec) -> Disparity:
+    if d.small or d.unknown or d.metric in NOT_TESTED_FOR_THE_MODEL:
+        return d
+    p = families.get(pair_key(d.attribute, COMPLEMENT_OF.get(d.metric, d.metric), d.group,
+                              d.reference))
+    return replace(d, p_adjusted=p, significant=bool(p < spec.alpha))
 
 
-# A rate and its complement (TPR and FNR, ...) have the same test: it is counted once.
-COMPLEMENT_OF = {"false_negative_rate": "true_positive_rate",
-                 "true_negative_rate": "false_positive_rate",
-                 "false_discovery_rate": "positive_predictive_value",
-                 "false_omission_rate": "negative_predictive_value"}
-# base_rate compares the labels, not the model's decisions: reported, not in the family
-NOT_TESTED_FOR_THE_MODEL = {"base_rate"}
-
-
-def _correct(disparities: list[Disparity], impact: list[AdverseImpactTable], spec: AuditSpec
-             ) -> tuple[list[Disparity], list[AdverseImpactTable]]:
-    """Holm-correct the audit's p-values as one family of distinct tests of the model.
-
-    The family holds each comparison of a judged group (known, large enough) once per
-    distinct test: a complement shares its rate's adjusted p-value, and comparisons of
-    the labels (``base_rate``), of unknown or small groups, and of categories under 2% of
-    the data keep their raw p-value with no adjusted one (``nan``, not significant).
-    """
-    def in_family(d: Disparity) -> bool:
-        return not (d.small or d.unknown or d.metric in COMPLEMENT_OF
-                    or d.metric in NOT_TESTED_FOR_THE_MODEL)
-
-    rows = [r for t in impact for r in t.rows]
-    family_d = [i for i, d in enumerate(disparities) if in_family(d)]
-    family_r = [i for i, r in enumerate(rows)
-                if not (r.small or r.unknown or r.under_2_percent)]
-    raw = np.array([disparities[i].p_value for i in family_d]
-                   + [rows[i].p_value for i in family_r], dtype=float)
-    adjusted = holm(raw)
-    by_disparity = dict(zip(family_d, adjusted[:len(family_d)], strict=True))
-    by_row = dict(zip(family_r, adjusted[len(family_d):], strict=True))
-    tested = {(d.attribute, d.group, d.metric): by_disparity[i]
-              for i, d in enumerate(disparities) if i in by_disparity}
-    fixed = []
-    for i, d in enumerate(disparities):
-        if i in by_disparity:
-            p = float(by_disparity[i])
-        elif d.metric in COMPLEMENT_OF and not (d.small or d.unknown):
-            p = float(tested.get((d.attribute, d.group, COMPLEMENT_OF[d.metric]), np.nan))
-        else:
-            p = float("nan")
-        fixed.append(replace(d, p_adjusted=p, significant=bool(p < spec.alpha)))
-    tables, i = [], 0
-    for table in impact:
-        adjusted_rows = []
-        for row in table.rows:
-            adjusted_rows.append(replace(row, p_adjusted=float(by_row.get(i, np.nan))))
-            i += 1
-        tables.append(replace(table, rows=tuple(adjusted_rows)))
-    return fixed, tables
+def _adverse_impact(views: list[AttributeView], data: PreparedData, cells, spec: AuditSpec,
+                    families: TestFamilies) -> list[AdverseImpactTable]:
+    """Per attribute a selection-rate table and, with a score, a scoring-rate table; then
+    the NYC LL144 sex × race/ethnicity tables when that intersection is not audited."""
+    scoring = scored_above(data, cells)
+    extra = sex_race_grouping(data, cells)
+    plan = [(v, False) for v in views]
+    if extra is not None:
+        plan.append((AttributeView.build(extra, cells, spec), True))
+    tables = []
+    for view, ll144_only in plan:
+        tables.append(impact_table(view, spec, families, ll144_only=ll144_only))
+        if scoring is not None:
+            above, median = scoring
+            tables.append(impact_table(
+                view, spec, families, basis="scoring_rate", median=median,
+                above=np.bincount(view.grouping.member, weights=above,
+                                  minlength=len(view.labels)).astype(np.int64),
+                ll144_only=ll144_only))
+    return tables

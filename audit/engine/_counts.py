@@ -12,16 +12,35 @@ the cell counts from ``Multinomial(N, observed cell shares)``; that is what we d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
+from itertools import combinations
+from typing import Literal
 
 import numpy as np
 
-from audit.inputs import INTERSECTION_SEP, PreparedData
+from audit._words import listed
+from audit.inputs import INTERSECTION_SEP, MAX_INTERSECTION_CELLS, PreparedData, SensitiveColumn
 
 TP, FP, TN, FN = 0, 1, 2, 3
 # above this many possible combinations of sensitive values, only the observed ones are
 # numbered (one sort per column) instead of allocating a count for every possible one
 MAX_DENSE_CELLS = 1 << 20
+# up to this many finest cells, a bootstrap replicate is one multinomial draw over them all
+# (its cost grows with the cells); beyond, each grouping is drawn over its own groups
+MAX_JOINT_CELLS = MAX_INTERSECTION_CELLS
+CHUNK_BYTES = 64 * 1024 * 1024  # replicates of the finest cells held at once
+
+INTERSECTION_LIMIT_WARNING = (
+    "The intersection of all {count} sensitive attributes has {cells:,} groups, more than the "
+    "limit of {limit:,} (max_intersection_cells). So that the audit stays readable and fast, "
+    "it reports each attribute and the intersections of every two of them instead: {pairs} "
+    "pairwise intersections with {groups:,} groups{skipped}. Raise the limit (command line: "
+    "--max-intersection-cells N) to report the full intersection."
+)
+INTERSECTION_PAIRS_LEFT_OUT = (
+    "; {count} more pairwise intersection(s) would pass the limit and are left out: {names}"
+)
 
 RATE_METRICS: tuple[str, ...] = (
     "selection_rate",
@@ -58,37 +77,81 @@ class Grouping:
     """How the finest cells sum into one attribute's groups.
 
     ``member`` maps each finest cell to its group index; ``labels`` names the groups;
-    ``unknown`` marks groups whose value (or any part of it) means "not recorded".
+    ``unknown`` marks groups whose value (or any part of it) means "not recorded";
+    ``parts`` holds each group's value of every column it is made of, in the order of
+    ``columns`` (one column for a sensitive attribute, several for an intersection): the
+    group's identity, whatever its label looks like.
     """
 
     attribute: str
     labels: tuple[str, ...]
     member: np.ndarray
     unknown: np.ndarray
+    columns: tuple[str, ...] = ()
+    parts: tuple[tuple[str, ...], ...] = ()
+    counts: np.ndarray | None = None  # (G, 4): the groups' counts, when summed at counting
 
     def sum(self, cells: np.ndarray) -> np.ndarray:
-        """Sum finest counts ``(..., K, 4)`` into group counts ``(..., G, 4)``."""
-        indicator = np.zeros((len(self.labels), self.member.shape[0]), dtype=np.int64)
-        indicator[self.member, np.arange(self.member.shape[0])] = 1
-        return np.einsum("gk,...kc->...gc", indicator, cells)
+        """Sum finest counts ``(..., K, 4)`` into group counts ``(..., G, 4)``.
+
+        One pass over the cells (sorted by group once), never a groups × cells matrix.
+        """
+        groups = len(self.labels)
+        order, starts, present = self._runs
+        if order is None:  # one cell per group, in order
+            return np.array(cells, dtype=np.int64, copy=True)
+        out = np.zeros((*cells.shape[:-2], groups, cells.shape[-1]), dtype=np.int64)
+        if order.size:
+            out[..., present, :] = np.add.reduceat(np.take(cells, order, axis=-2), starts,
+                                                   axis=-2)
+        return out
+
+    def total(self, cells: np.ndarray) -> np.ndarray:
+        """The groups' counts ``(G, 4)`` from the finest ``cells``, summed once."""
+        return self.counts if self.counts is not None else self.sum(cells)
+
+    @cached_property
+    def _runs(self) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """The cells sorted by group, where each group's run starts, and its group index
+        (computed once: every sum of this grouping reuses it)."""
+        groups = len(self.labels)
+        if self.member.shape[0] == groups and np.array_equal(self.member, np.arange(groups)):
+            return None, np.arange(groups), np.arange(groups)
+        order = np.argsort(self.member, kind="stable")
+        sorted_member = self.member[order]
+        starts = np.flatnonzero(np.r_[True, sorted_member[1:] != sorted_member[:-1]])
+        return order, starts, sorted_member[starts]
 
 
 @dataclass(frozen=True)
 class CellCounts:
-    """Confusion counts on the finest partition, with the groupings built on it."""
+    """Confusion counts on the finest partition, with the groupings built on it.
+
+    ``warnings`` says, in plain words, when the full intersection had more groups than
+    the spec's limit and pairwise intersections were reported instead.
+    """
 
     cells: np.ndarray  # (K, 4) int64
     groupings: tuple[Grouping, ...]
     rows: int
     row_cell: np.ndarray  # (rows,) index of each row's finest cell
+    warnings: tuple[str, ...] = ()
 
     def row_groups(self, grouping: Grouping) -> np.ndarray:
         """The group index of every row in ``grouping``."""
         return grouping.member[self.row_cell]
 
 
-def count_cells(data: PreparedData, *, intersections: bool = True) -> CellCounts:
-    """Count TP, FP, TN, FN for every observed combination of sensitive values."""
+def count_cells(data: PreparedData, *, intersections: bool = True,
+                max_intersection_cells: int = MAX_INTERSECTION_CELLS) -> CellCounts:
+    """Count TP, FP, TN, FN for every observed combination of sensitive values.
+
+    With ``intersections``, the groupings are each sensitive attribute and then their
+    intersection. When the intersection of all of them has more than
+    ``max_intersection_cells`` observed groups, the intersections of every two attributes
+    are reported instead (as many as fit within the same number of groups, in the order of
+    the columns), and ``warnings`` says so.
+    """
     y_pred = data.y_pred
     cell = 2 * (~y_pred).astype(np.int64) + (data.y_true ^ y_pred).astype(np.int64)
     total = int(np.prod([len(s.categories) for s in data.sensitive], dtype=np.float64))
@@ -113,42 +176,91 @@ def count_cells(data: PreparedData, *, intersections: bool = True) -> CellCounts
     parts = np.array([s.codes[some_row] for s in data.sensitive]).reshape(
         len(data.sensitive), -1)
 
-    groupings: list[Grouping] = []
-    for i, column in enumerate(data.sensitive):
-        present = np.unique(parts[i])
-        position = {int(code): j for j, code in enumerate(present)}
-        labels = tuple(column.categories[int(c)] for c in present)
-        groupings.append(Grouping(
-            attribute=column.name,
-            labels=labels,
-            member=np.array([position[int(c)] for c in parts[i]], dtype=np.int64),
-            unknown=np.array([label in column.unknown for label in labels], dtype=bool),
-        ))
+    groupings = [_crossed(data.sensitive, parts, (i,), cells)
+                 for i in range(len(data.sensitive))]
+    warnings: tuple[str, ...] = ()
     if intersections and len(data.sensitive) > 1:
-        labels = tuple(
-            INTERSECTION_SEP.join(s.categories[int(parts[i, k])]
-                                  for i, s in enumerate(data.sensitive))
-            for k in range(cells.shape[0])
-        )
-        unknown = np.array([
-            any(s.categories[int(parts[i, k])] in s.unknown for i, s in enumerate(data.sensitive))
-            for k in range(cells.shape[0])
-        ], dtype=bool)
-        groupings.append(Grouping(
-            attribute=INTERSECTION_SEP.join(s.name for s in data.sensitive),
-            labels=labels,
-            member=np.arange(cells.shape[0], dtype=np.int64),
-            unknown=unknown,
-        ))
-    return CellCounts(cells=cells, groupings=tuple(groupings), rows=data.rows, row_cell=row_cell)
+        every = tuple(range(len(data.sensitive)))
+        if cells.shape[0] <= max_intersection_cells or len(every) == 2:
+            groupings.append(_crossed(data.sensitive, parts, every, cells))
+        else:
+            pairs, left_out = _pairs(data.sensitive, parts, cells, max_intersection_cells)
+            groupings.extend(pairs)
+            warnings = (_limit_warning(data.sensitive, cells.shape[0], max_intersection_cells,
+                                       pairs, left_out),)
+    return CellCounts(cells=cells, groupings=tuple(groupings), rows=data.rows,
+                      row_cell=row_cell, warnings=warnings)
+
+
+def _crossed(sensitive: tuple[SensitiveColumn, ...], parts: np.ndarray,
+             which: tuple[int, ...], cells: np.ndarray) -> Grouping:
+    """The grouping of the finest cells by the columns ``which`` (one, or an intersection)."""
+    columns = [sensitive[i] for i in which]
+    if len(which) == len(sensitive):  # the finest cells themselves, numbered in this order
+        member = np.arange(parts.shape[1], dtype=np.int64)
+        first = member
+    else:  # at most two columns: their codes combine without overflow
+        key = np.zeros(parts.shape[1], dtype=np.int64)
+        for i in which:
+            key = key * len(sensitive[i].categories) + parts[i]
+        present, member = np.unique(key, return_inverse=True)
+        member = member.reshape(-1).astype(np.int64)
+        first = np.zeros(present.shape[0], dtype=np.int64)  # one finest cell of each group
+        first[member[::-1]] = np.arange(parts.shape[1] - 1, -1, -1)
+    group_parts = tuple(zip(*[[column.categories[int(c)] for c in parts[i][first]]
+                              for i, column in zip(which, columns, strict=True)],
+                            strict=True))
+    unknown = np.array([any(value in column.unknown
+                            for value, column in zip(values, columns, strict=True))
+                        for values in group_parts], dtype=bool)
+    grouping = Grouping(
+        attribute=INTERSECTION_SEP.join(column.name for column in columns),
+        labels=tuple(INTERSECTION_SEP.join(values) for values in group_parts),
+        member=member,
+        unknown=unknown.reshape(len(group_parts)),
+        columns=tuple(column.name for column in columns),
+        parts=group_parts,
+    )
+    return replace(grouping, counts=grouping.sum(cells))
+
+
+def _pairs(sensitive: tuple[SensitiveColumn, ...], parts: np.ndarray, cells: np.ndarray,
+           limit: int) -> tuple[list[Grouping], list[str]]:
+    """Every two columns' intersection, in column order, while their groups fit ``limit``."""
+    kept: list[Grouping] = []
+    left_out: list[str] = []
+    used = 0
+    for i, j in combinations(range(len(sensitive)), 2):
+        pair = _crossed(sensitive, parts, (i, j), cells)
+        if used + len(pair.labels) <= limit:
+            kept.append(pair)
+            used += len(pair.labels)
+        else:
+            left_out.append(pair.attribute)
+    return kept, left_out
+
+
+def _limit_warning(sensitive: tuple[SensitiveColumn, ...], cells: int, limit: int,
+                   pairs: list[Grouping], left_out: list[str]) -> str:
+    skipped = (INTERSECTION_PAIRS_LEFT_OUT.format(count=len(left_out), names=listed(left_out))
+               if left_out else "")
+    return INTERSECTION_LIMIT_WARNING.format(
+        count=len(sensitive), cells=cells, limit=limit, pairs=len(pairs),
+        groups=sum(len(p.labels) for p in pairs), skipped=skipped)
 
 
 def rate_parts(counts: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
     """Numerator and denominator of ``metric`` for counts shaped ``(..., 4)``."""
     numerator_cells, denominator_cells = RATE_PARTS[metric]
-    numerator = counts[..., list(numerator_cells)].sum(axis=-1)
-    denominator = counts[..., list(denominator_cells)].sum(axis=-1)
-    return numerator, denominator
+    return _add(counts, numerator_cells), _add(counts, denominator_cells)
+
+
+def _add(counts: np.ndarray, cells: tuple[int, ...]) -> np.ndarray:
+    """The sum of some of the four confusion counts, without copying the others."""
+    total = counts[..., cells[0]]
+    for cell in cells[1:]:
+        total = total + counts[..., cell]
+    return total if len(cells) > 1 else total.copy()
 
 
 def rates(counts: np.ndarray) -> dict[str, np.ndarray]:
@@ -170,6 +282,68 @@ def bootstrap_cells(cells: np.ndarray, *, samples: int, seed: int) -> np.ndarray
     shares = cells.ravel() / rows
     draws = rng.multinomial(rows, shares, size=samples)
     return draws.reshape(samples, *cells.shape)
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """Bootstrap replicates of every grouping's counts and of the totals.
+
+    ``groups[i]`` holds ``(samples, G_i, 4)`` counts of ``CellCounts.groupings[i]``;
+    ``total`` the ``(samples, 4)`` totals over every row. ``method`` is ``"finest"`` when
+    each replicate is one multinomial draw over the finest cells (every grouping sums the
+    same draw), ``"per_attribute"`` when each grouping is drawn over its own groups (used
+    when the finest cells exceed `MAX_JOINT_CELLS`; each attribute's intervals have the
+    same distribution either way).
+    """
+
+    groups: tuple[np.ndarray, ...]
+    total: np.ndarray
+    method: Literal["finest", "per_attribute"]
+
+    @property
+    def samples(self) -> int:
+        return int(self.total.shape[0])
+
+
+def bootstrap_groups(cells: CellCounts, *, samples: int, seed: int,
+                     chunk_bytes: int = CHUNK_BYTES) -> Replicates:
+    """``samples`` multinomial bootstrap replicates of every grouping's counts.
+
+    Up to `MAX_JOINT_CELLS` finest cells, the replicates are the very draws of
+    `bootstrap_cells` (same seed, same numbers), made ``chunk_bytes`` at a time and summed
+    into each grouping, so memory grows with the groups reported, not with the finest cells
+    times the replicates. Beyond it, each grouping is drawn over its own groups from a
+    seed spawned from ``seed`` (one per grouping), which costs the groups, not the cells.
+    """
+    rows = int(cells.cells.sum())
+    empty = Replicates(
+        groups=tuple(np.empty((0, len(g.labels), 4), dtype=np.int64) for g in cells.groupings),
+        total=np.empty((0, 4), dtype=np.int64), method="finest")
+    if samples <= 0 or rows == 0:
+        return empty
+    finest = cells.cells.shape[0]
+    if finest <= MAX_JOINT_CELLS:
+        rng = np.random.default_rng(seed)
+        shares = cells.cells.ravel() / rows
+        out = [np.empty((samples, len(g.labels), 4), dtype=np.int64) for g in cells.groupings]
+        total = np.empty((samples, 4), dtype=np.int64)
+        step = max(1, chunk_bytes // (finest * 4 * 8))
+        for start in range(0, samples, step):
+            stop = min(samples, start + step)
+            draws = rng.multinomial(rows, shares, size=stop - start).reshape(
+                stop - start, finest, 4)
+            for grouping, target in zip(cells.groupings, out, strict=True):
+                target[start:stop] = grouping.sum(draws)
+            total[start:stop] = draws.sum(axis=1)
+        return Replicates(groups=tuple(out), total=total, method="finest")
+    seeds = np.random.SeedSequence(seed).spawn(len(cells.groupings))
+    drawn = []
+    for grouping, child in zip(cells.groupings, seeds, strict=True):
+        counts = grouping.total(cells.cells)
+        rng = np.random.default_rng(child)
+        drawn.append(rng.multinomial(rows, counts.ravel() / rows, size=samples).reshape(
+            samples, *counts.shape))
+    return Replicates(groups=tuple(drawn), total=drawn[0].sum(axis=1), method="per_attribute")
 
 
 def interval(replicates: np.ndarray, *, confidence: float) -> tuple[np.ndarray, np.ndarray]:

@@ -114,7 +114,7 @@ def crosscheck(data: PreparedData, result: AuditResult) -> CrossCheck:
     """Compare every per-group rate and aif360 pairwise difference with the libraries."""
     fl_max = aif_max = 0.0
     compared = undefined = 0
-    for attribute in result.spec.attributes:
+    for attribute in result.attributes:
         by_group = fairlearn_rates(data, attribute)
         for g in result.groups_of(attribute):
             for name in FAIRLEARN_RATES:

@@ -1,20 +1,59 @@
-"""Judge each criterion on each attribute and say the result in plain words.
+"""Judge each criterion on each attribute, with three outcomes, and say it in plain words.
 
-Only groups that can be judged take part: a group of a known category, with at least
-``min_group_size`` rows and (for impact ratios) at least 2% of the data. Groups left out
-are named in the message, never silently dropped. With fewer than two such groups the
-criterion is ``insufficient_data``, not a pass.
+A criterion is judged on the groups that can be judged: of a known category, with at least
+``min_denominator`` people behind each rate it uses (everyone for a selection rate, those
+with a favorable label for a true positive rate, those without for a false positive rate)
+and, for impact ratios, at least 2% of the data. Groups left out are named with the count
+that left them out, never silently dropped; with fewer than two the finding is
+``not_judged``. Equalized odds needs both rates of a group: it never passes a group on its
+false positive rate alone.
+
+With ``judgement = "interval"`` (the default) a finding **fails** when its interval lies
+wholly beyond the threshold, **passes** when wholly within, and is **inconclusive** when it
+straddles; the sentence then says about how many more people per group would decide it.
+``judgement = "point"`` applies the plain rule to the point value.
+
+- The four-fifths rule: each judged category's impact ratio against the comparator (the
+  highest selection rate not excluded, as NYC LL144 defines it), with its Koopman interval.
+- Max − min criteria (equal opportunity, equalized odds, demographic parity): the
+  simultaneous interval for the largest gap (`span_interval`), which is not biased upward
+  as the plug-in gap is. A pair of groups is named only when the omnibus test across the
+  judged groups is significant within the attribute's family *and* the pair's simultaneous
+  interval excludes 0.
+
+Drafting happens before the audit's p-values are adjusted (`audit.engine._family`): each
+draft enters its tests, and is finished with the adjusted values.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+
 import numpy as np
 
-from audit._words import listed, rule_name
+from audit._words import (
+    LIST_LIMIT,
+    METRIC_NAMES,
+    TOO_FEW,
+    clip,
+    format_against,
+    format_interval,
+    listed,
+    people,
+    people_needed_words,
+    rule_name,
+)
 from audit.engine._attribute import AttributeView
-from audit.engine._counts import interval, rate_parts
-from audit.engine._stats import holm, two_proportion_test
-from audit.engine._types import AdverseImpactTable, Estimate, Finding, Status
+from audit.engine._family import TestFamilies, omnibus_key, pair_key
+from audit.engine._intervals import (
+    IMPACT_BONFERRONI,
+    homogeneity_test,
+    impact_interval,
+    judge_interval,
+    judge_point,
+)
+from audit.engine._power import people_needed_impact, people_needed_span
+from audit.engine._types import AdverseImpactRow, AdverseImpactTable, Estimate, Finding, Test
 from audit.inputs import AuditSpec, Criterion
 
 RATE_WORDS = {
@@ -29,155 +68,269 @@ SPAN_METRICS = {
     "equalized_odds_difference": ("true_positive_rate", "false_positive_rate"),
     "demographic_parity_difference": ("selection_rate",),
 }
+NAN = float("nan")
+PEOPLE_ROUNDS = 1  # "about N more people" (2 significant figures): the scale within 1.1%
+
+Finisher = Callable[[TestFamilies], Finding]
 
 
-def _ci(estimate: Estimate, confidence: float, digits: str = ".2f") -> str:
-    if np.isnan(estimate.ci_low):
-        return ""
-    return f" ({confidence:.0%} CI {estimate.ci_low:{digits}}–{estimate.ci_high:{digits}})"
-
-
-def _significance(p_adjusted: float, alpha: float) -> str:
-    if np.isnan(p_adjusted):
-        return ""
-    if p_adjusted < alpha:
-        return f" The gap is statistically significant (Holm-adjusted p = {p_adjusted:.2g})."
-    return (f" The gap is not statistically significant (Holm-adjusted p = {p_adjusted:.2g}): "
-            "it could be chance.")
-
-
-def _excluded_note(names: list[str]) -> str:
-    if not names:
-        return ""
-    return f" Not judged (too small, under 2% of the data, or unknown): {listed(names)}."
-
-
-def findings(views: list[AttributeView], impact: list[AdverseImpactTable], spec: AuditSpec,
-             favorable: str) -> tuple[Finding, ...]:
-    """One finding per criterion per attribute, with Holm-corrected significance."""
-    drafts: list[tuple[Finding, float]] = []
-    tables = {t.attribute: t for t in impact}
+def draft_findings(views: Sequence[AttributeView], tables: Mapping[str, AdverseImpactTable],
+                   spec: AuditSpec, favorable: str,
+                   families: TestFamilies) -> list[Finisher]:
+    """One draft per criterion per attribute; each enters its tests in ``families``."""
+    drafts = []
     for view in views:
         for criterion in spec.criteria:
             if criterion.metric == "impact_ratio":
-                drafts.append(_impact_finding(tables[view.grouping.attribute], criterion, spec,
-                                              favorable))
+                drafts.append(_impact(tables[view.attribute], criterion, spec, favorable))
             else:
-                drafts.append(_span_finding(view, criterion, spec, favorable))
-    adjusted = holm(np.array([p for _, p in drafts], dtype=float))
-    out = []
-    for (finding, _), p in zip(drafts, adjusted, strict=True):
-        if finding.status == "insufficient_data" or np.isnan(p):
-            out.append(finding)
-            continue
-        out.append(Finding(
-            criterion=finding.criterion, attribute=finding.attribute, status=finding.status,
-            estimate=finding.estimate, groups=finding.groups,
-            message=finding.message + _significance(float(p), spec.alpha),
-            significant=bool(p < spec.alpha),
-        ))
-    return tuple(out)
+                drafts.append(_span(view, criterion, spec, favorable, families))
+    return drafts
 
 
-def _insufficient(criterion: Criterion, attribute: str,
-                  excluded: list[str]) -> tuple[Finding, float]:
-    message = (f"{attribute}: fewer than two groups are large enough to judge "
-               f"{rule_name(criterion.metric, criterion.threshold)}; no verdict."
-               + _excluded_note(excluded))
-    nan = float("nan")
-    return Finding(criterion, attribute, "insufficient_data", Estimate(nan, nan, nan), (),
-                   message), nan
+def _judge(estimate: Estimate, criterion: Criterion, judgement: str) -> str:
+    if judgement == "point":
+        return str(judge_point(estimate.value, threshold=criterion.threshold,
+                               bound=criterion.bound))
+    return str(judge_interval(estimate.ci_low, estimate.ci_high, threshold=criterion.threshold,
+                              bound=criterion.bound))
 
 
-def _impact_finding(table: AdverseImpactTable, criterion: Criterion, spec: AuditSpec,
-                    favorable: str) -> tuple[Finding, float]:
-    judged = [r for r in table.rows if not (r.unknown or r.under_2_percent or r.small)]
-    excluded = [f"{r.category} (n={r.n})" for r in table.rows if r not in judged]
-    others = [r for r in judged if r.category != table.highest_category]
+def _ci(estimate: Estimate, spec: AuditSpec, simultaneous: bool = False) -> str:
+    if np.isnan(estimate.ci_low):
+        return ""
+    kind = " simultaneous" if simultaneous else ""
+    return (f"{spec.confidence:.0%}{kind} CI "
+            f"{format_interval(estimate.ci_low, estimate.ci_high, 2)}")
+
+
+def _outcome(status: str, criterion: Criterion, spec: AuditSpec, rule: str) -> str:
+    """``This fails <rule>: the whole interval is below 0.80.`` and the like."""
+    verb = "passes" if status == "pass" else "fails"
+    if spec.judgement == "point":
+        return f"Judged on the point value, this {verb} {rule}."
+    where = {("fail", "min"): "below", ("fail", "max"): "above",
+             ("pass", "min"): "at or above", ("pass", "max"): "within"}[(status, criterion.bound)]
+    return f"This {verb} {rule}: the whole interval is {where} {criterion.threshold:.2f}."
+
+
+def _not_judged_note(reasons: Sequence[str]) -> str:
+    """`` Not judged: a (unknown category, 60 people); b (...) and 3 more.``"""
+    if not reasons:
+        return ""
+    more = len(reasons) - LIST_LIMIT
+    return (" Not judged: " + "; ".join(reasons[:LIST_LIMIT])
+            + (f"; and {more:,} more" if more > 0 else "") + ".")
+
+
+def _reason(label: str, why: str) -> str:
+    return f"{clip(label)} ({why})"
+
+
+def _too_few(count: int, metric: str, minimum: int) -> str:
+    return f"{TOO_FEW}: {people(count, metric)}, fewer than {minimum}"
+
+
+def _not_judged(criterion: Criterion, attribute: str, reason: str,
+                excluded: Sequence[str], spec: AuditSpec) -> Finisher:
+    nan = Estimate(NAN, NAN, NAN)
+    finding = Finding(criterion, attribute, "not_judged", nan, (), f"{attribute}: {reason}"
+                      + _not_judged_note(excluded), not_judged=tuple(excluded),
+                      judgement=spec.judgement)
+    return lambda families: finding
+
+
+# --- the four-fifths rule ---------------------------------------------------------------
+
+
+def _row_reason(row: AdverseImpactRow, minimum: int) -> str:
+    if row.unknown:
+        return _reason(row.category, f"unknown category, {people(row.n)}")
+    if row.under_2_percent:
+        return _reason(row.category, f"under 2% of the data, {people(row.n)}")
+    return _reason(row.category, _too_few(row.n, "selection_rate", minimum))
+
+
+def _impact(table: AdverseImpactTable, criterion: Criterion, spec: AuditSpec,
+            favorable: str) -> Finisher:
+    """The four-fifths rule on the judged categories of a selection-rate table.
+
+    Each category's impact ratio is the table's (its rate over the comparator's, the law's
+    point value); its interval here is simultaneous over the judged categories and holds for
+    the ratio to the highest *true* rate (`impact_interval`), because the comparator is
+    chosen as the highest observed rate, which is too high on average: the comparator's own
+    ratio is judged too (another group may truly be the highest).
+    """
+    attribute, minimum = table.attribute, spec.min_denominator
+    rule = rule_name(criterion.metric, criterion.threshold)
     top = next(r for r in table.rows if r.category == table.highest_category)
-    if not others or top not in judged:
-        return _insufficient(criterion, table.attribute, excluded)
-    if top.selection_rate == 0:  # nobody judged gets the outcome: every ratio is 0 / 0
-        nan = float("nan")
-        message = (f"{table.attribute}: no group gets {favorable!r}, so the impact ratios are "
-                   f"undefined and {rule_name(criterion.metric, criterion.threshold)}"
-                   " cannot be applied; no verdict." + _excluded_note(excluded))
-        return Finding(criterion, table.attribute, "insufficient_data", Estimate(nan, nan, nan),
-                       (), message), nan
-    worst = min(others, key=lambda r: r.impact_ratio.value)
-    status: Status = "pass" if criterion.passes(worst.impact_ratio.value) else "fail"
-    rule = rule_name(criterion.metric, criterion.threshold)
+    judged = [r for r in table.rows if not (r.unknown or r.under_2_percent or r.n < minimum)]
+    excluded = [_row_reason(r, minimum) for r in table.rows if r not in judged]
+    if top not in judged:
+        return _not_judged(criterion, attribute, (
+            f"the comparator, {top.category} (the highest selection rate), rests on "
+            f"{people(top.n)}, {TOO_FEW}; {rule} is not judged."), excluded, spec)
+    if len(judged) < 2:
+        return _not_judged(criterion, attribute, (
+            f"fewer than two groups can be judged on {rule}; not judged."), excluded, spec)
+    if top.selection_rate == 0:
+        return _not_judged(criterion, attribute, (
+            f"no group gets {favorable!r}, so the impact ratios are undefined and {rule} "
+            "cannot be applied; not judged."), excluded, spec)
+    xs = np.array([r.selected for r in judged], dtype=float)
+    ns = np.array([r.n for r in judged], dtype=float)
+    low, high = impact_interval(xs, ns, confidence=spec.confidence)
+    estimates = [Estimate(r.impact_ratio.value, float(lo), float(hi), IMPACT_BONFERRONI)
+                 for r, lo, hi in zip(judged, low, high, strict=True)]
+    statuses = [_judge(e, criterion, spec.judgement) for e in estimates]
+    status = next(s for s in ("fail", "inconclusive", "pass") if s in statuses)
+    ranked = sorted((e.value, r is top, i) for i, (r, e, s) in enumerate(
+        zip(judged, estimates, statuses, strict=True)) if s == status)
+    focus_index = ranked[0][2]  # the lowest ratio of that status; the comparator last
+    focus, ratio = judged[focus_index], estimates[focus_index]
+    others = [r for r in judged if r is not top]
+    lowest = min(others, key=lambda r: r.impact_ratio.value)
+    interval = _ci(ratio, spec, simultaneous=True)
+    if focus is top:
+        ratio_words = (f"{top.category}, the group selected most ({top.selection_rate:.1%}), "
+                       "could be selected at under "
+                       f"{criterion.threshold:.2f} times the rate of another group ({interval} "
+                       "for its ratio to the highest true rate)")
+    else:
+        ratio_words = (f"{focus.category} get {favorable!r} at "
+                       f"{format_against(ratio.value, criterion.threshold)} times the rate of "
+                       f"{top.category} ({interval}; {focus.selection_rate:.1%} against "
+                       f"{top.selection_rate:.1%})")
+    people_more, scale = NAN, NAN
     if status == "fail":
-        failing = [r for r in others if not criterion.passes(r.impact_ratio.value)]
-        message = (
-            f"{table.attribute}: {worst.category} get {favorable!r} at "
-            f"{worst.impact_ratio.value:.2f} times the rate of {top.category}"
-            f"{_ci(worst.impact_ratio, spec.confidence)} ({worst.selection_rate:.1%} against "
-            f"{top.selection_rate:.1%}). This fails {rule}."
-        )
-        if len(failing) > 1:
+        message = f"{attribute}: {ratio_words}. {_outcome(status, criterion, spec, rule)}"
+        also = [r for r, s in zip(judged, statuses, strict=True)
+                if s == "fail" and r is not focus]
+        if also:
             message += " Also below: " + listed(
-                [f"{r.category} ({r.impact_ratio.value:.2f})" for r in failing if r is not worst]
-            ) + "."
+                [f"{clip(r.category)} ({r.impact_ratio.value:.2f})" for r in also]) + "."
+    elif status == "inconclusive":
+        need = people_needed_impact(xs, ns, threshold=criterion.threshold,
+                                    confidence=spec.confidence, rounds=PEOPLE_ROUNDS)
+        people_more, scale = float(np.mean(need.additional)), need.scale
+        message = (f"{attribute}: the data cannot tell whether this meets {rule}; "
+                   f"{people_needed_words(people_more, scale)}. "
+                   f"{'The lowest: ' if focus is not top else ''}{ratio_words}.")
     else:
-        message = (
-            f"{table.attribute}: every group gets {favorable!r} at {worst.impact_ratio.value:.2f}"
-            f" or more times the rate of {top.category}, the group selected most "
-            f"({top.selection_rate:.1%}); the lowest is {worst.category}"
-            f"{_ci(worst.impact_ratio, spec.confidence)}. This passes {rule}."
-        )
-    return Finding(criterion, table.attribute, status, worst.impact_ratio,
-                   (worst.category, top.category), message + _excluded_note(excluded)
-                   ), worst.p_value
+        focus, ratio = lowest, estimates[judged.index(lowest)]
+        message = (f"{attribute}: every group judged gets {favorable!r} at "
+                   f"{format_against(ratio.value, criterion.threshold)} or more times the "
+                   f"rate of {top.category}, the group selected most "
+                   f"({top.selection_rate:.1%}); the lowest is {focus.category} "
+                   f"({_ci(ratio, spec, simultaneous=True)}). "
+                   f"{_outcome(status, criterion, spec, rule)}")
+    message += _not_judged_note(excluded)
+    pair = lowest if focus is top else focus
+    key = pair_key(attribute, "selection_rate", pair.category, top.category)
+
+    def finish(families: TestFamilies) -> Finding:
+        p_adjusted = families.get(key)
+        test = Test("selection_rate", pair.test, pair.p_value, p_adjusted,
+                    (pair.category, top.category))
+        return Finding(criterion, attribute, status, ratio,  # type: ignore[arg-type]
+                       (pair.category, top.category), message,
+                       significant=None if np.isnan(p_adjusted) else bool(
+                           p_adjusted < spec.alpha),
+                       tests=(test,), people_needed=people_more, scale=scale,
+                       judged=tuple(r.category for r in judged), not_judged=tuple(excluded),
+                       judgement=spec.judgement)
+
+    return finish
 
 
-def _row_span(reps: np.ndarray) -> np.ndarray:
-    """max − min of each replicate over the defined groups; nan with fewer than two."""
-    defined = np.isfinite(reps)
-    high = np.where(defined, reps, -np.inf).max(axis=1, initial=-np.inf)
-    low = np.where(defined, reps, np.inf).min(axis=1, initial=np.inf)
-    return np.where(defined.sum(axis=1) >= 2, high - low, np.nan)
+# --- max − min criteria -------------------------------------------------------------------
 
 
-def _span_finding(view: AttributeView, criterion: Criterion, spec: AuditSpec,
-                  favorable: str) -> tuple[Finding, float]:
-    labels = view.grouping.labels
-    judged_mask = ~view.grouping.unknown & (view.n >= spec.min_group_size)
-    excluded = [f"{labels[g]} (n={int(view.n[g])})" for g in np.flatnonzero(~judged_mask)]
-    gaps: list[tuple[float, str, int, int]] = []
-    spans = []
-    for metric in SPAN_METRICS[criterion.metric]:
-        values = np.where(judged_mask, view.point[metric], np.nan)
-        reps = np.where(judged_mask, view.reps[metric], np.nan)
-        if np.isfinite(values).sum() < 2:
+def _group_reasons(view: AttributeView, metrics: Sequence[str], mask: np.ndarray,
+                   minimum: int) -> list[str]:
+    reasons = []
+    for g in np.flatnonzero(~mask):
+        label = view.labels[g]
+        if view.unknown[g]:
+            reasons.append(_reason(label, f"unknown category, {people(int(view.n[g]))}"))
             continue
-        high, low = int(np.nanargmax(values)), int(np.nanargmin(values))
-        gaps.append((float(values[high] - values[low]), metric, high, low))
-        spans.append(_row_span(reps))
-    if not gaps:
-        return _insufficient(criterion, view.grouping.attribute, excluded)
-    gap, metric, high, low = max(gaps, key=lambda item: item[0])
-    rep_span = np.fmax.reduce(np.vstack(spans), axis=0) if spans[0].size else np.empty(0)
-    lo, hi = interval(rep_span.reshape(-1, 1), confidence=spec.confidence)
-    estimate = Estimate(gap, float(lo[0]), float(hi[0]))
-    status: Status = "pass" if criterion.passes(gap) else "fail"
+        short = next(m for m in metrics if view.parts(m)[1][g] < minimum)
+        reasons.append(_reason(label, _too_few(int(view.parts(short)[1][g]), short, minimum)))
+    return reasons
+
+
+def _gap_words(view: AttributeView, metrics: Sequence[str], mask: np.ndarray,
+               favorable: str, threshold: float) -> str:
+    gaps = []
+    for metric in metrics:
+        values = view.point[metric][mask]
+        gaps.append(format_against(float(values.max() - values.min()), threshold))
+    first = f"{RATE_WORDS[metrics[0]].format(fav=favorable)} differ by up to {gaps[0]}"
+    rest = "".join(f" and {RATE_WORDS[m].format(fav=favorable)} by up to {gap}"
+                   for m, gap in zip(metrics[1:], gaps[1:], strict=True))
+    return f"{first}{rest} across the {int(mask.sum())} groups judged"
+
+
+def _span(view: AttributeView, criterion: Criterion, spec: AuditSpec, favorable: str,
+          families: TestFamilies) -> Finisher:
+    attribute, minimum = view.attribute, spec.min_denominator
     rule = rule_name(criterion.metric, criterion.threshold)
-
-    def gap_words(item: tuple[float, str, int, int]) -> str:
-        size, name, top, bottom = item
-        return (f"{RATE_WORDS[name].format(fav=favorable)} differ by up to {size:.2f}, "
-                f"between {labels[top]} ({view.point[name][top]:.2f}) and {labels[bottom]} "
-                f"({view.point[name][bottom]:.2f})")
-
-    verdict = "passes" if status == "pass" else "fails"
-    if len(gaps) == 1:
-        message = (f"{view.grouping.attribute}: {gap_words(gaps[0])}"
-                   f"{_ci(estimate, spec.confidence)}. This {verdict} {rule}.")
+    metrics = SPAN_METRICS[criterion.metric]
+    mask = view.judged(metrics, minimum)
+    excluded = _group_reasons(view, metrics, mask, minimum)
+    if mask.sum() < 2:
+        return _not_judged(criterion, attribute, (
+            f"fewer than two groups can be judged on {rule}; not judged."), excluded, spec)
+    span = view.span(metrics, mask)
+    estimate = Estimate(float(span.estimate), float(span.low), float(span.high), span.method)
+    status = _judge(estimate, criterion, spec.judgement)
+    labels = [view.labels[g] for g in np.flatnonzero(mask)]
+    keys, raw = [], []
+    for metric in metrics:
+        x, n = view.parts(metric)
+        p_value, test = homogeneity_test(x[mask], n[mask], seed=spec.seed)
+        key = omnibus_key(attribute, metric, labels)
+        families.add(key, p_value)
+        keys.append(key)
+        raw.append((metric, test, p_value))
+    people, scale = NAN, NAN
+    if status == "inconclusive":
+        xs = np.array([view.parts(m)[0][mask] for m in metrics], dtype=float)
+        ns = np.array([view.parts(m)[1][mask] for m in metrics], dtype=float)
+        need = people_needed_span(xs, ns, threshold=criterion.threshold,
+                                  confidence=spec.confidence, rounds=PEOPLE_ROUNDS)
+        sizes = view.n[mask].astype(float)
+        scale = need.scale
+        people = (float(np.mean(np.ceil(sizes * scale - 1e-9) - sizes))
+                  if np.isfinite(scale) else scale)
+    gap = _gap_words(view, metrics, mask, favorable, criterion.threshold)
+    interval = _ci(estimate, spec, simultaneous=True)
+    if status == "inconclusive":
+        body = (f"{attribute}: the data cannot tell whether this meets {rule}; "
+                f"{people_needed_words(people, scale)}. The {gap[0].lower()}{gap[1:]} "
+                f"({interval} for the largest gap).")
     else:
-        message = (f"{view.grouping.attribute}: {'; '.join(gap_words(g) for g in gaps)}. "
-                   f"The larger gap, {gap:.2f}{_ci(estimate, spec.confidence)}, {verdict} "
-                   f"{rule}.")
-    num, den = rate_parts(view.counts, metric)
-    p, _ = two_proportion_test(num[[high]], den[[high]], num[[low]], den[[low]])
-    return Finding(criterion, view.grouping.attribute, status, estimate,
-                   (labels[high], labels[low]), message + _excluded_note(excluded)), float(p[0])
+        body = (f"{attribute}: {gap} ({interval} for the largest gap). "
+                f"{_outcome(status, criterion, spec, rule)}")
+
+    def finish(families: TestFamilies) -> Finding:
+        tests = tuple(Test(metric, test, p, families.get(key), tuple(labels))
+                      for (metric, test, p), key in zip(raw, keys, strict=True))
+        adjusted = [t.p_adjusted for t in tests]
+        significant = any(p < spec.alpha for p in adjusted if not np.isnan(p))
+        pair, named = span.supported_pair(), ()
+        message = body
+        if pair is not None and tests[pair[0]].p_adjusted < spec.alpha:
+            metric = metrics[pair[0]]
+            high, low = labels[pair[1]], labels[pair[2]]
+            values = view.point[metric][mask]
+            named = (high, low)
+            message += (f" The clearest difference is in the {METRIC_NAMES[metric]}: {high} "
+                        f"({values[pair[1]]:.2f}) against {low} ({values[pair[2]]:.2f}).")
+        return Finding(criterion, attribute, status, estimate, named,  # type: ignore[arg-type]
+                       message + _not_judged_note(excluded),
+                       significant=None if all(np.isnan(adjusted)) else significant,
+                       tests=tests, people_needed=people, scale=scale, judged=tuple(labels),
+                       not_judged=tuple(excluded), judgement=spec.judgement)
+
+    return finish

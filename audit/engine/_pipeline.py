@@ -33,7 +33,7 @@ def audit_inputs(*, dataset: AuditInput, predictions: AuditInput | None, spec: A
                  id_column: str | None = None) -> AuditRun:
     """Join, validate and audit. Raises `AuditInputError` for any mistake in the input."""
     frame, join_warnings = join_inputs(dataset=dataset, predictions=predictions,
-                                       id_column=id_column)
+                                       id_column=id_column, as_written=spec.sensitive)
     data = prepare(frame, spec, files=column_sources(dataset, predictions), id_column=id_column)
     result = run_audit(data, spec)
     inputs = [("dataset", dataset.provenance)]

@@ -1,8 +1,13 @@
 """Per-group metrics of a score column: ROC AUC, Brier score, mean score and calibration.
 
+``calibration_difference`` is calibration-in-the-large: the group's mean score minus its
+observed rate of favorable labels (positive: the scores run high for this group).
+
 Their intervals use normal approximations (Hanley & McNeil for AUC, the central limit
-theorem for the means), stated as such in the record: a row bootstrap of a rank
-statistic over a million rows would cost far more than every other number together.
+theorem for the means), named in the record (`AUC_METHOD`, `MEAN_METHOD`): a row
+bootstrap of a rank statistic over a million rows would cost far more than every other
+number together. Where the approximation's variance is 0 (an AUC of exactly 0 or 1, scores
+all equal) it would give a zero-width interval around an estimate: no interval is given.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from audit.inputs import AuditSpec, PreparedData
 
 SCORE_METRICS = ("roc_auc", "brier_score", "mean_score", "calibration_difference")
 NAN = float("nan")
+AUC_METHOD = "Hanley-McNeil normal approximation"
+MEAN_METHOD = "normal approximation (mean ± z · standard error)"
 
 
 def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
@@ -36,17 +43,19 @@ def _auc_interval(auc: float, positives: int, negatives: int, z: float) -> tuple
     var = (auc * (1 - auc) + (positives - 1) * (q1 - auc * auc)
            + (negatives - 1) * (q2 - auc * auc)) / (positives * negatives)
     half = z * np.sqrt(max(var, 0.0))
+    if half == 0:
+        return NAN, NAN
     return max(0.0, auc - half), min(1.0, auc + half)
 
 
 def _mean_estimate(values: np.ndarray, z: float) -> Estimate:
     if values.size == 0:
-        return Estimate(NAN, NAN, NAN)
+        return Estimate(NAN, NAN, NAN, MEAN_METHOD)
     mean = float(values.mean())
-    if values.size < 2:
-        return Estimate(mean, NAN, NAN)
-    half = z * float(values.std(ddof=1)) / np.sqrt(values.size)
-    return Estimate(mean, mean - half, mean + half)
+    half = z * float(values.std(ddof=1)) / np.sqrt(values.size) if values.size > 1 else 0.0
+    if half == 0:
+        return Estimate(mean, NAN, NAN, MEAN_METHOD)
+    return Estimate(mean, mean - half, mean + half, MEAN_METHOD)
 
 
 def score_metrics(data: PreparedData, cells: CellCounts, spec: AuditSpec
@@ -68,7 +77,8 @@ def score_metrics(data: PreparedData, cells: CellCounts, spec: AuditSpec
             auc = roc_auc(yg, sg)
             positives = int(yg.sum())
             low, high = _auc_interval(auc, positives, yg.size - positives, z)
-            metrics = {"roc_auc": Estimate(auc, low, high), "mean_score": _mean_estimate(sg, z)}
+            metrics = {"roc_auc": Estimate(auc, low, high, AUC_METHOD),
+                       "mean_score": _mean_estimate(sg, z)}
             if probabilities:
                 metrics["brier_score"] = _mean_estimate((sg - yg) ** 2, z)
                 metrics["calibration_difference"] = _mean_estimate(sg - yg, z)

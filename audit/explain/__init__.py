@@ -3,21 +3,23 @@
 The board uploads predictions, not a model, so `explain` fits a *surrogate* (gradient-
 boosted trees) to the decisions, or uses a model file uploaded in a safe format
 (`load_model`: skops with trusted types, or ONNX; never pickle), and splits every gap
-between groups into per-feature SHAP contributions. `detect_proxies` names the features
-that predict a sensitive attribute itself.
+between groups into per-feature SHAP contributions, in percentage points of the favorable
+decision (the Fairness page's unit) and in the model's own output. `detect_proxies` names
+the features that predict a sensitive attribute itself; `detect_copies` those that copy
+the label or the prediction, which are left out (`LeftOut` says what was and why).
 """
 
 from __future__ import annotations
 
-from audit.explain._explain import (
-    Contribution,
-    Explanations,
-    FeatureImportance,
-    GapAttribution,
-    GroupImportance,
-    explain,
+from audit.explain._copies import COPY_AUC, LeftOut, OutcomeCopy, detect_copies
+from audit.explain._explain import choose_columns, explain
+from audit.explain._model_io import (
+    MAX_MODEL_MB,
+    TRUSTED_TYPES,
+    LoadedModel,
+    import_shap,
+    load_model,
 )
-from audit.explain._model_io import TRUSTED_TYPES, LoadedModel, import_shap, load_model
 from audit.explain._proxy import (
     MODERATE_PROXY_AUC,
     STRONG_PROXY_AUC,
@@ -26,21 +28,34 @@ from audit.explain._proxy import (
     detect_proxies,
     strength_of,
 )
+from audit.explain._result import (
+    Contribution,
+    Explanations,
+    FeatureImportance,
+    GapAttribution,
+    GroupImportance,
+)
 from audit.explain._surrogate import Fidelity
 
 __all__ = [
+    "COPY_AUC",
     "Contribution",
     "Explanations",
     "FeatureImportance",
     "Fidelity",
     "GapAttribution",
     "GroupImportance",
+    "LeftOut",
     "LoadedModel",
+    "MAX_MODEL_MB",
     "MODERATE_PROXY_AUC",
+    "OutcomeCopy",
     "ProxyReport",
     "ProxyScore",
     "STRONG_PROXY_AUC",
     "TRUSTED_TYPES",
+    "choose_columns",
+    "detect_copies",
     "detect_proxies",
     "explain",
     "import_shap",

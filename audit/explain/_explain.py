@@ -15,16 +15,32 @@ sensitive attribute, so that small groups are kept.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from audit._errors import AuditInputError
+from audit.explain._copies import (
+    LeftOut,
+    detect_copies,
+    kept_copy,
+    left_out_by_choice,
+    left_out_by_encoder,
+    left_out_copy,
+)
 from audit.explain._model_io import BACKGROUND_ROWS, LoadedModel, OutputSpace, import_shap
-from audit.explain._proxy import ProxyReport, detect_proxies, strength_of
+from audit.explain._proxy import BinnedSample, ProxyReport, binned_sample, detect_proxies
+from audit.explain._result import (
+    Contribution,
+    Explanations,
+    FeatureImportance,
+    GapAttribution,
+    GroupFeatureImportance,
+    GroupImportance,
+    Method,
+)
 from audit.explain._surrogate import (
     SURROGATE_ROWS,
     Fidelity,
@@ -41,7 +57,6 @@ from audit.explain._surrogate import (
 )
 from audit.inputs import INTERSECTION_SEP, PreparedData
 
-Method = Literal["surrogate", "model"]
 ADDITIVITY_TOLERANCE = 1e-6
 PERMUTATION_ROWS = 500
 
@@ -66,239 +81,15 @@ REFERENCE_NOT_A_GROUP = (
     "The reference group {reference!r} is not a group of {attribute!r}. Its groups are: "
     "{groups}. Choose one of them."
 )
-UNITS: Mapping[str, str] = {
-    "log-odds": "in log-odds",
-    "probability": "in probability",
-    "margin": "in the model's margin",
-    "score": "in score",
-}
-
-
-@dataclass(frozen=True)
-class FeatureImportance:
-    feature: str
-    mean_abs_shap: float
-
-
-@dataclass(frozen=True)
-class GroupFeatureImportance:
-    feature: str
-    mean_abs_shap: float
-    mean_shap: float
-
-
-@dataclass(frozen=True)
-class GroupImportance:
-    """Mean |SHAP| and mean SHAP of each feature over one group's ``n`` explained rows."""
-
-    attribute: str
-    group: str
-    n: int
-    importance: tuple[GroupFeatureImportance, ...]
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """One feature's share of a gap; ``sensitive`` marks the attribute's own column(s)."""
-
-    feature: str
-    contribution: float
-    sensitive: bool
-
-
-@dataclass(frozen=True)
-class GapAttribution:
-    """Mean output of ``group`` minus that of ``reference``, split by feature.
-
-    ``contributions`` sum exactly to ``gap`` (in the explained output's units);
-    ``direct`` is their sum over the attribute's own columns, ``indirect`` the rest.
-    ``gap_probability`` is the difference in mean probability of the favorable decision,
-    for reading only: it is not additive over features. None when there is no probability.
-    """
-
-    attribute: str
-    group: str
-    reference: str
-    gap: float
-    gap_probability: float | None
-    direct: float
-    indirect: float
-    contributions: tuple[Contribution, ...]
-
-
-@dataclass(frozen=True)
-class Explanations:
-    """Global, per-group and gap explanations, proxy scores, and how far to trust them.
-
-    ``method`` is ``"surrogate"`` (trees fitted to the uploaded predictions) or ``"model"``
-    (an uploaded model). ``output`` names the explained units. ``sample_size`` rows of the
-    ``population_rows`` were explained; the surrogate was fitted on ``surrogate_rows``.
-    """
-
-    method: Method
-    output: OutputSpace
-    favorable: str
-    fidelity: Fidelity
-    sample_size: int
-    population_rows: int
-    surrogate_rows: int | None
-    global_importance: tuple[FeatureImportance, ...]
-    by_group: tuple[GroupImportance, ...]
-    gap_attribution: tuple[GapAttribution, ...]
-    proxies: ProxyReport
-    dropped_features: tuple[str, ...] = ()
-
-    @property
-    def attributes(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(g.attribute for g in self.by_group))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form (contract): plain floats, ints, strings, bools and None."""
-        return {
-            "method": self.method,
-            "output": self.output,
-            "fidelity": {k: _plain(v) for k, v in self.fidelity.to_dict().items()},
-            "sample_size": self.sample_size,
-            "population_rows": self.population_rows,
-            "surrogate_rows": self.surrogate_rows,
-            "dropped_features": list(self.dropped_features),
-            "global_importance": [
-                {"feature": f.feature, "mean_abs_shap": _plain(f.mean_abs_shap)}
-                for f in self.global_importance
-            ],
-            "by_group": [
-                {
-                    "attribute": g.attribute,
-                    "group": g.group,
-                    "n": g.n,
-                    "importance": [
-                        {
-                            "feature": i.feature,
-                            "mean_abs_shap": _plain(i.mean_abs_shap),
-                            "mean_shap": _plain(i.mean_shap),
-                        }
-                        for i in g.importance
-                    ],
-                }
-                for g in self.by_group
-            ],
-            "gap_attribution": [
-                {
-                    "attribute": a.attribute,
-                    "group": a.group,
-                    "reference": a.reference,
-                    "gap": _plain(a.gap),
-                    "gap_probability": _plain(a.gap_probability),
-                    "direct": _plain(a.direct),
-                    "indirect": _plain(a.indirect),
-                    "contributions": [
-                        {
-                            "feature": c.feature,
-                            "contribution": _plain(c.contribution),
-                            "sensitive": c.sensitive,
-                        }
-                        for c in a.contributions
-                    ],
-                }
-                for a in self.gap_attribution
-            ],
-            "proxies": [
-                {k: _plain(v) for k, v in s.to_dict().items()} for s in self.proxies.scores
-            ],
-            "proxy_all_features": [
-                {k: _plain(v) for k, v in s.to_dict().items()} for s in self.proxies.all_features
-            ],
-        }
-
-    def summary(self, attribute: str) -> list[str]:
-        """Plain-words sentences about one attribute: its gaps, then its proxies."""
-        if attribute not in self.attributes:
-            raise KeyError(f"no attribute {attribute!r}; explained: {list(self.attributes)}")
-        lines = [self.fidelity.warning] if self.fidelity.warning else []
-        for gap in self.gap_attribution:
-            if gap.attribute == attribute:
-                lines.append(_gap_sentence(gap, self.output))
-        scores = self.proxies.for_attribute(attribute)
-        named = [s for s in scores if s.strength != "weak"][:3]
-        for s in named:
-            how, can = ("strongly", "can") if s.strength == "strong" else ("moderately", "may")
-            lines.append(
-                f"{s.feature} predicts {attribute} {how} (AUC {s.auc:.2f}): it {can} act as a "
-                f"proxy for {attribute}."
-            )
-        if scores and not named:
-            best = scores[0]
-            lines.append(
-                f"No single feature predicts {attribute} well (highest AUC {best.auc:.2f}, "
-                f"{best.feature})."
-            )
-        for together in self.proxies.all_features:
-            if together.attribute == attribute and together.auc is not None:
-                lines.append(_together_sentence(attribute, together.auc))
-        return lines
-
-
-def _together_sentence(attribute: str, auc: float) -> str:
-    strength = strength_of(auc)
-    if strength == "strong":
-        return (
-            f"Together, the features predict {attribute} with AUC {auc:.2f}: they carry "
-            f"{attribute} even where its own column is not used."
-        )
-    if strength == "moderate":
-        return (
-            f"Together, the features predict {attribute} with AUC {auc:.2f}: they carry some "
-            f"information about {attribute}."
-        )
-    return f"Together, the features predict {attribute} only weakly (AUC {auc:.2f})."
-
-
-def _plain(value: object) -> object:
-    """Python scalars for JSON: numpy numbers unwrapped, NaN and infinities as None."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _number(value: float, digits: int = 2) -> str:
-    """A signed number for sentences, with a true minus sign and no "−0.00"."""
-    if 0 < abs(value) < 10**-digits:
-        digits += 1
-    text = f"{value:.{digits}f}"
-    if float(text) == 0:
-        text = text.lstrip("-")
-    return text.replace("-", "\u2212")
-
-
-def _gap_sentence(gap: GapAttribution, output: str) -> str:
-    units = UNITS[output]
-    readable = ""
-    if gap.gap_probability is not None and output != "probability":
-        points = _number(100 * gap.gap_probability, digits=1)
-        readable = f"; {points} percentage points in probability"
-    head = (
-        f"The gap in favorable outcomes between {gap.group} and {gap.reference} "
-        f"({_number(gap.gap)} {units}{readable})"
-    )
-    total = sum(abs(c.contribution) for c in gap.contributions)
-    if abs(gap.gap) < 0.01 and total < 0.02:
-        return f"{head} is negligible."
-    top = [c for c in gap.contributions[:3] if abs(c.contribution) >= 0.1 * total][:3] or list(
-        gap.contributions[:1]
-    )
-    parts = []
-    for c in top:
-        if c.sensitive:
-            parts.append(
-                f"{c.feature} itself ({_number(c.contribution)}, the model uses the "
-                "attribute directly)"
-            )
-        else:
-            parts.append(f"{c.feature} ({_number(c.contribution)})")
-    joined = parts[0] if len(parts) == 1 else ", from ".join(parts[:-1]) + " and from " + parts[-1]
-    return f"{head} comes mostly from {joined}."
+NOT_A_FEATURE = (
+    "Cannot leave out or keep {column!r} in the explanations: it is not one of the feature "
+    "columns ({features}). Fix: choose one of those; the label, prediction, score, sensitive "
+    "and id columns are never used as features."
+)
+NOTHING_LEFT = (
+    "Every feature column was left out of the explanations ({columns}), so nothing is left "
+    "to explain the decisions with. Fix: keep at least one of them."
+)
 
 
 @dataclass(frozen=True)
@@ -437,10 +228,9 @@ def _attribute_with_model(
     rng = np.random.default_rng(seed + 1)
     picked = np.sort(rng.choice(data.rows, size=min(BACKGROUND_ROWS, data.rows), replace=False))
     background = data.frame.iloc[picked][columns].reset_index(drop=True)
-    explanation = model.explain_rows(
+    explanation, output, probability = model.attribute(
         table, favorable=data.favorable, background=background, seed=seed
     )
-    output = model.output(table, favorable=data.favorable)
     if data.score is not None and model.output_space == "score":
         score = np.asarray(data.score, dtype=np.float64)[rows]
         fidelity = regression_fidelity(score, output, warning=MODEL_LOW_R2)
@@ -449,10 +239,51 @@ def _attribute_with_model(
         fidelity = classification_fidelity(
             decided, output, model.decision(output), warning=MODEL_LOW_AGREEMENT
         )
-    probability = model.probability(table, favorable=data.favorable)
     return SampleAttribution(
         explanation, output, probability, rows, "model", model.output_space, fidelity, None, ()
     )
+
+
+def _checked_columns(columns: Sequence[str], features: Sequence[str]) -> tuple[str, ...]:
+    wanted = tuple(dict.fromkeys(str(c) for c in columns))
+    unknown = [c for c in wanted if c not in features]
+    if unknown:
+        raise AuditInputError(NOT_A_FEATURE.format(column=unknown[0],
+                                                   features=", ".join(features)))
+    return wanted
+
+
+def choose_columns(data: PreparedData, *, leave_out: Sequence[str] = (),
+                   keep: Sequence[str] = (), model_inputs: Sequence[str] = (),
+                   seed: int = 0, binned: BinnedSample | None = None,
+                   ) -> tuple[PreparedData, tuple[LeftOut, ...], tuple[LeftOut, ...]]:
+    """The data with the columns to explain, the columns left out and the copies kept.
+
+    Copies of the label or the prediction (`detect_copies`) are left out unless in ``keep``
+    or an input of the uploaded model (``model_inputs``); the columns in ``leave_out`` are
+    left out (except a model's inputs, which the model needs).
+
+    Raises
+    ------
+    AuditInputError
+        A column in ``leave_out`` or ``keep`` that is not a feature, or nothing left.
+    """
+    chosen = _checked_columns(leave_out, data.features)
+    kept_by_user = _checked_columns(keep, data.features)
+    left_out = [left_out_by_choice(c) for c in chosen if c not in model_inputs]
+    kept: list[LeftOut] = []
+    for copy in detect_copies(data, seed=seed, binned=binned):
+        if copy.column in model_inputs:
+            kept.append(kept_copy(copy, model_input=True))
+        elif copy.column in kept_by_user and copy.column not in chosen:
+            kept.append(kept_copy(copy))
+        elif copy.column not in chosen and all(c.column != copy.column for c in left_out):
+            left_out.append(left_out_copy(copy))
+    gone = {c.column for c in left_out}
+    features = tuple(f for f in data.features if f not in gone)
+    if data.features and not features:
+        raise AuditInputError(NOTHING_LEFT.format(columns=", ".join(data.features)))
+    return replace(data, features=features), tuple(left_out), tuple(kept)
 
 
 def explain(
@@ -464,6 +295,8 @@ def explain(
     seed: int = 0,
     intersections: bool = True,
     proxies: bool = True,
+    leave_out: Sequence[str] = (),
+    keep: Sequence[str] = (),
 ) -> Explanations:
     """Explain the uploaded predictions: global, per group, gap attribution and proxies.
 
@@ -485,32 +318,51 @@ def explain(
         Also explain the intersection of all sensitive attributes.
     proxies : bool, default=True
         Also score every feature as a proxy for each sensitive attribute.
+    leave_out : sequence of str, default=()
+        Feature columns not to explain with (sampling weights, ids, ...).
+    keep : sequence of str, default=()
+        Columns found to copy the label or the prediction that are explained with anyway
+        (by default such copies are left out).
 
     Returns
     -------
     Explanations
+        Every value in the model's output units and, when the model gives a probability,
+        in probability of the favorable decision (percentage points on the Fairness page).
 
     Raises
     ------
     AuditInputError
-        A bad sample size or reference group, constant predictions, no feature columns,
-        or an uploaded model that does not fit the data.
+        A bad sample size, reference group or column to leave out or keep, constant
+        predictions, no feature columns, or an uploaded model that does not fit the data.
     """
     if isinstance(sample_size, bool) or not isinstance(sample_size, int) or sample_size < 10:
         raise AuditInputError(BAD_SAMPLE_SIZE.format(value=sample_size))
     attributes = _attributes(data, intersections)
     chosen = {a.name: _reference(a, references) for a in attributes}
-    sample = attribute_sample(data, model=model, sample_size=sample_size, seed=seed)
+    inputs = () if model is None else model.input_columns([str(c) for c in data.frame.columns])
+    with one_thread():  # encoded and binned once, for the copies and the proxies
+        binned = binned_sample(data, seed=seed)
+    used, left_out, kept = choose_columns(data, leave_out=leave_out, keep=keep,
+                                          model_inputs=inputs, seed=seed, binned=binned)
+    sample = attribute_sample(used, model=model, sample_size=sample_size, seed=seed)
     values = np.asarray(sample.explanation.values)
+    shares = probability_values(sample)
     names = [str(n) for n in sample.explanation.feature_names]
+    tie = np.array(names)
     mean_abs = np.abs(values).mean(axis=0)
-    order = np.lexsort((np.array(names), -mean_abs))
-    global_importance = tuple(FeatureImportance(names[j], float(mean_abs[j])) for j in order)
+    mean_abs_p = None if shares is None else np.abs(shares).mean(axis=0)
+    order = np.lexsort((tie, -mean_abs))
+    global_importance = tuple(
+        FeatureImportance(names[j], float(mean_abs[j]), _at(mean_abs_p, j)) for j in order)
     by_group: list[GroupImportance] = []
     gaps: list[GapAttribution] = []
+    decided = np.asarray(data.y_pred, dtype=np.float64)
     for attribute in attributes:
         codes = attribute.codes[sample.rows]
         ref = chosen[attribute.name]
+        rates = np.bincount(attribute.codes, weights=decided, minlength=len(attribute.groups))
+        rates = rates / np.maximum(attribute.counts, 1)
         direct = np.array([n in attribute.columns for n in names], dtype=bool)
         in_ref = codes == ref
         for g, group in enumerate(attribute.groups):
@@ -519,16 +371,21 @@ def explain(
                 continue
             v = values[members]
             group_abs, group_mean = np.abs(v).mean(axis=0), v.mean(axis=0)
-            rank = np.lexsort((np.array(names), -group_abs))
+            p_abs = p_mean = None
+            if shares is not None:
+                p_abs, p_mean = np.abs(shares[members]).mean(axis=0), shares[members].mean(axis=0)
+            rank = np.lexsort((tie, -group_abs))
             importance = tuple(
-                GroupFeatureImportance(names[j], float(group_abs[j]), float(group_mean[j]))
+                GroupFeatureImportance(names[j], float(group_abs[j]), float(group_mean[j]),
+                                       _at(p_abs, j), _at(p_mean, j))
                 for j in rank
             )
             by_group.append(GroupImportance(attribute.name, group, int(members.sum()), importance))
             if g != ref:
-                gaps.append(
-                    _gap(attribute, group, ref, members, in_ref, sample, values, names, direct)
-                )
+                gaps.append(replace(
+                    _gap(attribute, group, ref, members, in_ref, sample, values, shares, names,
+                         direct),
+                    group_rate=float(rates[g]), reference_rate=float(rates[ref])))
     return Explanations(
         method=sample.method,
         output=sample.output_space,
@@ -540,9 +397,45 @@ def explain(
         global_importance=global_importance,
         by_group=tuple(by_group),
         gap_attribution=tuple(gaps),
-        proxies=detect_proxies(data, seed=seed) if proxies else ProxyReport((), (), 0, ()),
+        proxies=(detect_proxies(used, seed=seed, binned=binned) if proxies
+                 else ProxyReport((), (), 0, ())),
         dropped_features=sample.dropped,
+        left_out=(*left_out, *(left_out_by_encoder(c, empty=bool(data.frame[c].isna().all()))
+                               for c in sample.dropped)),
+        kept=kept,
     )
+
+
+def _at(values: np.ndarray | None, j: int) -> float | None:
+    return None if values is None else float(values[j])
+
+
+def probability_values(sample: SampleAttribution) -> np.ndarray | None:
+    """Each row's SHAP values in probability of the favorable decision (None: no probability).
+
+    For log-odds output f with base value b, row i's values are scaled by
+    ``(σ(f_i) − σ(b)) / (f_i − b)`` (σ′(b) where f_i = b), so that they add up to
+    ``σ(f_i) − σ(b)``; probability output is used as it is. Differences of group means then
+    split the gap in mean probability exactly.
+    """
+    values = np.asarray(sample.explanation.values, dtype=np.float64)
+    if sample.output_space == "probability":
+        return values
+    if sample.output_space != "log-odds":
+        return None
+    base = np.asarray(sample.explanation.base_values, dtype=np.float64).reshape(-1)
+    output = base + values.sum(axis=1)
+    step = output - base
+    flat = np.abs(step) < 1e-9
+    slope = _sigmoid(base) * (1.0 - _sigmoid(base))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(flat, slope, (_sigmoid(output) - _sigmoid(base)) / np.where(flat, 1.0,
+                                                                                    step))
+    return values * scale[:, None]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 def _gap(
@@ -553,16 +446,19 @@ def _gap(
     in_ref: np.ndarray,
     sample: SampleAttribution,
     values: np.ndarray,
+    shares: np.ndarray | None,
     names: list[str],
     direct: np.ndarray,
 ) -> GapAttribution:
     contribution = values[members].mean(axis=0) - values[in_ref].mean(axis=0)
     gap = float(sample.output[members].mean() - sample.output[in_ref].mean())
-    gap_probability = None
-    if sample.probability is not None:
-        p = sample.probability
-        gap_probability = float(p[members].mean() - p[in_ref].mean())
-    order = np.lexsort((np.array(names), -np.abs(contribution)))
+    share = None
+    gap_probability = direct_p = indirect_p = None
+    if shares is not None:
+        share = shares[members].mean(axis=0) - shares[in_ref].mean(axis=0)
+        gap_probability = float(share.sum())
+        direct_p, indirect_p = float(share[direct].sum()), float(share[~direct].sum())
+    order = np.lexsort((np.array(names), -np.abs(contribution if share is None else share)))
     return GapAttribution(
         attribute=attribute.name,
         group=group,
@@ -572,6 +468,9 @@ def _gap(
         direct=float(contribution[direct].sum()),
         indirect=float(contribution[~direct].sum()),
         contributions=tuple(
-            Contribution(names[j], float(contribution[j]), bool(direct[j])) for j in order
+            Contribution(names[j], float(contribution[j]), bool(direct[j]), _at(share, j))
+            for j in order
         ),
+        direct_probability=direct_p,
+        indirect_probability=indirect_p,
     )

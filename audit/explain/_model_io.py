@@ -10,6 +10,12 @@ favorable class for boosted trees, logistic regression and any classifier with
 probabilities; the favorable class's probability for forests (that is what SHAP's tree
 algorithm explains for them); the prediction itself for a regressor (``"score"``).
 
+The server never opens an upload itself: `load_model` checks what it can without opening
+the file (pickle, size, a skops archive's unpacked size), then reads and runs the model in
+a child process with a memory and time budget (`audit.explain._sandbox`). The parent's
+`LoadedModel` holds the file and what the child found in it; each use of the model (its
+output, its SHAP values) is another task for a child.
+
 Explainers: ``shap.TreeExplainer(model)`` without background data (path-dependent, exact)
 for scikit-learn tree ensembles; ``shap.LinearExplainer`` for linear models; otherwise
 ``shap.PermutationExplainer`` on a small background sample. All three are additive: for
@@ -21,15 +27,18 @@ whatever the number of permutations).
 from __future__ import annotations
 
 import hashlib
+import io
 import warnings
+import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from audit._errors import AuditInputError
+from audit._words import clip, listed, quoted
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav")
 TRUSTED_TYPES: tuple[str, ...] = (
@@ -37,6 +46,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.tree._tree.Tree",
 )
 MAX_MODEL_MB = 200
+MAX_UNPACKED_MB = 1_000  # what a skops archive may unpack to
 BACKGROUND_ROWS = 100
 
 PICKLE_REFUSED = (
@@ -58,6 +68,11 @@ UNSUPPORTED_FORMAT = (
 )
 UNREADABLE = (
     "{name} could not be read as a {format} model. Export the model again and upload the new file."
+)
+UNPACKS_TOO_FAR = (
+    "{name} would unpack to {size:,.0f} MB, more than the {limit:,} MB a model file may unpack "
+    "to, so it was not opened (a small file that unpacks that far is a zip bomb). Upload the "
+    'model saved with skops.io.dump(model, "model.skops"), or a smaller model.'
 )
 TOO_LARGE = (
     "{name} is {size:.0f} MB; model files of up to {limit} MB are accepted. Upload a "
@@ -139,6 +154,8 @@ class LoadedModel:
     feature_names: tuple[str, ...] | None
     explainer: Literal["tree", "linear", "permutation"]
     output_space: OutputSpace
+    data: bytes = field(default=b"", repr=False)  # the uploaded file, for the child process
+    trusted: tuple[str, ...] = ()
 
     def input_columns(self, available: Sequence[str]) -> tuple[str, ...]:
         """The model's input columns, checked against the dataset's ``available`` columns."""
@@ -146,7 +163,7 @@ class LoadedModel:
             raise AuditInputError(FEATURES_UNKNOWN.format(name=self.name))
         missing = [c for c in self.feature_names if c not in set(available)]
         if missing:
-            raise AuditInputError(MISSING_COLUMNS.format(name=self.name, missing=missing))
+            raise AuditInputError(MISSING_COLUMNS.format(name=self.name, missing=quoted(missing)))
         return self.feature_names
 
     def favorable_index(self, favorable: str) -> int:
@@ -157,13 +174,46 @@ class LoadedModel:
                 return i
         raise AuditInputError(
             FAVORABLE_NOT_A_CLASS.format(
-                name=self.name, classes=list(self.classes), favorable=favorable
+                name=self.name, classes=[clip(c) for c in self.classes],
+                favorable=clip(favorable)
             )
         )
 
     def output(self, table: pd.DataFrame, *, favorable: str) -> np.ndarray:
-        """The explained output for each row of ``table`` (see ``output_space``)."""
+        """The explained output for each row of ``table`` (see ``output_space``), computed
+        in a child process within the model budget."""
+        if self.model is None:
+            _, arrays = self._in_child("output", table=table, favorable=favorable)
+            return np.asarray(arrays["output"], dtype=np.float64)
         return np.asarray(self._function(table, favorable)(table), dtype=np.float64)
+
+    def attribute(self, table: pd.DataFrame, *, favorable: str, background: pd.DataFrame,
+                  seed: int) -> tuple[Any, np.ndarray, np.ndarray | None]:
+        """SHAP values of ``table`` (`explain_rows`), the output and the probability of the
+        favorable class, from one run of the model in a child process."""
+        if self.model is not None:
+            return (self.explain_rows(table, favorable=favorable, background=background,
+                                      seed=seed),
+                    self.output(table, favorable=favorable),
+                    self.probability(table, favorable=favorable))
+        _, arrays = self._in_child("attribute", table=table, favorable=favorable,
+                                   background=background, seed=seed)
+        explanation = import_shap().Explanation(
+            values=np.asarray(arrays["values"], dtype=np.float64),
+            base_values=np.asarray(arrays["base_values"], dtype=np.float64),
+            data=table.to_numpy(), feature_names=list(table.columns))
+        probability = arrays.get("probability")
+        return (explanation, np.asarray(arrays["output"], dtype=np.float64),
+                None if probability is None else np.asarray(probability, dtype=np.float64))
+
+    def _in_child(self, task: str, **request: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        from audit.explain._sandbox import run_model_task
+
+        return run_model_task(task, {"model": self._source(), **request}, name=self.name)
+
+    def _source(self) -> dict[str, Any]:
+        return {"data": self.data, "name": self.name, "trusted": self.trusted,
+                "feature_names": self.feature_names}
 
     def probability(self, table: pd.DataFrame, *, favorable: str) -> np.ndarray | None:
         """Probability of the favorable class, or None for a regressor."""
@@ -225,7 +275,12 @@ class LoadedModel:
         for column in table.columns:
             series = table[column]
             if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
-                raise AuditInputError(NOT_NUMERIC.format(column=column, name=self.name))
+                # a column read as written (a sensitive attribute) may hold numbers as text
+                numbers = pd.to_numeric(series, errors="coerce")
+                if int(numbers.notna().sum()) != int(series.notna().sum()):
+                    raise AuditInputError(NOT_NUMERIC.format(column=clip(column),
+                                                             name=self.name))
+                series = numbers
             numeric[column] = series.to_numpy(dtype=np.float64, na_value=np.nan)
         if hasattr(self.model, "feature_names_in_"):
             return numeric
@@ -356,6 +411,10 @@ def load_model(
 ) -> LoadedModel:
     """Read an uploaded model file, refusing anything that could run code when opened.
 
+    The file is opened only in a child process within the model budget (`Limits`:
+    ``AUDIT_MODEL_MEMORY_MB``, ``AUDIT_MODEL_SECONDS``); the returned `LoadedModel` holds
+    the file and what the child found in it, and runs the model in a child on each use.
+
     Parameters
     ----------
     data : bytes
@@ -376,20 +435,94 @@ def load_model(
     ------
     AuditInputError
         A pickle file, an unsupported or unreadable file, untrusted types, a model that
-        is not a binary classifier or regressor, or feature names that do not fit.
+        is not a binary classifier or regressor, feature names that do not fit, a skops
+        archive that would unpack beyond `MAX_UNPACKED_MB`, or a model over its memory or
+        time budget.
     """
+    data = bytes(data)
     size_mb = len(data) / 2**20
+    shown = clip(name)
     if is_pickle(data, name):
-        raise AuditInputError(PICKLE_REFUSED.format(name=name))
+        raise AuditInputError(PICKLE_REFUSED.format(name=shown))
     if size_mb > MAX_MODEL_MB:
-        raise AuditInputError(TOO_LARGE.format(name=name, size=size_mb, limit=MAX_MODEL_MB))
-    digest = hashlib.sha256(data).hexdigest()
-    names = tuple(feature_names) if feature_names is not None else None
+        raise AuditInputError(TOO_LARGE.format(name=shown, size=size_mb, limit=MAX_MODEL_MB))
+    kind = name.lower().rsplit(".", 1)[-1]
+    if kind not in ("skops", "onnx"):
+        raise AuditInputError(UNSUPPORTED_FORMAT.format(name=shown))
+    if kind == "skops":
+        _check_archive(data, shown)
+    source = {"data": data, "name": shown, "trusted": tuple(trusted or ()),
+              "feature_names": tuple(feature_names) if feature_names is not None else None}
+    from audit.explain._sandbox import run_model_task
+
+    found, _ = run_model_task("inspect", {"model": source}, name=shown)
+    names = found["feature_names"]
+    return LoadedModel(
+        shown, found["format"], hashlib.sha256(data).hexdigest(), None, found["task"],
+        tuple(found["classes"]), None if names is None else tuple(names), found["explainer"],
+        found["output_space"], data=data, trusted=tuple(trusted or ()))
+
+
+def _check_archive(data: bytes, name: str) -> None:
+    """Refuse a skops file that is not a zip archive, or that would unpack too far; reads
+    only the archive's directory, never a member."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as err:
+        raise AuditInputError(UNREADABLE.format(name=name, format="skops")) from err
+    if unpacked > MAX_UNPACKED_MB * 2**20:
+        raise AuditInputError(UNPACKS_TOO_FAR.format(name=name, size=unpacked / 2**20,
+                                                     limit=MAX_UNPACKED_MB))
+
+
+# --- in the child process (audit.explain._sandbox) ------------------------------------
+
+
+def warm_up(task: str) -> None:
+    """Import what ``task`` needs before the child limits its own memory."""
+    import onnx  # noqa: F401
+    import onnxruntime  # noqa: F401
+    import sklearn.ensemble  # noqa: F401
+    import skops.io  # noqa: F401
+
+    if task == "attribute":
+        import_shap()
+
+
+def child_task(task: str, request: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run one task on the model in ``request`` (in the child): ``inspect`` (what the file
+    holds), ``output`` or ``attribute`` (SHAP values, output and probability of a table)."""
+    source = request["model"]
+    names = source["feature_names"]
+    data = source["data"]
+    model = _open(data, name=source["name"], trusted=source["trusted"],
+                  names=None if names is None else tuple(names),
+                  digest=hashlib.sha256(data).hexdigest())
+    if task == "inspect":
+        return {"format": model.format, "task": model.task, "classes": list(model.classes),
+                "feature_names": None if model.feature_names is None
+                else list(model.feature_names),
+                "explainer": model.explainer, "output_space": model.output_space}, {}
+    table, favorable = request["table"], request["favorable"]
+    if task == "output":
+        return {}, {"output": model.output(table, favorable=favorable)}
+    explanation, output, probability = model.attribute(
+        table, favorable=favorable, background=request["background"], seed=request["seed"])
+    arrays = {"values": np.asarray(explanation.values, dtype=np.float64),
+              "base_values": np.asarray(explanation.base_values, dtype=np.float64),
+              "output": output}
+    if probability is not None:
+        arrays["probability"] = probability
+    return {}, arrays
+
+
+def _open(data: bytes, *, name: str, trusted: Sequence[str], names: tuple[str, ...] | None,
+          digest: str) -> LoadedModel:
+    """The model itself, read in this process: only ever called in the child."""
     if name.lower().endswith(".skops"):
         return _load_skops(data, name=name, trusted=trusted, names=names, digest=digest)
-    if name.lower().endswith(".onnx"):
-        return _load_onnx(data, name=name, names=names, digest=digest)
-    raise AuditInputError(UNSUPPORTED_FORMAT.format(name=name))
+    return _load_onnx(data, name=name, names=names, digest=digest)
 
 
 def _load_skops(
@@ -434,7 +567,7 @@ def _load_skops(
         task = "classification"
         if len(classes) != 2:
             raise AuditInputError(
-                NOT_BINARY.format(name=name, count=len(classes), classes=", ".join(classes))
+                NOT_BINARY.format(name=name, count=len(classes), classes=listed(classes))
             )
     explainer, space = _sklearn_explainer(model, task)
     return LoadedModel(name, "skops", digest, model, task, classes, names, explainer, space)
@@ -491,7 +624,10 @@ def _load_onnx(
     import onnxruntime
 
     try:
-        session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        session = onnxruntime.InferenceSession(data, options,
+                                               providers=["CPUExecutionProvider"])
         graph = onnx.load_from_string(data).graph
     except Exception as err:  # any failure to parse the upload is the upload's fault
         raise AuditInputError(UNREADABLE.format(name=name, format="ONNX")) from err
@@ -514,7 +650,7 @@ def _load_onnx(
         )
     if len(classes) != 2:
         raise AuditInputError(
-            NOT_BINARY.format(name=name, count=len(classes), classes=", ".join(classes))
+            NOT_BINARY.format(name=name, count=len(classes), classes=listed(classes))
         )
     return LoadedModel(
         name, "onnx", digest, session, "classification", classes, names, "permutation", "log-odds"

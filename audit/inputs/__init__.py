@@ -19,11 +19,13 @@ from audit.inputs._identifiers import (
 )
 from audit.inputs._join import join_inputs
 from audit.inputs._limits import Limits
-from audit.inputs._prepare import UNKNOWN_REFERENCE, prepare
+from audit.inputs._prepare import UNKNOWN_REFERENCE, ll144_roles, prepare
 from audit.inputs._read import read_csv, read_path
 from audit.inputs._types import (
     DEFAULT_CRITERIA,
     INTERSECTION_SEP,
+    JUDGEMENTS,
+    MAX_INTERSECTION_CELLS,
     AuditInput,
     AuditSpec,
     Criterion,
@@ -39,8 +41,10 @@ __all__ = [
     "DEFAULT_CRITERIA",
     "INTERSECTION_SEP",
     "IdentifierColumn",
+    "JUDGEMENTS",
     "Limits",
     "MAX_CATEGORIES",
+    "MAX_INTERSECTION_CELLS",
     "PreparedData",
     "Provenance",
     "RoleGuess",
@@ -52,6 +56,7 @@ __all__ = [
     "guess_roles",
     "join_inputs",
     "leave_out_identifiers",
+    "ll144_roles",
     "prepare",
     "read_csv",
     "read_path",

@@ -17,7 +17,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -310,7 +310,7 @@ def drop_columns(source: AuditInput, columns: Iterable[str]) -> AuditInput:
     drop = [c for c in dict.fromkeys(columns) if c in source.frame.columns]
     if not drop:
         return source
-    return AuditInput(frame=source.frame.drop(columns=drop), provenance=source.provenance)
+    return replace(source, frame=source.frame.drop(columns=drop))
 
 
 def leave_out_identifiers(dataset: AuditInput, predictions: AuditInput | None = None, *,

@@ -6,6 +6,8 @@ constants below, formatted with the file names and the column.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -74,7 +76,8 @@ MSG_JOIN_BY_ROW_ORDER = (
 # --- detection tables ----------------------------------------------------------------
 
 def join_inputs(
-    *, dataset: AuditInput, predictions: AuditInput | None, id_column: str | None
+    *, dataset: AuditInput, predictions: AuditInput | None, id_column: str | None,
+    as_written: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Line up the dataset with the predictions, row for row.
 
@@ -85,9 +88,14 @@ def join_inputs(
     predictions : AuditInput or None
         The model's output for the same people, or None when the dataset holds it.
     id_column : str or None
-        The column that identifies a row in both files. Ids are compared as text with
-        surrounding spaces removed (``7`` matches ``"7"``, not ``"007"``). Without it the
-        files are joined by row order, which needs the same number of rows.
+        The column that identifies a row in both files. Ids are compared as written in the
+        files, with surrounding spaces removed (``7`` matches ``"7"``, not ``"007"``; a
+        20-digit id is matched digit for digit). Without it the files are joined by row
+        order, which needs the same number of rows.
+    as_written : sequence of str, optional
+        Columns to hand on as written in their file (`AuditInput.as_written`: text, only
+        empty cells missing) rather than as pandas types them: the sensitive attributes,
+        so that ``NA`` and ``None`` are categories and ``01`` is not ``1``.
 
     Returns
     -------
@@ -107,7 +115,7 @@ def join_inputs(
     if predictions is None:
         if id_column is not None:
             _id_keys(dataset, id_column, "dataset")
-        return dataset.frame, ()
+        return _written(dataset.frame, dataset, as_written, None), ()
     ds_name, pr_name = clip(dataset.provenance.name), clip(predictions.provenance.name)
     left, right = dataset.frame, predictions.frame
 
@@ -127,6 +135,8 @@ def join_inputs(
             )
         _refuse_overlap(dataset, predictions, id_column=None)
         joined = pd.concat([left.reset_index(drop=True), right.reset_index(drop=True)], axis=1)
+        joined = _written(joined, dataset, as_written, None)
+        joined = _written(joined, predictions, as_written, None)
         return joined, (MSG_JOIN_BY_ROW_ORDER.format(dataset=ds_name, predictions=pr_name),)
 
     _require_column(dataset, id_column, "dataset")
@@ -166,16 +176,33 @@ def join_inputs(
             )
         )
     extra = right.drop(columns=[id_column]).iloc[position].reset_index(drop=True)
-    return pd.concat([left.reset_index(drop=True), extra], axis=1), ()
+    joined = pd.concat([left.reset_index(drop=True), extra], axis=1)
+    joined = _written(joined, dataset, [id_column, *as_written], None)
+    return _written(joined, predictions, [c for c in as_written if c != id_column],
+                    position), ()
+
+
+def _written(frame: pd.DataFrame, source: AuditInput, columns: Sequence[str],
+             order: np.ndarray | None) -> pd.DataFrame:
+    """``frame`` with those of ``columns`` that come from ``source`` as written there, its
+    rows taken in ``order`` (the joined order; None: as they are)."""
+    mine = [c for c in dict.fromkeys(columns) if c in source.frame.columns and c in frame]
+    if not mine:
+        return frame
+    frame = frame.copy(deep=False)
+    for column in mine:
+        text = source.as_written(column)
+        frame[column] = pd.Series(text if order is None else text[order], index=frame.index,
+                                  dtype=object)
+    return frame
 
 
 def _id_keys(source: AuditInput, column: str, role: str) -> np.ndarray:
     """The ids of ``column`` as stripped strings; refuses missing, blank and repeated ids."""
     _require_column(source, column, role)
     file = clip(source.provenance.name)
-    values = source.frame[column]
-    keys = values.astype(str).str.strip()
-    blank = (values.isna() | keys.isna() | (keys == "")).to_numpy(dtype=bool)
+    keys = pd.Series(source.as_written(column), dtype=object)
+    blank = keys.isna().to_numpy(dtype=bool)
     if blank.any():
         raise JoinError(
             MSG_ID_BLANK.format(

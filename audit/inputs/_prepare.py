@@ -8,13 +8,21 @@ the column, what was expected, what was found and the fix.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
-from audit._errors import ColumnError
-from audit.inputs._types import AuditSpec, PreparedData, SensitiveColumn
+from audit._errors import AuditInputError, ColumnError
+from audit._words import clip
+from audit.inputs._types import (
+    INTERSECTION_SEP,
+    JUDGEMENTS,
+    AuditSpec,
+    PreparedData,
+    SensitiveColumn,
+)
 
 MISSING_COLUMN = (
     "The {role} column {column!r} is not in {files}. The columns there are: {available}.{hint} "
@@ -25,8 +33,21 @@ ROLE_CLASH = (
     "column. Fix: choose a different column for one of them."
 )
 EMPTY_CELLS = (
-    "Column {column!r} in {file} has {count} empty or missing cells (blank, NA, N/A or null), "
-    "first at data row(s) {rows}. The {role} must be filled in on every row. Fix: {fix}"
+    "Column {column!r} in {file} has {count} {cells}, first at data row(s) {rows}. The {role} "
+    "must be filled in on every row. Fix: {fix}"
+)
+MISSING_CELLS = "empty or missing cells (blank, NA, N/A or null)"
+BLANK_CELLS = "empty cells"  # sensitive columns are read as written: NA is a category
+SEPARATOR_IN_VALUE = (
+    "Column {column!r} in {file} holds the value {value!r}, which contains {sep!r}: the sign "
+    "the audit puts between the groups of an intersection (such as 'female × Black'), so two "
+    "different groups could get the same name. Fix: write that value without {sep!r} (for "
+    "example with ' and ' or '/'), or audit {column!r} on its own."
+)
+SEPARATOR_IN_NAME = (
+    "The sensitive column {column!r} has {sep!r} in its name: the sign the audit puts between "
+    "the columns of an intersection (such as 'sex × race'). Fix: rename the column without "
+    "{sep!r}, or audit it on its own."
 )
 TOO_MANY_VALUES = (
     "Column {column!r} in {file} is the {role} and must hold two values (the favorable outcome "
@@ -73,6 +94,24 @@ UNKNOWN_REFERENCE_ATTRIBUTE = (
     "A reference group was given for {attribute!r}, which is not one of the sensitive "
     "attributes ({attributes}). Fix: give references as ATTRIBUTE=GROUP for an audited attribute."
 )
+BAD_MIN_DENOMINATOR = (
+    "The fewest people a rate must rest on to be judged must be a whole number of at least 1, "
+    "got {value!r}. Fix: give a number such as 10 (command line: --min-denominator 10)."
+)
+BAD_JUDGEMENT = (
+    "The judgement rule must be one of {allowed}, got {value!r}. Fix: choose 'interval' (the "
+    "whole confidence interval decides) or 'point' (the point value alone decides)."
+)
+ROLE_NOT_SENSITIVE = (
+    "The {role} column {column!r} is not one of the sensitive attributes ({sensitive}). The "
+    "NYC Local Law 144 sex × race/ethnicity table is made from two of them. Fix: add "
+    "{column!r} to the sensitive attributes, or choose one of those columns as the {role} "
+    "column."
+)
+SAME_ROLE_COLUMN = (
+    "Column {column!r} was chosen both as the sex column and as the race/ethnicity column. "
+    "Fix: choose a different column for one of them."
+)
 NO_SENSITIVE = (
     "No sensitive attribute was chosen. The audit compares groups, so it needs at least one "
     "column such as sex or race. Fix: choose one or more sensitive columns."
@@ -83,11 +122,10 @@ FAVORABLE_WORDS = frozenset({
     "granted", "admitted", "selected", "shortlisted", "pass", "passed", "positive", "good",
     "eligible", "offer", "offered", "success",
 })
-UNKNOWN_WORDS = frozenset(
-    {"unknown", "missing", "not reported", "not specified", "unspecified", "undisclosed",
-     "prefer not to say", "declined", "declined to state", "?", "none", "other/unknown"}
-)
 MAX_SENSITIVE_CATEGORIES = 50
+SEX_WORDS = ("sex", "gender", "sex_gender", "gender_identity")
+RACE_WORDS = ("race", "ethnicity", "race_ethnicity", "ethnic_group", "race_or_ethnicity",
+              "ethnicity_race")
 
 
 def prepare(
@@ -117,6 +155,7 @@ def prepare(
     """
     files = dict(files or {})
     where = _file_lookup(frame, files)
+    check_options(spec)
     if not spec.sensitive:
         raise ColumnError(NO_SENSITIVE)
     roles = _roles(spec)
@@ -126,15 +165,21 @@ def prepare(
     seen: dict[str, str] = {}
     for role, column in roles:
         if column in seen:
-            raise ColumnError(ROLE_CLASH.format(column=column, first=seen[column], second=role))
+            raise ColumnError(ROLE_CLASH.format(column=clip(column), first=seen[column],
+                                                second=role))
         seen[column] = role
 
     label_codes, label_values = _outcome(frame, spec.label, "label", where)
     prediction_codes, prediction_values = _outcome(frame, spec.prediction, "prediction", where)
     favorable = _favorable(spec, label_values, prediction_values, where)
     score = _score(frame, spec.score, where) if spec.score else None
-    sensitive = tuple(_sensitive(frame, column, where) for column in spec.sensitive)
+    unknown = {_norm(v) for v in spec.unknown_values}
+    sensitive = tuple(_sensitive(frame, column, where, unknown) for column in spec.sensitive)
+    if spec.intersections and len(sensitive) > 1:
+        _refuse_separator(sensitive, where)
     _check_references(spec, sensitive)
+    sex_column, race_column = ll144_roles(sensitive=spec.sensitive, sex_column=spec.sex_column,
+                                          race_column=spec.race_column)
 
     role_columns = {column for _, column in roles} | ({id_column} if id_column else set())
     features = tuple(str(c) for c in frame.columns if c not in role_columns)
@@ -146,7 +191,61 @@ def prepare(
         sensitive=sensitive,
         favorable=favorable,
         features=features,
+        sex_column=sex_column,
+        race_column=race_column,
     )
+
+
+def check_options(spec: AuditSpec) -> None:
+    """Check the spec's options that do not depend on the table; raise `AuditInputError`."""
+    minimum = spec.min_denominator
+    if isinstance(minimum, bool) or not isinstance(minimum, int | np.integer) or minimum < 1:
+        raise AuditInputError(BAD_MIN_DENOMINATOR.format(value=minimum))
+    if spec.judgement not in JUDGEMENTS:
+        raise AuditInputError(BAD_JUDGEMENT.format(
+            allowed=", ".join(repr(j) for j in JUDGEMENTS), value=spec.judgement))
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def _name_is(column: str, words: tuple[str, ...]) -> bool:
+    normal = "_".join("".join(c if c.isalnum() else " " for c in column.casefold()).split())
+    return normal in words
+
+
+def ll144_roles(*, sensitive: Sequence[str], sex_column: str | None = None,
+                race_column: str | None = None) -> tuple[str | None, str | None]:
+    """The sensitive columns holding sex and race/ethnicity, for the NYC Local Law 144
+    sex × race/ethnicity table: as given (``""`` for none), else the first sensitive column
+    named like one (``sex``, ``gender``; ``race``, ``ethnicity``, ...), else ``None``.
+
+    Raises `ColumnError` when a given column is not a sensitive attribute, or when one
+    column is given for both roles.
+
+    Examples
+    --------
+    >>> ll144_roles(sensitive=("age_band", "Gender", "race"))
+    ('Gender', 'race')
+    """
+    chosen = []
+    for role, given, words in (("sex", sex_column, SEX_WORDS),
+                               ("race/ethnicity", race_column, RACE_WORDS)):
+        if given is None:
+            given = next((c for c in sensitive if _name_is(c, words)), None)
+        elif given == "":
+            given = None
+        elif given not in sensitive:
+            raise ColumnError(ROLE_NOT_SENSITIVE.format(
+                role=role, column=given, sensitive=_quoted(list(sensitive))))
+        chosen.append(given)
+    if chosen[0] is not None and chosen[0] == chosen[1]:
+        if sex_column is None or race_column is None:
+            # a guess never takes the column given for the other role
+            return (None, chosen[1]) if sex_column is None else (chosen[0], None)
+        raise ColumnError(SAME_ROLE_COLUMN.format(column=chosen[0]))
+    return chosen[0], chosen[1]
 
 
 def _roles(spec: AuditSpec) -> list[tuple[str, str]]:
@@ -168,9 +267,10 @@ def _missing(role: str, column: str, frame: pd.DataFrame, files: Mapping[str, st
     sources = sorted(set(files.values())) or ["the data"]
     return MISSING_COLUMN.format(
         role=role,
-        column=column,
-        files=" or ".join(sources),
-        available=", ".join(repr(n) for n in names[:40]) + (" ..." if len(names) > 40 else ""),
+        column=clip(column),
+        files=" or ".join(clip(f) for f in sources),
+        available=", ".join(repr(clip(n)) for n in names[:40]) + (" ..." if len(names) > 40
+                                                                  else ""),
         hint=hint,
     )
 
@@ -199,17 +299,17 @@ def _first_rows(mask: np.ndarray) -> str:
 
 
 def _check_filled(frame: pd.DataFrame, column: str, role: str, where: Mapping[str, str],
-                  fix: str) -> None:
+                  fix: str, cells: str = MISSING_CELLS) -> None:
     missing = frame[column].isna().to_numpy()
     if missing.any():
         raise ColumnError(EMPTY_CELLS.format(
-            column=column, file=where[column], count=int(missing.sum()), rows=_first_rows(missing),
-            role=role, fix=fix,
+            column=clip(column), file=clip(where[column]), count=int(missing.sum()),
+            cells=cells, rows=_first_rows(missing), role=role, fix=fix,
         ))
 
 
 def _quoted(values: list[str], limit: int = 8) -> str:
-    shown = ", ".join(repr(v) for v in values[:limit])
+    shown = ", ".join(repr(clip(v)) for v in values[:limit])
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
@@ -224,13 +324,13 @@ def _outcome(frame: pd.DataFrame, column: str, role: str,
             in_unit = bool(((values >= 0) & (values <= 1)).all())
             if in_unit:
                 raise ColumnError(PROBABILITIES.format(
-                    column=column, file=where[column], count=len(distinct),
+                    column=clip(column), file=clip(where[column]), count=len(distinct),
                     low=float(values.min()), high=float(values.max()),
                 ))
     codes, texts = _coded_text(values)
     if len(texts) > 2:
         raise ColumnError(TOO_MANY_VALUES.format(
-            column=column, file=where[column], role=role, count=len(texts),
+            column=clip(column), file=clip(where[column]), role=role, count=len(texts),
             values=_quoted(texts),
         ))
     return codes, texts
@@ -246,8 +346,9 @@ def _favorable(spec: AuditSpec, label_values: list[str], prediction_values: list
                where: Mapping[str, str]) -> str:
     if len(set(label_values) | set(prediction_values)) > 2:
         raise ColumnError(VALUES_DISAGREE.format(
-            label=spec.label, label_file=where[spec.label], label_values=_quoted(label_values),
-            prediction=spec.prediction, prediction_file=where[spec.prediction],
+            label=clip(spec.label), label_file=clip(where[spec.label]),
+            label_values=_quoted(label_values), prediction=clip(spec.prediction),
+            prediction_file=clip(where[spec.prediction]),
             prediction_values=_quoted(prediction_values),
         ))
     values = sorted(set(label_values) | set(prediction_values))
@@ -257,15 +358,16 @@ def _favorable(spec: AuditSpec, label_values: list[str], prediction_values: list
             if value == wanted or value.casefold() == wanted.casefold():
                 return value
         raise ColumnError(FAVORABLE_UNKNOWN.format(
-            favorable=spec.favorable, label=spec.label, file=where[spec.label],
-            prediction=spec.prediction, prediction_file=where[spec.prediction],
+            favorable=clip(spec.favorable), label=clip(spec.label),
+            file=clip(where[spec.label]), prediction=clip(spec.prediction),
+            prediction_file=clip(where[spec.prediction]),
             values=_quoted(values),
         ))
     known = [v for v in values if v.casefold() in FAVORABLE_WORDS]
     if len(known) == 1:
         return known[0]
     raise ColumnError(FAVORABLE_AMBIGUOUS.format(
-        label=spec.label, file=where[spec.label], values=_quoted(values),
+        label=clip(spec.label), file=clip(where[spec.label]), values=_quoted(values),
     ))
 
 
@@ -279,38 +381,56 @@ def _score(frame: pd.DataFrame, column: str, where: Mapping[str, str]) -> np.nda
         if bad.any():
             example = values.iloc[int(np.flatnonzero(bad)[0])]
             raise ColumnError(SCORE_NOT_NUMERIC.format(
-                column=column, file=where[column], example=str(example)))
+                column=clip(column), file=clip(where[column]), example=clip(example)))
         values = numeric
     return values.to_numpy(dtype=float)
 
 
-def _sensitive(frame: pd.DataFrame, column: str, where: Mapping[str, str]) -> SensitiveColumn:
+def _sensitive(frame: pd.DataFrame, column: str, where: Mapping[str, str],
+               unknown_values: set[str]) -> SensitiveColumn:
     _check_filled(
         frame, column, "sensitive attribute", where,
         fix="fill them with an explicit category such as 'Unknown' (it is then counted and "
         "reported as unknown, as the adverse-impact rules require), or remove those rows.",
+        cells=BLANK_CELLS,
     )
     codes, categories = _coded_text(frame[column])
     if len(categories) > MAX_SENSITIVE_CATEGORIES:
         raise ColumnError(SENSITIVE_CONTINUOUS.format(
-            column=column, file=where[column], count=len(categories),
+            column=clip(column), file=clip(where[column]), count=len(categories),
             examples=_quoted([str(c) for c in categories[:5]], limit=5),
         ))
     names = tuple(str(c) for c in categories)
-    unknown = tuple(c for c in names if c.casefold() in UNKNOWN_WORDS)
+    unknown = tuple(c for c in names if _norm(c) in unknown_values)
     return SensitiveColumn(name=column, codes=codes, categories=names,
                            unknown=unknown)
+
+
+def _refuse_separator(sensitive: tuple[SensitiveColumn, ...], where: Mapping[str, str]) -> None:
+    """Refuse a name or value with the intersection sign in it: every intersection group's
+    name must be its own."""
+    for column in sensitive:
+        if INTERSECTION_SEP in column.name:
+            raise ColumnError(SEPARATOR_IN_NAME.format(column=clip(column.name),
+                                                       sep=INTERSECTION_SEP))
+        bad = next((c for c in column.categories if INTERSECTION_SEP in c), None)
+        if bad is not None:
+            raise ColumnError(SEPARATOR_IN_VALUE.format(
+                column=clip(column.name), file=clip(where[column.name]), value=clip(bad),
+                sep=INTERSECTION_SEP))
 
 
 def _check_references(spec: AuditSpec, sensitive: tuple[SensitiveColumn, ...]) -> None:
     by_name = {s.name: s for s in sensitive}
     attributes = spec.attributes
+    pairs = ({INTERSECTION_SEP.join(pair) for pair in combinations(spec.sensitive, 2)}
+             if spec.intersections else set())  # audited beyond max_intersection_cells
     for attribute, group in spec.reference.items():
-        if attribute not in attributes:
+        if attribute not in attributes and attribute not in pairs:
             raise ColumnError(UNKNOWN_REFERENCE_ATTRIBUTE.format(
-                attribute=attribute, attributes=_quoted(list(attributes))))
+                attribute=clip(attribute), attributes=_quoted(list(attributes))))
         if attribute in by_name and group not in by_name[attribute].categories:
             raise ColumnError(UNKNOWN_REFERENCE.format(
-                group=group, attribute=attribute,
+                group=clip(group), attribute=clip(attribute),
                 groups=_quoted(list(by_name[attribute].categories), limit=20),
             ))

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from audit._errors import AuditInputError, ColumnError, CSVFormatError
 from audit._words import clip, quoted
-from audit.inputs._types import AuditInput, Provenance
+from audit.inputs._types import AuditInput, Provenance, TextSource
 
 __all__ = ["read_csv", "read_path"]
 
@@ -72,6 +72,24 @@ MSG_TOO_LARGE = (
     "{limit_mb:,.1f} MB ({limit:,} bytes). Expected a file within the limit. Upload a "
     "smaller file, for example with only the columns the audit needs, or ask the person "
     "who runs this tool to raise the limit."
+)
+MSG_TOO_LARGE_STREAM = (
+    "The file {file!r} is larger than the limit of {limit_mb:,.1f} MB ({limit:,} bytes): "
+    "reading stopped there. Expected a file within the limit. Upload a smaller file, for "
+    "example with only the columns the audit needs, or ask the person who runs this tool to "
+    "raise the limit."
+)
+MSG_VALUE_TOO_LONG = (
+    "The file {file!r} has a value of {length:,} characters in column {column!r} (data row "
+    "{row:,}, counting the rows below the column names from 1). Values longer than {limit:,} "
+    "characters are not read: no group name, label or id needs that many, and each would be "
+    "copied into every message, table and PDF. Shorten that value, or delete the column if "
+    "the audit does not need it, and upload the file again."
+)
+MSG_NAME_TOO_LONG = (
+    "The file {file!r} has a column name of {length:,} characters (column number {position}, "
+    "counting from 1 at the left). Column names longer than {limit:,} characters are not "
+    "read. Give the column a shorter name and upload the file again."
 )
 MSG_TOO_MANY_ROWS = (
     "The file {file!r} has {rows:,} rows, more than the limit of {limit:,} rows. Expected a "
@@ -129,6 +147,8 @@ _SCAN_CHUNK = 1 << 20
 _NOT_SPACE = re.compile(rb"[^ \t\r\n\f\v]")
 _C1_BYTES = re.compile(rb"[\x80-\x9f]")
 _MB = 1024 * 1024
+MAX_VALUE_CHARS = 10_000  # the longest value or column name a file may hold
+_READ_CHUNK = 1 << 20  # bytes read from a path at a time
 # --- reading --------------------------------------------------------------------------
 
 
@@ -183,6 +203,11 @@ def read_csv(
     if unclosed is not None:
         raise CSVFormatError(MSG_UNCLOSED_QUOTE.format(file=file, line=_line_of(buf, unclosed)))
     names = [column.strip() for column in header]
+    long_name = next((i for i, column in enumerate(names) if len(column) > MAX_VALUE_CHARS), None)
+    if long_name is not None:
+        raise ColumnError(MSG_NAME_TOO_LONG.format(file=file, length=len(names[long_name]),
+                                                   position=long_name + 1,
+                                                   limit=MAX_VALUE_CHARS))
     blank = [str(i + 1) for i, column in enumerate(names) if not column]
     if blank:
         raise ColumnError(MSG_BLANK_COLUMNS.format(file=file, positions=", ".join(blank)))
@@ -191,6 +216,11 @@ def read_csv(
         raise ColumnError(MSG_DUPLICATE_COLUMNS.format(file=file, columns=quoted(repeated)))
     if header_only:
         raise CSVFormatError(MSG_HEADER_ONLY.format(file=file))
+    lines, longest = _line_stats(buf)
+    if max_rows is not None and not multiline and lines - 1 > max_rows:
+        # one record per non-blank line: refused before a single value is parsed
+        raise AuditInputError(MSG_TOO_MANY_ROWS.format(file=file, rows=lines - 1,
+                                                       limit=max_rows))
 
     frame = _parse(buf, delimiter=delimiter, width=len(names), multiline=multiline, file=file)
     if frame.shape[1] != len(names):
@@ -201,6 +231,8 @@ def read_csv(
     if max_rows is not None and len(frame) > max_rows:
         raise AuditInputError(MSG_TOO_MANY_ROWS.format(file=file, rows=len(frame), limit=max_rows))
     frame.columns = pd.Index(names)
+    if multiline or longest > MAX_VALUE_CHARS:  # else no value can be that long
+        _refuse_long_values(frame, file)
     provenance = Provenance(
         name=name,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -209,7 +241,9 @@ def read_csv(
         encoding=encoding,
         delimiter=delimiter,
     )
-    return AuditInput(frame=frame, provenance=provenance)
+    text = TextSource(buffer=buf, delimiter=delimiter,
+                      columns=dict(zip(names, header, strict=True)), multiline=multiline)
+    return AuditInput(frame=frame, provenance=provenance, text=text)
 
 
 def read_path(
@@ -229,13 +263,74 @@ def read_path(
             size = os.fstat(handle.fileno()).st_size
             if max_bytes is not None and size > max_bytes:
                 raise AuditInputError(_too_large(clip(name), size, max_bytes))
-            data = handle.read()
+            data = _read_bounded(handle, max_bytes, clip(name))
     except FileNotFoundError as err:
         raise AuditInputError(MSG_FILE_NOT_FOUND.format(path=where)) from err
     except OSError as err:
         reason = err.strerror or type(err).__name__
         raise AuditInputError(MSG_CANNOT_OPEN.format(path=where, reason=reason)) from err
     return read_csv(data, name=name, max_bytes=max_bytes, max_rows=max_rows)
+
+
+def _read_bounded(handle: io.BufferedReader, max_bytes: int | None, file: str) -> bytes:
+    """The file's bytes, read a chunk at a time: a binary stream (``/dev/zero``) is refused
+    after its first chunk, and reading stops one chunk past ``max_bytes`` (a device or a
+    pipe has no size to check beforehand)."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = handle.read(_READ_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        if not chunks and b"\x00" in chunk:
+            _refuse_non_text(chunk, file)
+        chunks.append(chunk)
+        total += len(chunk)
+        if max_bytes is not None and total > max_bytes:
+            raise AuditInputError(MSG_TOO_LARGE_STREAM.format(
+                file=file, limit_mb=max_bytes / _MB, limit=max_bytes))
+
+
+def _line_stats(buf: bytes, chunk: int = 4 * _MB) -> tuple[int, int]:
+    """The number of non-blank lines and the length of the longest line, in one pass over
+    the bytes a chunk at a time (a line ends with LF, CRLF, or a lone CR when the file has
+    no LF)."""
+    end_byte = 10 if b"\n" in buf else 13
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    lines = longest = 0
+    start = 0  # where the current line began
+    for begin in range(0, len(buf), chunk):
+        ends = np.flatnonzero(arr[begin:begin + chunk] == end_byte) + begin
+        if not ends.size:
+            continue
+        starts = np.empty_like(ends)
+        starts[0] = start
+        starts[1:] = ends[:-1] + 1
+        lengths = ends - starts
+        if end_byte == 10:  # a CR before the LF is part of the line break
+            lengths -= (arr[np.maximum(ends - 1, 0)] == 13) & (lengths > 0)
+        lines += int(np.count_nonzero(lengths > 0))
+        longest = max(longest, int(lengths.max()))
+        start = int(ends[-1]) + 1
+    tail = len(buf) - start
+    if _NOT_SPACE.search(buf, start) is not None:
+        lines += 1
+    return lines, max(longest, tail)
+
+
+def _refuse_long_values(frame: pd.DataFrame, file: str) -> None:
+    """Refuse a text value longer than `MAX_VALUE_CHARS`, naming its column and row."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        lengths = values.astype(str).str.len().to_numpy()
+        over = np.flatnonzero(lengths > MAX_VALUE_CHARS)
+        if over.size:
+            row = int(over[0])
+            raise ColumnError(MSG_VALUE_TOO_LONG.format(
+                file=file, length=int(lengths[row]), column=clip(column), row=row + 1,
+                limit=MAX_VALUE_CHARS))
 
 
 def _too_large(file: str, size: int, limit: int) -> str:

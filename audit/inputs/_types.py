@@ -15,11 +15,16 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pyarrow import csv as pacsv
 
-from audit._words import PASS_TOLERANCE
+from audit._words import DEFAULT_UNKNOWN_VALUES, PASS_TOLERANCE, UNDER_2_PERCENT_JUSTIFICATION
 
 INTERSECTION_SEP = " × "
-
+Judgement = Literal["interval", "point"]
+JUDGEMENTS: tuple[str, ...] = ("interval", "point")
+# the most groups an intersection may have before pairwise intersections replace it
+MAX_INTERSECTION_CELLS = 5_000
 
 
 @dataclass(frozen=True)
@@ -36,10 +41,66 @@ class Provenance:
 
 @dataclass(frozen=True)
 class AuditInput:
-    """One loaded CSV and its provenance. ``frame`` is never mutated after loading."""
+    """One loaded CSV and its provenance. ``frame`` is never mutated after loading.
+
+    ``frame`` holds the values as pandas types them (``007`` reads as the number 7, ``NA``
+    as missing). Ids and sensitive attributes are read *as written* instead
+    (`as_written`): the text of each cell, with only empty cells missing. ``text`` keeps
+    what that needs (the file's text); an input built from a table alone has none, and
+    then the typed values are written out as text.
+    """
 
     frame: pd.DataFrame
     provenance: Provenance
+    text: TextSource | None = field(default=None, repr=False, compare=False)
+
+    def as_written(self, column: str) -> np.ndarray:
+        """The cells of ``column`` as written in the file: text without surrounding spaces,
+        ``None`` for an empty cell. ``007`` stays ``007``, ``NA`` and ``null`` stay text."""
+        if self.text is not None and column in self.text.columns:
+            values = self.text.read(column)
+            if values.shape[0] == len(self.frame):
+                return values
+        return np.array([_written(v) for v in self.frame[column]], dtype=object)
+
+
+def _written(value: object) -> str | None:
+    """A typed value as the text a user would have written (1.0 → '1'); None if missing."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return None
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """A CSV file's text, to read columns as written (`AuditInput.as_written`).
+
+    ``buffer`` is the file as UTF-8; ``columns`` maps each column name (stripped) to the
+    name as the header writes it; ``multiline`` says whether quoted values span lines.
+    """
+
+    buffer: bytes = field(repr=False)
+    delimiter: str
+    columns: Mapping[str, str]
+    multiline: bool
+
+    def read(self, column: str) -> np.ndarray:
+        """One column as text (see `AuditInput.as_written`), parsed from ``buffer``."""
+        raw = self.columns[column]
+        table = pacsv.read_csv(
+            pa.BufferReader(self.buffer),
+            parse_options=pacsv.ParseOptions(delimiter=self.delimiter,
+                                             newlines_in_values=self.multiline),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=[raw], column_types={raw: pa.string()}, null_values=[""],
+                strings_can_be_null=True, quoted_strings_can_be_null=True),
+        )
+        values = table.column(raw).to_pylist()
+        return np.array([None if v is None or not v.strip() else v.strip() for v in values],
+                        dtype=object)
 
 
 @dataclass(frozen=True)
@@ -82,6 +143,27 @@ class AuditSpec:
     person (``1``, ``"approved"``); ``None`` lets the engine infer it for 0/1 and
     true/false columns. ``reference`` maps an attribute to its reference group; the
     default is the attribute's largest group.
+
+    ``judgement`` is how a criterion is judged: ``"interval"`` (default) passes when the
+    whole confidence interval is within the threshold, fails when it is wholly beyond and
+    is inconclusive when it straddles; ``"point"`` applies the plain rule to the point
+    value (pass or fail only), for a board that must.
+
+    ``min_denominator`` is the fewest people a rate must rest on to be judged: everyone
+    for a selection rate, people with a favorable label for a true positive rate, people
+    without one for a false positive rate.
+
+    ``unknown_values`` are the wordings of a sensitive column that mean "not recorded"
+    (compared without case or surrounding spaces): such categories are counted and
+    reported, and left out of impact ratios and criteria. ``sex_column`` and
+    ``race_column`` name the sensitive columns that hold sex and race/ethnicity for the
+    NYC Local Law 144 sex × race/ethnicity table; ``None`` guesses them by name, ``""``
+    says there is none. ``under_2_percent_justification`` is the auditor's reason, carried
+    by the record, for leaving categories under 2% of the data out of impact ratios.
+
+    When the intersection of every sensitive column has more than
+    ``max_intersection_cells`` observed groups, the intersections of every two columns are
+    audited instead (the result's warnings say so).
     """
 
     label: str
@@ -91,12 +173,24 @@ class AuditSpec:
     favorable: str | None = None
     reference: Mapping[str, str] = field(default_factory=dict)
     criteria: tuple[Criterion, ...] = DEFAULT_CRITERIA
-    min_group_size: int = 30
+    min_denominator: int = 10
     bootstrap: int = 1000
     confidence: float = 0.95
     seed: int = 0
     alpha: float = 0.05
     intersections: bool = True
+    max_intersection_cells: int = MAX_INTERSECTION_CELLS
+    judgement: Judgement = "interval"
+    unknown_values: tuple[str, ...] = DEFAULT_UNKNOWN_VALUES
+    sex_column: str | None = None
+    race_column: str | None = None
+    under_2_percent_justification: str = UNDER_2_PERCENT_JUSTIFICATION
+
+    @property
+    def min_group_size(self) -> int:
+        """Deprecated name of `min_denominator` (groups used to be judged by their rows);
+        kept for readers such as the what-if engine."""
+        return self.min_denominator
 
     @property
     def attributes(self) -> tuple[str, ...]:
@@ -126,7 +220,9 @@ class PreparedData:
 
     ``y_true`` and ``y_pred`` are boolean arrays: True means the favorable outcome.
     ``features`` holds every column that is not a role (label, prediction, score,
-    sensitive attribute, id), for explanations and proxy detection.
+    sensitive attribute, id), for explanations and proxy detection. ``sex_column`` and
+    ``race_column`` are the sensitive columns that play those roles for the NYC Local Law
+    144 tables (given in the spec or guessed by name), or ``None``.
     """
 
     frame: pd.DataFrame
@@ -136,6 +232,8 @@ class PreparedData:
     sensitive: tuple[SensitiveColumn, ...]
     favorable: str
     features: tuple[str, ...]
+    sex_column: str | None = None
+    race_column: str | None = None
 
     @property
     def rows(self) -> int:

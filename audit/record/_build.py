@@ -12,16 +12,17 @@ from __future__ import annotations
 import math
 import platform
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any, Literal, Protocol
 
-from audit.engine import AuditResult, AuditRun, Estimate, Finding
+from audit.engine import AdverseImpactRow, AuditResult, AuditRun, Estimate, Finding
 from audit.inputs import AuditSpec, Provenance
+from audit.record._context import AuditContext
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 DECISIONS = ("approve", "approve_with_conditions", "reject")
 PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "statsmodels", "scikit-learn", "fairlearn",
             "aif360", "shap", "plotly", "streamlit")
@@ -33,7 +34,8 @@ class _ToDict(Protocol):
 
 @dataclass(frozen=True)
 class Review:
-    """The board's sign-off. ``finding_notes`` is keyed by `finding_id`."""
+    """The board's review. ``finding_notes`` is keyed by `finding_id`; ``approvals`` are the
+    reviewers' sign-offs (each filed in the history as its own row: `HistoryStore.approve`)."""
 
     reviewers: tuple[str, ...]
     decision: Literal["approve", "approve_with_conditions", "reject"]
@@ -41,6 +43,7 @@ class Review:
     conditions: str = ""
     finding_notes: Mapping[str, str] = field(default_factory=dict)
     reviewed_at: str = ""
+    approvals: tuple[_ToDict, ...] = ()  # audit.record.Approval
 
     def __post_init__(self) -> None:
         if self.decision not in DECISIONS:
@@ -57,6 +60,9 @@ class AuditRecord:
     review: Review | None = None
     crosscheck: _ToDict | None = None
     dropped_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    whatif: Mapping[str, Any] | None = None
+    context: AuditContext | None = None
+    presets: tuple[str, ...] = ()
     audit_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     created_at: str = field(default_factory=lambda: now_utc())
     environment: Mapping[str, str] = field(default_factory=lambda: environment())
@@ -90,8 +96,19 @@ def _num(value: float | int | None) -> float | int | None:
     return value
 
 
-def _estimate(e: Estimate) -> dict[str, float | None]:
-    return {"value": _num(e.value), "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high)}
+def _estimate(e: Estimate) -> dict[str, Any]:
+    """``{value, ci_low, ci_high, method}``: the method that made the interval (null when
+    there is no interval)."""
+    has_interval = _num(e.ci_low) is not None and _num(e.ci_high) is not None
+    return {"value": _num(e.value), "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high),
+            "method": e.method if e.method and has_interval else None}
+
+
+def _group_metric(e: Estimate, denominator: int | None) -> dict[str, Any]:
+    out = _estimate(e)
+    if denominator is not None:
+        out["denominator"] = denominator
+    return out
 
 
 def spec_to_dict(spec: AuditSpec, id_column: str | None = None) -> dict[str, Any]:
@@ -105,16 +122,54 @@ def spec_to_dict(spec: AuditSpec, id_column: str | None = None) -> dict[str, Any
         "id_column": id_column,
         "criteria": [{"metric": c.metric, "threshold": c.threshold, "bound": c.bound}
                      for c in spec.criteria],
-        "min_group_size": spec.min_group_size,
+        "judgement": spec.judgement,
+        "min_denominator": spec.min_denominator,
+        "min_group_size": spec.min_denominator,  # its former name, for schema-1.0 readers
         "bootstrap": spec.bootstrap,
         "confidence": spec.confidence,
         "seed": spec.seed,
         "alpha": spec.alpha,
+        "unknown_values": list(spec.unknown_values),
+        "sex_column": spec.sex_column,
+        "race_column": spec.race_column,
+        "under_2_percent_justification": spec.under_2_percent_justification,
+        "max_intersection_cells": spec.max_intersection_cells,
+    }
+
+
+def _impact_row(r: AdverseImpactRow) -> dict[str, Any]:
+    row = {
+        "category": r.category, "n": r.n, "selected": r.selected,
+        "selection_rate": _num(r.selection_rate), "impact_ratio": _estimate(r.impact_ratio),
+        "share": _num(r.share), "under_2_percent": r.under_2_percent, "small": r.small,
+        "unknown": r.unknown, "test": r.test, "p_value": _num(r.p_value),
+        "p_adjusted": _num(r.p_adjusted),
+        "detectable_difference": _num(r.detectable_difference),
+        "justification": r.justification or None,
+    }
+    if r.scoring_rate is not None:
+        row.update(scoring_rate=_num(r.scoring_rate), scored_above=r.scored_above)
+    return row
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "id": finding_id(f), "criterion": f.criterion.metric,
+        "threshold": f.criterion.threshold, "bound": f.criterion.bound,
+        "attribute": f.attribute, "status": f.status, **_estimate(f.estimate),
+        "groups": list(f.groups), "significant": f.significant, "message": f.message,
+        "judgement": f.judgement,
+        "tests": [{"metric": t.metric, "test": t.test, "p_value": _num(t.p_value),
+                   "p_adjusted": _num(t.p_adjusted), "groups": list(t.groups)}
+                  for t in f.tests],
+        "people_needed": _num(f.people_needed), "scale": _num(f.scale),
+        "judged_groups": list(f.judged), "not_judged": list(f.not_judged),
     }
 
 
 def result_to_dict(result: AuditResult) -> dict[str, Any]:
     """The computed part of the record: groups, disparities, adverse impact, findings."""
+    statuses = [f.status for f in result.findings]
     return {
         "summary": {
             "rows": result.rows,
@@ -123,8 +178,14 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
             "verdict": result.verdict,
             "references": dict(result.references),
             "bootstrap_samples": result.bootstrap_samples,
-            "failed": sum(f.status == "fail" for f in result.findings),
-            "insufficient": sum(f.status == "insufficient_data" for f in result.findings),
+            "failed": statuses.count("fail"),
+            "inconclusive": statuses.count("inconclusive"),
+            "not_judged": statuses.count("not_judged"),
+            "insufficient": statuses.count("not_judged"),  # its former name
+            "judgement": result.spec.judgement,
+            "min_denominator": result.spec.min_denominator,
+            "test_family": result.test_family,
+            "ll144_roles": {"sex": result.sex_column, "race_ethnicity": result.race_column},
         },
         "groups": [
             {
@@ -132,7 +193,9 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
                 "counts": {"tp": g.counts.tp, "fp": g.counts.fp, "tn": g.counts.tn,
                            "fn": g.counts.fn},
                 "small": g.small, "unknown": g.unknown,
-                "metrics": {name: _estimate(e) for name, e in g.metrics.items()},
+                "metrics": {name: _group_metric(e, g.denominators.get(name))
+                            for name, e in g.metrics.items()},
+                **({"parts": list(g.parts)} if g.parts else {}),
             }
             for g in result.groups
         ],
@@ -142,24 +205,17 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
                 "metric": d.metric, "difference": _estimate(d.difference),
                 "ratio": _estimate(d.ratio), "test": d.test, "p_value": _num(d.p_value),
                 "p_adjusted": _num(d.p_adjusted), "significant": d.significant, "small": d.small,
+                "unknown": d.unknown, "detectable_difference": _num(d.detectable_difference),
             }
             for d in result.disparities
         ],
         "adverse_impact": [
             {
-                "attribute": t.attribute, "highest_category": t.highest_category,
+                "attribute": t.attribute, "basis": t.basis,
+                "highest_category": t.highest_category, "median_score": _num(t.median_score),
+                "ll144_only": t.ll144_only,
                 "unknown_count": t.unknown_count, "unknown_categories": list(t.unknown_categories),
-                "rows": [
-                    {
-                        "category": r.category, "n": r.n, "selected": r.selected,
-                        "selection_rate": _num(r.selection_rate),
-                        "impact_ratio": _estimate(r.impact_ratio), "share": _num(r.share),
-                        "under_2_percent": r.under_2_percent, "small": r.small,
-                        "unknown": r.unknown, "test": r.test, "p_value": _num(r.p_value),
-                        "p_adjusted": _num(r.p_adjusted),
-                    }
-                    for r in t.rows
-                ],
+                "rows": [_impact_row(r) for r in t.rows],
             }
             for t in result.adverse_impact
         ],
@@ -167,19 +223,11 @@ def result_to_dict(result: AuditResult) -> dict[str, Any]:
             {
                 "attribute": a.attribute, "metric": a.metric, "group": a.group,
                 "reference": a.reference, "source": a.source, "convention": a.convention,
-                **_estimate(a.estimate),
+                **_estimate(a.estimate), "undefined_replicates": a.undefined_replicates,
             }
             for a in result.aggregates
         ],
-        "findings": [
-            {
-                "id": finding_id(f), "criterion": f.criterion.metric,
-                "threshold": f.criterion.threshold, "bound": f.criterion.bound,
-                "attribute": f.attribute, "status": f.status, **_estimate(f.estimate),
-                "groups": list(f.groups), "significant": f.significant, "message": f.message,
-            }
-            for f in result.findings
-        ],
+        "findings": [_finding(f) for f in result.findings],
         "warnings": list(result.warnings),
     }
 
@@ -191,6 +239,7 @@ def review_to_dict(review: Review | None) -> dict[str, Any] | None:
         "reviewers": list(review.reviewers), "decision": review.decision, "notes": review.notes,
         "conditions": review.conditions, "finding_notes": dict(review.finding_notes),
         "reviewed_at": review.reviewed_at or now_utc(),
+        "approvals": [approval.to_dict() for approval in review.approvals],
     }
 
 
@@ -212,6 +261,9 @@ def record_to_dict(record: AuditRecord) -> dict[str, Any]:
         **computed,
         "explanations": record.explanations.to_dict() if record.explanations else None,
         "crosscheck": record.crosscheck.to_dict() if record.crosscheck else None,
+        "whatif": dict(record.whatif) if record.whatif is not None else None,
+        "context": (record.context or AuditContext()).to_dict(),
+        "presets": list(record.presets),
         "environment": dict(record.environment),
         "review": review_to_dict(record.review),
     }
@@ -230,11 +282,18 @@ def dropped_columns(run: AuditRun) -> dict[str, tuple[str, ...]]:
 
 def build_record(run: AuditRun, *, explanations: _ToDict | None = None,
                  review: Review | None = None, crosscheck: _ToDict | None = None,
-                 audit_id: str | None = None, created_at: str | None = None) -> dict[str, Any]:
+                 context: AuditContext | None = None, presets: Sequence[str] = (),
+                 audit_id: str | None = None, created_at: str | None = None,
+                 whatif: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The JSON record of a finished run: the one path the CLI and the dashboard both take.
 
     The record names the columns of each file that the audit did not receive (identifier
-    columns left out on upload) under ``inputs[].dropped_columns``.
+    columns left out on upload) under ``inputs[].dropped_columns``, says what was audited
+    and why (``context``), and which regulatory checklists the board chose (``presets``).
+    ``whatif`` is the what-if analysis the board considered, as
+    ``WhatIfReport.to_dict(chosen=...)`` gives it (the ``whatif.json`` contract: every
+    option, and the id of the one chosen, if any); the record holds it under ``whatif``
+    (``null`` without one).
     """
     identity: dict[str, str] = {}
     if audit_id is not None:
@@ -244,4 +303,5 @@ def build_record(run: AuditRun, *, explanations: _ToDict | None = None,
     return record_to_dict(AuditRecord(
         result=run.result, inputs=run.inputs, id_column=run.id_column,
         explanations=explanations, review=review, crosscheck=crosscheck,
-        dropped_columns=dropped_columns(run), **identity))
+        dropped_columns=dropped_columns(run), whatif=whatif, context=context,
+        presets=tuple(presets), **identity))

@@ -1,26 +1,41 @@
-"""The audit history: an append-only, hash-chained store of JSON audit records.
+"""The audit history: an append-only, hash-chained store of JSON audit records, by board.
 
-Each row holds one record (the JSON contract, never the uploaded rows) and two hashes::
+Each row holds one record (the JSON contract, never the uploaded rows) or one reviewer's
+approval of a record, the board it belongs to, and two hashes::
 
-    seq  audit_id  record_sha256       prev_hash     row_hash
-    1    a1        f1 = sha256(json1)  000...000     h1 = sha256(000...000 + f1 + a1 + saved_at1)
-    2    a2        f2 = sha256(json2)  h1            h2 = sha256(h1 + f2 + a2 + saved_at2)
+    seq  board   kind      audit_id      refers_to  record_sha256  prev_hash     row_hash
+    1    credit  record    a1                       f1             genesis(cr.)  h1
+    2    hiring  record    b1                       f2             genesis(hi.)  h2
+    3    credit  approval  a1/approval/1  a1         f3             h1            h3
 
-Editing a stored record changes its fingerprint; deleting, inserting or reordering rows
-breaks a link. `HistoryStore.verify` recomputes both and names the first row where
-either fails. (Cutting rows off the end leaves a shorter, valid chain: keep the latest
-``row_hash`` that ``verify`` reports somewhere else to catch that too.)
+Each board has its own chain (`audit.record._history_chain`): editing a stored record
+changes its fingerprint; deleting, inserting, reordering or moving rows breaks a link.
+`HistoryStore.verify` recomputes both and names the first row where either fails.
+
+A second reviewer's approval is filed as its own row that refers to the record, never as
+a changed copy of the record: the record row is written once and never replaced, two
+reviewers signing at once each append a row without a read-modify-write race, and each
+approval is chained, dated and (with a key) signed on its own. `HistoryStore.filed`
+returns the record as a board files it: the stored record with ``review.approvals`` from
+those rows and a ``history`` stamp (board, row, and the head hash when its newest part was
+saved). Cutting rows off the end leaves a shorter valid chain: the head hash printed in a
+PDF (``history verify --head HASH``) catches that.
+
+With ``AUDIT_HISTORY_KEY`` set, every new row's hash is signed (Ed25519, see
+`audit.record._history_keys`), so rewriting and re-hashing rows without the key fails
+`verify`. Without a key the history works as before and says it is unkeyed.
 
 The store speaks SQLAlchemy Core, so a PostgreSQL URL works as well as the default
 SQLite file. Appends are serialised (SQLite ``BEGIN IMMEDIATE``, PostgreSQL ``LOCK
-TABLE``) and ``prev_hash`` is unique, so concurrent writers never fork the chain.
+TABLE``) and ``prev_hash`` is unique, so concurrent writers never fork a chain. A table
+made by an earlier version gains its new columns on first use (`_upgrade_table`): its
+rows go to the board ``default`` and still read back and verify.
 """
 
 from __future__ import annotations
 
 import builtins
 import functools
-import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -28,19 +43,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema
 from sqlalchemy import (
     Boolean,
     Column,
     Engine,
+    Index,
     Integer,
     MetaData,
     Table,
     Text,
     create_engine,
     event,
+    func,
     insert,
     inspect,
     select,
@@ -50,12 +67,23 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from audit._errors import HistoryError
 from audit._words import verdict_of
-from audit.record._export import fingerprint, legacy_fingerprint, to_json
+from audit.record._approvals import Approval
+from audit.record._boards import BAD_BOARD_ID, BOARD_ID, DEFAULT_BOARD
+from audit.record._export import fingerprint, to_json
+from audit.record._history_chain import (
+    GENESIS,
+    VerifyResult,
+    genesis,
+    row_hash,
+    row_hash_v2,
+    summary_columns,
+    verify_rows,
+)
+from audit.record._history_keys import HistoryKey, history_key_from_env, key_status
 
 __all__ = ["GENESIS", "HistoryEntry", "HistoryError", "HistoryStore", "VerifyResult",
-           "default_url", "validate_record"]
+           "default_url", "row_hash", "validate_record"]
 
-GENESIS = "0" * 64
 ENV_URL = "AUDIT_DB_URL"
 
 INVALID_RECORD = (
@@ -75,30 +103,61 @@ UNAVAILABLE = (
     "Cannot use the audit history at {url}: {reason}. Fix: set {env} (or --db) to a "
     "database URL you can write to, such as sqlite:////path/to/history.sqlite3."
 )
+NOT_REVIEWED_YET = (
+    "Audit {audit_id} was filed without a review, so there is no board decision to sign off. "
+    "Fix: write the review on the Review page and file the reviewed record."
+)
+ALREADY_APPROVED = (
+    "{who} already signed off audit {audit_id} (at {time}). The history is append-only: a "
+    "sign-off is never replaced. If your view changed, say so to the board; it is recorded "
+    "in the next review."
+)
+BAD_BOARD = "Cannot save to the history: " + BAD_BOARD_ID + "."
 
 _metadata = MetaData()
 records = Table(
     "audit_records", _metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("audit_id", Text, nullable=False, unique=True),
+    Column("audit_id", Text, nullable=False, unique=True),  # an approval: <audit id>/approval/<n>
     Column("created_at", Text, nullable=False),
     Column("saved_at", Text, nullable=False),
     Column("dataset_name", Text, nullable=False),
     Column("dataset_sha256", Text, nullable=False),
     Column("passed", Boolean, nullable=False),  # kept for older readers: verdict == "pass"
     Column("verdict", Text, nullable=True),  # pass | fail | inconclusive | no_verdict
-    Column("decision", Text, nullable=True),
-    Column("record_json", Text, nullable=False),
+    Column("decision", Text, nullable=True),  # the review's, or the approval's
+    Column("record_json", Text, nullable=False),  # the record, or {audit_id, approval}
     Column("record_sha256", Text, nullable=False),
     Column("prev_hash", Text, nullable=False, unique=True),
     Column("row_hash", Text, nullable=False),
+    Column("board", Text, nullable=False, server_default=DEFAULT_BOARD),
+    Column("kind", Text, nullable=False, server_default="record"),  # record | approval
+    Column("refers_to", Text, nullable=True),  # an approval's audit id
+    Column("chain_version", Integer, nullable=False, server_default="1"),
+    Column("key_id", Text, nullable=True),  # the history key that signed the row
+    Column("signature", Text, nullable=True),  # Ed25519 signature of row_hash, hex
     sqlite_autoincrement=True,
+)
+Index("ix_audit_records_board_seq", records.c.board, records.c.seq)
+#: Columns added since the first version of the table, as ``ALTER TABLE`` adds them: the
+#: rows saved before get the defaults (records of the default board, row layout 1).
+ADDED_COLUMNS = (
+    ("verdict", "TEXT"),
+    ("board", f"TEXT NOT NULL DEFAULT '{DEFAULT_BOARD}'"),
+    ("kind", "TEXT NOT NULL DEFAULT 'record'"),
+    ("refers_to", "TEXT"),
+    ("chain_version", "INTEGER NOT NULL DEFAULT 1"),
+    ("key_id", "TEXT"),
+    ("signature", "TEXT"),
 )
 
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One saved record's row, without the record itself (`HistoryStore.get` has that)."""
+    """One saved row, without the record itself (`HistoryStore.get` has that).
+
+    ``approvals`` counts the sign-offs filed for a record (`HistoryStore.list`).
+    """
 
     seq: int
     audit_id: str
@@ -111,21 +170,9 @@ class HistoryEntry:
     record_sha256: str
     prev_hash: str
     row_hash: str
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    """Outcome of `HistoryStore.verify`.
-
-    ``checked`` counts the rows examined (up to and including the first bad one);
-    ``head`` is the latest row hash when the chain is intact.
-    """
-
-    ok: bool
-    checked: int
-    first_bad: str | None
-    reason: str
-    head: str | None = None
+    board: str = DEFAULT_BOARD
+    approvals: int = 0
+    signed: bool = False
 
 
 def default_url() -> str:
@@ -150,56 +197,45 @@ def validate_record(record: Mapping[str, Any]) -> None:
         raise HistoryError(INVALID_RECORD.format(where=where, problem=error.message))
 
 
-def row_hash(prev_hash: str, record_sha256: str, audit_id: str, saved_at: str) -> str:
-    text = prev_hash + record_sha256 + audit_id + saved_at
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _entry(row: Any) -> HistoryEntry:
+def _entry(row: Any, approvals: int = 0) -> HistoryEntry:
     return HistoryEntry(
         seq=row.seq, audit_id=row.audit_id, created_at=row.created_at, saved_at=row.saved_at,
         dataset_name=row.dataset_name, dataset_sha256=row.dataset_sha256,
         verdict=row.verdict or verdict_of({"passed": row.passed}), decision=row.decision,
-        record_sha256=row.record_sha256,
-        prev_hash=row.prev_hash, row_hash=row.row_hash,
+        record_sha256=row.record_sha256, prev_hash=row.prev_hash, row_hash=row.row_hash,
+        board=row.board or DEFAULT_BOARD, approvals=approvals, signed=bool(row.signature),
     )
 
 
-def _summary_columns(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The columns `list` shows, taken from the record (and checked against it by verify)."""
-    inputs = record["inputs"]
-    verdict = verdict_of(record["summary"])
-    dataset = next((i for i in inputs if i["role"] == "dataset"), inputs[0])
-    review = record.get("review") or {}
-    return {"audit_id": record["audit_id"], "created_at": record["created_at"],
-            "dataset_name": dataset["name"], "dataset_sha256": dataset["sha256"],
-            "verdict": verdict, "passed": verdict == "pass", "decision": review.get("decision")}
-
-
 class HistoryStore:
-    """Append-only audit history behind a SQLAlchemy URL.
+    """Append-only audit history behind a SQLAlchemy URL, one hash chain per board.
 
     Parameters
     ----------
     url : str, optional
         A SQLAlchemy database URL. Default: `default_url` (``$AUDIT_DB_URL`` or
         ``sqlite:///<user data dir>/fairness-audit/history.sqlite3``).
+    key : HistoryKey, None or "env", optional
+        The key that signs new rows and checks signatures. ``"env"`` (the default) reads
+        ``AUDIT_HISTORY_KEY`` / ``AUDIT_HISTORY_PUBLIC_KEY``; None: unkeyed.
 
     Examples
     --------
     >>> store = HistoryStore("sqlite:////tmp/history.sqlite3")  # doctest: +SKIP
-    >>> entry = store.append(record)                             # doctest: +SKIP
-    >>> store.verify().ok                                        # doctest: +SKIP
+    >>> entry = store.append(record, board="credit")             # doctest: +SKIP
+    >>> store.verify(board="credit").ok                          # doctest: +SKIP
     True
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *,
+                 key: HistoryKey | Literal["env"] | None = "env") -> None:
         self.url = url or default_url()
         self.shown_url = make_url(self.url).render_as_string(hide_password=True)
+        self.key = history_key_from_env() if key == "env" else key
         self._engine = self._connect(self.url)
         try:
             _metadata.create_all(self._engine)
@@ -210,22 +246,48 @@ class HistoryStore:
                 created = False
             if not created:
                 raise self._unavailable(err) from err
-        self._add_verdict_column()
+        self._upgrade_table()
 
-    def _add_verdict_column(self) -> None:
-        """Upgrade a history made before rows kept the verdict: add the column and fill it
-        from each stored record. The chain's hashes do not cover it, so they still hold."""
+    @property
+    def keyed(self) -> bool:
+        """Whether new rows are signed (a private history key is set)."""
+        return self.key is not None and self.key.private is not None
+
+    @property
+    def key_words(self) -> str:
+        """Whether this store signs its rows, in one sentence (CLI and History page)."""
+        return key_status(self.key)
+
+    def _columns(self) -> set[str]:
+        return {c["name"] for c in inspect(self._engine).get_columns(records.name)}
+
+    def _upgrade_table(self) -> None:
+        """Upgrade a table made by an earlier version: add each missing column (`ADDED_COLUMNS`),
+        fill ``verdict`` from each stored record, and index rows by board. Older rows keep
+        their hashes: they are layout-1 records of the default board."""
         try:
-            if "verdict" in {c["name"] for c in inspect(self._engine).get_columns(records.name)}:
-                return
-            with self._engine.begin() as conn:
-                conn.exec_driver_sql(f"ALTER TABLE {records.name} ADD COLUMN verdict TEXT")
-                for seq, text in conn.execute(select(records.c.seq, records.c.record_json)):
-                    verdict = verdict_of(json.loads(text).get("summary") or {})
-                    conn.execute(records.update().where(records.c.seq == seq)
-                                 .values(verdict=verdict))
+            present = self._columns()
+            missing = [(n, sql) for n, sql in ADDED_COLUMNS if n not in present]
+            for name, sql in missing:
+                try:
+                    with self._engine.begin() as conn:
+                        conn.exec_driver_sql(f"ALTER TABLE {records.name} ADD COLUMN {name} {sql}")
+                        if name == "verdict":
+                            self._fill_verdicts(conn)
+                except SQLAlchemyError:
+                    if name not in self._columns():  # else another process added it first
+                        raise
+            if missing:
+                for index in records.indexes:
+                    index.create(self._engine, checkfirst=True)
         except SQLAlchemyError as err:
             raise self._unavailable(err) from err
+
+    @staticmethod
+    def _fill_verdicts(conn: Any) -> None:
+        for seq, text in conn.execute(select(records.c.seq, records.c.record_json)):
+            verdict = verdict_of(json.loads(text).get("summary") or {})
+            conn.execute(records.update().where(records.c.seq == seq).values(verdict=verdict))
 
     def _unavailable(self, err: BaseException) -> HistoryError:
         reason = str(getattr(err, "orig", None) or err).splitlines()[0]
@@ -262,18 +324,35 @@ class HistoryStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def append(self, record: Mapping[str, Any]) -> HistoryEntry:
-        """Validate ``record`` and add it at the end of the chain.
+    # --- writing ---------------------------------------------------------------------
+
+    def append(self, record: Mapping[str, Any], *, board: str = DEFAULT_BOARD) -> HistoryEntry:
+        """Validate ``record`` and add it at the end of ``board``'s chain.
 
         Saving the same record twice returns the existing entry; saving a different
         record under an audit id already stored raises `HistoryError`.
         """
+        if not BOARD_ID.fullmatch(board):
+            raise HistoryError(BAD_BOARD.format(board=board))
         validate_record(record)
         text, sha = to_json(record), fingerprint(record)
-        columns = _summary_columns(record)
+        return self._retry(lambda conn: self._append_record(conn, board, record, text, sha))
+
+    def approve(self, audit_id: str, approval: Approval, *, board: str) -> HistoryEntry:
+        """File ``approval`` of the reviewed record ``audit_id`` of ``board`` as a new row.
+
+        Raises `HistoryError` when the record is not on that board, has no review, or the
+        same person already signed it off.
+        """
+        return self._retry(lambda conn: self._append_approval(conn, board, audit_id, approval))
+
+    def _retry(self, write: Any) -> HistoryEntry:
         for attempt in range(5):
             try:
-                return self._append_once(columns, text, sha)
+                with self._engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        conn.exec_driver_sql(f"LOCK TABLE {records.name} IN EXCLUSIVE MODE")
+                    return write(conn)
             except IntegrityError as err:  # another writer took the same tail: try again
                 if attempt == 4:
                     raise self._unavailable(err) from err
@@ -281,90 +360,139 @@ class HistoryStore:
                 raise self._unavailable(err) from err
         raise AssertionError("unreachable")
 
-    def _append_once(self, columns: Mapping[str, Any], text: str, sha: str) -> HistoryEntry:
-        with self._engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"LOCK TABLE {records.name} IN EXCLUSIVE MODE")
-            existing = conn.execute(
-                select(records).where(records.c.audit_id == columns["audit_id"])).first()
-            if existing is not None:
-                if existing.record_sha256 == sha:
-                    return _entry(existing)
-                raise HistoryError(DUPLICATE.format(audit_id=columns["audit_id"],
-                                                    seq=existing.seq))
-            prev = conn.execute(select(records.c.row_hash).order_by(records.c.seq.desc())
-                                .limit(1)).scalar() or GENESIS
-            saved_at = _now()
-            values = {**columns, "saved_at": saved_at, "record_json": text,
-                      "record_sha256": sha, "prev_hash": prev,
-                      "row_hash": row_hash(prev, sha, columns["audit_id"], saved_at)}
-            key = conn.execute(insert(records).values(**values)).inserted_primary_key
-            seq = int(key[0]) if key is not None else -1
-        return HistoryEntry(seq=seq, **{k: v for k, v in values.items()
-                                        if k not in ("record_json", "passed")})
+    def _append_record(self, conn: Any, board: str, record: Mapping[str, Any], text: str,
+                       sha: str) -> HistoryEntry:
+        columns = summary_columns(record)
+        existing = conn.execute(select(records).where(
+            records.c.audit_id == columns["audit_id"])).first()
+        if existing is not None:
+            if existing.record_sha256 == sha and existing.board == board:
+                return _entry(existing)
+            raise HistoryError(DUPLICATE.format(audit_id=columns["audit_id"], seq=existing.seq))
+        return self._insert(conn, board, "record", None, {**columns, "record_json": text,
+                                                           "record_sha256": sha})
 
-    def list(self) -> builtins.list[HistoryEntry]:
-        """Every saved record's row, oldest first."""
-        columns = [c for c in records.c if c.name != "record_json"]
-        try:
-            with self._engine.connect() as conn:
-                rows = conn.execute(select(*columns).order_by(records.c.seq)).all()
-        except SQLAlchemyError as err:
-            raise self._unavailable(err) from err
-        return [_entry(row) for row in rows]
+    def _append_approval(self, conn: Any, board: str, audit_id: str,
+                         approval: Approval) -> HistoryEntry:
+        target = self._record_row(conn, audit_id, board)
+        if not json.loads(target.record_json).get("review"):
+            raise HistoryError(NOT_REVIEWED_YET.format(audit_id=audit_id))
+        given = self._approvals(conn, audit_id, board)
+        for _, earlier in given:
+            if approval.same_person(earlier):
+                raise HistoryError(ALREADY_APPROVED.format(
+                    who=earlier.identity.display, audit_id=audit_id, time=earlier.time))
+        payload = {"audit_id": audit_id, "approval": approval.to_dict()}
+        columns = {"audit_id": f"{audit_id}/approval/{len(given) + 1}",
+                   "created_at": target.created_at, "dataset_name": target.dataset_name,
+                   "dataset_sha256": target.dataset_sha256, "verdict": target.verdict,
+                   "passed": target.passed, "decision": approval.decision,
+                   "record_json": to_json(payload), "record_sha256": fingerprint(payload)}
+        return self._insert(conn, board, "approval", audit_id, columns)
 
-    def get(self, audit_id: str) -> dict[str, Any]:
-        """The stored JSON record of ``audit_id``; `HistoryError` when there is none."""
-        try:
-            with self._engine.connect() as conn:
-                text = conn.execute(select(records.c.record_json)
-                                    .where(records.c.audit_id == audit_id)).scalar()
-        except SQLAlchemyError as err:
-            raise self._unavailable(err) from err
-        if text is None:
+    def _insert(self, conn: Any, board: str, kind: str, refers_to: str | None,
+                columns: Mapping[str, Any]) -> HistoryEntry:
+        prev = conn.execute(select(records.c.row_hash).where(records.c.board == board)
+                            .order_by(records.c.seq.desc()).limit(1)).scalar() or genesis(board)
+        saved_at = _now()
+        digest = row_hash_v2(prev_hash=prev, record_sha256=columns["record_sha256"],
+                             audit_id=columns["audit_id"], saved_at=saved_at, board=board,
+                             kind=kind, refers_to=refers_to)
+        signed = self.key.sign(digest) if self.key is not None else None
+        values = {**columns, "saved_at": saved_at, "prev_hash": prev, "row_hash": digest,
+                  "board": board, "kind": kind, "refers_to": refers_to, "chain_version": 2,
+                  "key_id": signed[0] if signed else None,
+                  "signature": signed[1] if signed else None}
+        key = conn.execute(insert(records).values(**values)).inserted_primary_key
+        seq = int(key[0]) if key is not None else -1
+        return HistoryEntry(
+            seq=seq, audit_id=values["audit_id"], created_at=values["created_at"],
+            saved_at=saved_at, dataset_name=values["dataset_name"],
+            dataset_sha256=values["dataset_sha256"], verdict=values["verdict"],
+            decision=values["decision"], record_sha256=values["record_sha256"], prev_hash=prev,
+            row_hash=digest, board=board, signed=signed is not None)
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _record_row(self, conn: Any, audit_id: str, board: str | None) -> Any:
+        query = select(records).where(records.c.audit_id == audit_id,
+                                      records.c.kind == "record")
+        if board is not None:
+            query = query.where(records.c.board == board)
+        row = conn.execute(query).first()
+        if row is None:  # also on another board: never say that it exists there
             raise HistoryError(UNKNOWN.format(audit_id=audit_id, url=self.shown_url))
-        return json.loads(text)
+        return row
 
-    def verify(self) -> VerifyResult:
-        """Recompute every record's fingerprint and every link of the chain."""
+    @staticmethod
+    def _approvals(conn: Any, audit_id: str, board: str) -> builtins.list[tuple[Any, Approval]]:
+        rows = conn.execute(select(records).where(
+            records.c.kind == "approval", records.c.refers_to == audit_id,
+            records.c.board == board).order_by(records.c.seq)).all()
+        return [(row, Approval.from_dict(json.loads(row.record_json)["approval"]))
+                for row in rows]
+
+    def _read(self, work: Any) -> Any:
         try:
             with self._engine.connect() as conn:
-                rows = conn.execute(select(records).order_by(records.c.seq)).all()
+                return work(conn)
         except SQLAlchemyError as err:
             raise self._unavailable(err) from err
-        prev, prev_seq = GENESIS, None
-        for checked, row in enumerate(rows, start=1):
-            reason = _check_row(row, prev, prev_seq)
-            if reason:
-                return VerifyResult(ok=False, checked=checked, first_bad=row.audit_id,
-                                    reason=f"#{row.seq}: {reason}")
-            prev, prev_seq = row.row_hash, row.seq
-        return VerifyResult(ok=True, checked=len(rows), first_bad=None, reason="",
-                            head=prev if rows else None)
 
+    def list(self, board: str | None = None) -> builtins.list[HistoryEntry]:
+        """Every saved record's row (of ``board``, or of every board), oldest first."""
+        def work(conn: Any) -> builtins.list[HistoryEntry]:
+            columns = [c for c in records.c if c.name != "record_json"]
+            query = select(*columns).where(records.c.kind == "record").order_by(records.c.seq)
+            counts = (select(records.c.refers_to, records.c.board, func.count())
+                      .where(records.c.kind == "approval")
+                      .group_by(records.c.refers_to, records.c.board))
+            if board is not None:
+                query = query.where(records.c.board == board)
+                counts = counts.where(records.c.board == board)
+            approvals = {(r, b): n for r, b, n in conn.execute(counts)}
+            return [_entry(row, approvals.get((row.audit_id, row.board), 0))
+                    for row in conn.execute(query)]
+        return self._read(work)
 
-def _check_row(row: Any, prev: str, prev_seq: int | None) -> str:
-    """Why this row breaks the chain, or "" when it is intact."""
-    try:
+    def boards(self) -> builtins.list[str]:
+        """The boards that have rows, in the order of their first row."""
+        def work(conn: Any) -> builtins.list[str]:
+            query = (select(records.c.board, func.min(records.c.seq).label("first"))
+                     .group_by(records.c.board).order_by("first"))
+            return [board for board, _ in conn.execute(query)]
+        return self._read(work)
+
+    def get(self, audit_id: str, *, board: str | None = None) -> dict[str, Any]:
+        """The stored JSON record of ``audit_id`` (on ``board`` when given); `HistoryError`
+        when there is none."""
+        row = self._read(lambda conn: self._record_row(conn, audit_id, board))
+        return json.loads(row.record_json)
+
+    def filed(self, audit_id: str, *, board: str | None = None) -> dict[str, Any]:
+        """The record as the board files it: the stored record, its approvals under
+        ``review.approvals``, and a ``history`` stamp (board, row, and the head hash when
+        its newest part was saved). `HistoryError` when there is none."""
+        def work(conn: Any) -> tuple[Any, builtins.list[tuple[Any, Approval]]]:
+            row = self._record_row(conn, audit_id, board)
+            return row, self._approvals(conn, audit_id, row.board)
+        row, approvals = self._read(work)
         record = json.loads(row.record_json)
-        actual = fingerprint(record)
-    except (TypeError, ValueError):
-        return "its stored record is no longer valid JSON: it was edited after saving"
-    if row.record_sha256 not in (actual, legacy_fingerprint(record)):
-        return (f"its record was changed after it was saved (the record's sha256 is now "
-                f"{actual}, it was saved as {row.record_sha256})")
-    if row.prev_hash != prev:
-        gap = f" (seq {prev_seq} is followed by seq {row.seq})" if prev_seq is not None else ""
-        return ("its link to the record before it is broken: a record before it was deleted, "
-                f"inserted or reordered{gap}")
-    if row.row_hash != row_hash(row.prev_hash, row.record_sha256, row.audit_id, row.saved_at):
-        return "its row hash does not match its audit id, save time or fingerprint"
-    try:
-        expected = _summary_columns(record)
-    except (KeyError, IndexError, TypeError):
-        return "its record lacks the inputs or summary every audit record has"
-    edited = [name for name, value in expected.items()
-              if (bool(getattr(row, name)) if name == "passed" else getattr(row, name)) != value]
-    if edited:
-        return f"its column(s) {', '.join(edited)} no longer match the stored record"
-    return ""
+        if approvals:
+            given = record["review"].setdefault("approvals", [])
+            given += [approval.to_dict() for _, approval in approvals]
+        last = approvals[-1][0] if approvals else row
+        record["history"] = {"board": row.board, "seq": row.seq, "saved_at": row.saved_at,
+                             "head": last.row_hash, "head_seq": last.seq,
+                             "keyed": bool(last.signature), "key_id": last.key_id}
+        return record
+
+    def verify(self, *, board: str | None = None, head: str | None = None) -> VerifyResult:
+        """Recompute every row's fingerprint, link and (with a key) signature, board by
+        board (only ``board``'s when given); with ``head``, also require that head hash
+        to be in the history (it catches the newest rows removed after it was noted)."""
+        query = select(records).order_by(records.c.seq)
+        if board is not None:
+            query = query.where(records.c.board == board)
+        rows = self._read(lambda conn: conn.execute(query).all())
+        return verify_rows(rows, key=self.key, head=head)

@@ -12,6 +12,7 @@ written and never interpreted.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Mapping
@@ -34,28 +35,35 @@ from reportlab.platypus import (
 
 from audit._words import (
     DECISION_LABELS,
+    JUDGEMENT_WORDS,
     format_estimate,
     format_number,
 )
-from audit.record._export import fingerprint, to_json
+from audit.record._export import to_json
+from audit.record._pdf_approvals import approvals_section
 from audit.record._pdf_charts import rates_chart_png
 
 __all__ = ["render_pdf"]
 
+from audit.record._pdf_context import checklist_sections, context_section
 from audit.record._pdf_doc import (
     CELL_LIMIT,
     CHART_GROUPS,
+    CHARTED_GROUPS,
     HEAD,
+    PROSE_LIMIT,
     STATUS,
     ZEBRA,
     Doc,
-    attributes_of,
     canvas_class,
     confidence_words,
     criterion_title,
+    detail_note,
+    detailed,
     esc,
     hex_colour,
     impact_table,
+    min_denominator,
     register_fonts,
     verdict_banner,
 )
@@ -67,6 +75,12 @@ from audit.record._pdf_tables import (
     group_tables_section,
     provenance_section,
 )
+from audit.record._pdf_verdicts import (
+    disparities_section,
+    score_metrics_section,
+    tests_section,
+)
+from audit.record._pdf_whatif import whatif_section
 
 # --- the sections -----------------------------------------------------------------------
 
@@ -101,7 +115,8 @@ def _summary(doc: Doc) -> None:
     ]))
     doc.add(banner)
     if review and review.get("conditions"):
-        doc.add(Spacer(1, 4), doc.para(f"<b>Conditions:</b> {esc(review['conditions'])}"))
+        doc.add(Spacer(1, 4),
+                doc.para(f"<b>Conditions:</b> {esc(review['conditions'], PROSE_LIMIT)}"))
 
     doc.h1("What was audited")
     doc.add(doc.pairs(_audited(record)))
@@ -111,14 +126,18 @@ def _summary(doc: Doc) -> None:
         doc.add(doc.para("No criteria were set for this audit."))
     else:
         doc.add(_verdict_matrix(doc))
+        judgement = doc.record["spec"].get("judgement")
+        if judgement in JUDGEMENT_WORDS:
+            doc.add(doc.para(f"Judgement rule ({judgement}): {JUDGEMENT_WORDS[judgement]}.",
+                             "small"))
         doc.h2("The findings in plain words")
         rows, extra = [], []
         for i, f in enumerate(findings, start=1):
-            text, colour, _ = STATUS.get(f["status"], STATUS["insufficient_data"])
+            text, colour, _ = STATUS.get(f["status"], STATUS["not_judged"])
             title = f"<b>{criterion_title(f['criterion'])} — {esc(f['attribute'])}</b>"
             rows.append([doc.para(text, "badge"), f"{title}<br/>{esc(f['message'])}"])
             extra.append(("BACKGROUND", (0, i), (0, i), colour))
-        doc.add(doc.table(["Verdict", "Criterion and finding"], rows, [0.9, 6.1],
+        doc.add(doc.table(["Verdict", "Criterion and finding"], rows, [1.15, 5.85],
                           extra=[("VALIGN", (0, 1), (0, -1), "MIDDLE"), *extra]))
     for warning in record.get("warnings", []):
         doc.add(doc.para(f"Note: {esc(warning)}", "small"))
@@ -142,7 +161,7 @@ def _verdict_matrix(doc: Doc) -> Table:
             if f is None:
                 row.append("—")
                 continue
-            text, colour, pale = STATUS.get(f["status"], STATUS["insufficient_data"])
+            text, colour, pale = STATUS.get(f["status"], STATUS["not_judged"])
             row.append(f"<font color='{hex_colour(colour)}'><b>{text}</b></font>"
                        f"<br/>{format_estimate(f)}")
             extra.append(("BACKGROUND", (c, r), (c, r), pale))
@@ -170,9 +189,18 @@ def _audited(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     model = f"label <b>{esc(spec['label'])}</b>, prediction <b>{esc(spec['prediction'])}</b>"
     if spec.get("score"):
         model += f", score <b>{esc(spec['score'])}</b>"
-    method = (f"{confidence_words(record)} bootstrap intervals, "
-              f"{summary.get('bootstrap_samples', spec['bootstrap']):,} samples, seed "
-              f"{spec['seed']}; groups under {spec['min_group_size']} rows are not judged")
+    if "min_denominator" in spec:
+        method = (f"{confidence_words(record)} intervals from the counts (Clopper-Pearson for "
+                  "rates, Newcombe for differences, Koopman for ratios, simultaneous "
+                  "Bonferroni-Newcombe for largest gaps); multinomial bootstrap for other "
+                  f"aggregates ({summary.get('bootstrap_samples', spec['bootstrap']):,} "
+                  f"samples, seed {spec['seed']}). A rate is judged when it rests on at least "
+                  f"{min_denominator(record):,} people.")
+    else:  # records made before the intervals from the counts
+        method = (f"{confidence_words(record)} bootstrap intervals, "
+                  f"{summary.get('bootstrap_samples', spec['bootstrap']):,} samples, seed "
+                  f"{spec['seed']}; groups under {spec['min_group_size']} rows are not judged")
+    family = summary.get("test_family")
     return [
         ("Input files", files),
         ("Rows audited", f"{summary['rows']:,}"),
@@ -182,6 +210,7 @@ def _audited(record: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Reference groups", references or "—"),
         ("Criteria", criteria or "none"),
         ("Method", method),
+        *([("Tests", esc(family))] if family else []),
     ]
 
 
@@ -193,11 +222,14 @@ def _charts(doc: Doc) -> None:
                       if c["metric"] == "impact_ratio"), None)
     doc.add(doc.para(
         f"Bars show the point estimate, whiskers the {confidence_words(record)} confidence "
-        "interval. Grey hatched "
-        "bars are groups not judged: too small, under 2% of the data, or of unknown "
-        "category. The dashed red line is the four-fifths line: the highest judged selection "
-        "rate times the impact-ratio threshold.", "small"))
-    for attribute in attributes_of(record):
+        "interval. Grey hatched bars are rates not judged: resting on too few people, of a "
+        "category under 2% of the data (selection rate), or of unknown category. The dashed "
+        "red line is the four-fifths line: the comparator's selection rate times the "
+        "impact-ratio threshold.", "small"))
+    note = detail_note(doc)
+    if note is not None:
+        doc.add(note)
+    for attribute in detailed(record)[0]:
         table = impact_table(record, attribute)
         under = {r["category"] for r in (table or {}).get("rows", []) if r.get("under_2_percent")}
         groups = [{**g, "under_2_percent": g["group"] in under}
@@ -207,11 +239,13 @@ def _charts(doc: Doc) -> None:
             best = [r["selection_rate"] for r in table["rows"]
                     if r["category"] == table["highest_category"]]
             line = best[0] * threshold if best and best[0] is not None else None
-        for start in range(0, len(groups), CHART_GROUPS):
-            chunk = groups[start:start + CHART_GROUPS]
-            png = rates_chart_png(chunk, line)
+        charted = groups[:CHARTED_GROUPS]
+        for start in range(0, len(charted), CHART_GROUPS):
+            chunk = charted[start:start + CHART_GROUPS]
+            png = rates_chart_png(chunk, line, min_denominator(record))
             height = (0.75 + 0.24 * len(chunk)) * inch
-            part = (f" (groups {start + 1}–{start + len(chunk)} of {len(groups)})"
+            part = (f" (groups {start + 1}–{start + len(chunk)} of {len(groups):,}"
+                    f"{'; the table lists every group' if len(groups) > len(charted) else ''})"
                     if len(groups) > CHART_GROUPS else "")
             doc.add(KeepTogether([doc.para(f"{esc(attribute)}{part}", "h2"),
                                   Image(io.BytesIO(png), width=7.0 * inch, height=height)]))
@@ -233,9 +267,9 @@ def _review(doc: Doc) -> None:
     ]))
     if review.get("conditions"):
         doc.h2("Conditions")
-        doc.add(doc.para(esc(review["conditions"])))
+        doc.add(doc.para(esc(review["conditions"], PROSE_LIMIT)))
     doc.h2("Overall notes")
-    doc.add(doc.para(esc(review.get("notes")) or "None."))
+    doc.add(doc.para(esc(review.get("notes"), PROSE_LIMIT) or "None."))
     notes = review.get("finding_notes") or {}
     if any(n.strip() for n in notes.values()):
         doc.h2("Notes per finding")
@@ -248,7 +282,8 @@ def _review(doc: Doc) -> None:
             label = (f"{STATUS.get(f['status'], STATUS['not_judged'])[0]} · "
                      f"{criterion_title(f['criterion'])} — {esc(f['attribute'])}"
                      if f else esc(key))
-            doc.add(doc.para(f"<b>{label}</b>", "cell"), doc.para(esc(note)), Spacer(1, 4))
+            doc.add(doc.para(f"<b>{label}</b>", "cell"), doc.para(esc(note, PROSE_LIMIT)),
+                    Spacer(1, 4))
     lines: list[Flowable] = [doc.para("Signatures", "h2")]
     for reviewer in review["reviewers"]:
         lines += [Spacer(1, 16), doc.para(
@@ -271,8 +306,9 @@ def render_pdf(record: Mapping[str, Any]) -> bytes:
         shows ``fingerprint(record)``.
     """
     register_fonts()
-    record = json.loads(to_json(record))  # canonical key order: reopened records match
-    sha = fingerprint(record)
+    text = to_json(record)
+    record = json.loads(text)  # canonical key order: reopened records match
+    sha = hashlib.sha256((text + "\n").encode("utf-8")).hexdigest()  # fingerprint(record)
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(
         buffer, pagesize=LETTER, invariant=1, leftMargin=0.75 * inch, rightMargin=0.75 * inch,
@@ -281,9 +317,11 @@ def render_pdf(record: Mapping[str, Any]) -> bytes:
         subject=f"Record sha256 {sha}", creator="fairness-audit",
     )
     doc = Doc(record, pdf.width)
-    for section in (_summary, _charts, group_tables_section, adverse_impact_section,
-                    aggregates_section, explanations_section, definitions_section,
-                    provenance_section, _review):
+    for section in (_summary, context_section, _charts, group_tables_section,
+                    score_metrics_section, disparities_section, adverse_impact_section,
+                    tests_section, aggregates_section, explanations_section, whatif_section,
+                    definitions_section, provenance_section, _review, approvals_section,
+                    checklist_sections):
         section(doc)
     pdf.build(doc.story, canvasmaker=canvas_class(sha, str(record["audit_id"]),
                                                    str(record.get("created_at", ""))))

@@ -11,8 +11,12 @@ from audit._words import clip
 __all__ = ["rates_chart_png"]
 
 
-def rates_chart_png(groups: Sequence[Mapping[str, Any]], threshold_rate: float | None) -> bytes:
-    """Selection rate and TPR per group, with CI whiskers, as a PNG."""
+def rates_chart_png(groups: Sequence[Mapping[str, Any]], threshold_rate: float | None,
+                    minimum: int = 0) -> bytes:
+    """Selection rate and TPR per group, with CI whiskers, as a PNG.
+
+    A bar is muted (grey, hatched) when its rate is not judged: of an unknown category,
+    resting on fewer than ``minimum`` people, or (selection rate) of a category under 2%."""
     from matplotlib.figure import Figure  # imported here: a plain CLI run draws no chart
 
     labels = [f"{clip(g['group'], 34)} (n={g['n']:,})" for g in groups]
@@ -25,7 +29,10 @@ def rates_chart_png(groups: Sequence[Mapping[str, Any]], threshold_rate: float |
         for y, g in zip(ys, groups, strict=True):
             e = g["metrics"].get(metric) or {}
             value = e.get("value")
-            muted = g.get("small") or g.get("unknown") or g.get("under_2_percent")
+            # older records have no denominators: they judged whole groups by rows
+            few = e["denominator"] < minimum if "denominator" in e else g.get("small")
+            muted = bool(g.get("unknown") or few
+                         or (metric == "selection_rate" and g.get("under_2_percent")))
             if value is None:
                 ax.text(0.01, y, "undefined", va="center", fontsize=7, color="#616e7c")
                 continue

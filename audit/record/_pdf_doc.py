@@ -5,7 +5,7 @@ page furniture (fingerprint footer, page numbers) and helpers that read the reco
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -21,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
+    KeepInFrame,
     Paragraph,
     Table,
     TableStyle,
@@ -31,6 +32,7 @@ from audit._words import (
     PASS_TOLERANCE,
     STATUS_LABELS,
     clip,
+    listed,
     verdict_detail,
     verdict_label,
     verdict_of,
@@ -60,43 +62,86 @@ DEFINITIONS = (
      "the model also gave the favorable outcome. Low TPR: qualified people are turned down."),
     ("False positive rate (FPR)", "Among people whose true outcome is not favorable, the "
      "share the model gave the favorable outcome anyway."),
-    ("Impact ratio", "A category's selection rate divided by the highest category's selection "
-     "rate (EEOC four-fifths rule, NYC Local Law 144). Under 0.80 is evidence of adverse "
-     "impact."),
+    ("Impact ratio", "A category's selection rate divided by the comparator's: the highest "
+     "selection rate among categories with at least 2% of the data (EEOC four-fifths rule, "
+     "NYC Local Law 144). Under 0.80 is evidence of adverse impact."),
+    ("Scoring rate", "With a score: the share of a category scoring strictly above the median "
+     "score of the whole sample (NYC Local Law 144); its impact ratio is against the highest "
+     "scoring rate."),
     ("Equal opportunity difference", "The largest gap in true positive rate between two "
      "groups of an attribute."),
     ("Equalized odds difference", "The larger of the largest gap in true positive rate and "
-     "the largest gap in false positive rate."),
+     "the largest gap in false positive rate; a group is judged on it only when both of its "
+     "rates rest on enough people."),
     ("Demographic parity difference / ratio", "Largest minus smallest selection rate; "
      "smallest divided by largest (fairlearn)."),
     ("Disparate impact, statistical parity difference", "aif360's ratio and difference of "
      "selection rates, unprivileged group against privileged (reference) group."),
-    ("{confidence} confidence interval", "The range the value would fall in across repeated "
-     "samples of the same population, from bootstrap resampling of the rows."),
+    ("Between-all-groups Theil index", "aif360's between_all_groups_theil_index: the Theil "
+     "index of the benefit (prediction − label + 1) with every person's benefit replaced by "
+     "their group's mean."),
+    ("Calibration-in-the-large", "A group's mean score minus its share with a favorable "
+     "label: positive when the scores run high for the group."),
+    ("{confidence} confidence interval", "A range made from the data by a method that, over "
+     "many repetitions of the same audit on fresh samples, would contain the true value at "
+     "least {confidence} of the time. It is not a {confidence} chance that this one range "
+     "holds the true value, and it says nothing of errors in the data themselves. Methods: "
+     "Clopper-Pearson for a rate, Newcombe for a difference, Koopman for a ratio, "
+     "Bonferroni-simultaneous Newcombe intervals for a largest gap (max − min), the "
+     "multinomial bootstrap for other aggregates, normal approximations for score metrics; "
+     "each is named in the record."),
+    ("Pass, fail, inconclusive", "Under the interval rule a criterion passes when its whole "
+     "interval is within the threshold, fails when it lies wholly beyond, and is inconclusive "
+     "when it straddles the threshold: the data cannot tell, and the finding says about how "
+     "many more people per group would. Under the point rule the point value alone decides."),
     ("Adjusted p", "Probability of a gap at least this large if there were no real "
-     "difference (two-proportion or exact test), corrected for the number of comparisons "
-     "(Holm). Under {alpha}: statistically significant."),
-    ("Too small / under 2% / unknown", "Groups with fewer rows than the minimum, categories "
-     "under 2% of the data and unknown categories are reported but not judged."),
+     "difference (two-proportion, exact or omnibus test), corrected within the attribute's "
+     "test family (Holm for a sensitive attribute, Benjamini-Hochberg for an intersection). "
+     "Under {alpha}: statistically significant. One comparison has one p-value everywhere."),
+    ("Smallest detectable gap", "The smallest difference from the comparison group's rate "
+     "that the test would detect with 80% power at these group sizes."),
+    ("Too few / under 2% / unknown", "A rate resting on fewer people than the minimum (its "
+     "denominator: everyone for a selection rate, people with a favorable label for a true "
+     "positive rate), categories under 2% of the data (impact ratios) and unknown categories "
+     "are reported but not judged."),
 )
 SPEC_ORDER = {"label": "Label column", "prediction": "Prediction column",
               "score": "Score column", "favorable": "Favorable outcome",
               "sensitive": "Sensitive attributes", "reference": "Reference groups given",
               "id_column": "Join column", "criteria": "Criteria",
-              "min_group_size": "Smallest group judged", "bootstrap": "Bootstrap samples",
+              "judgement": "Judgement rule",
+              "min_denominator": "Fewest people behind a judged rate",
+              "min_group_size": "Fewest people (former name)", "bootstrap": "Bootstrap samples",
               "confidence": "Confidence level", "seed": "Random seed",
-              "alpha": "Significance level"}
+              "alpha": "Significance level", "unknown_values": "Values meaning unknown",
+              "sex_column": "Sex column (LL144)", "race_column": "Race/ethnicity column (LL144)",
+              "under_2_percent_justification": "Why under-2% categories have no ratio",
+              "max_intersection_cells": "Largest intersection (groups)"}
 CHART_GROUPS = 30  # groups per chart before it is split in two
+CHARTED_GROUPS = 60  # groups charted per attribute (the tables list every one)
+DETAIL_GROUPS = 1_000  # intersection groups listed one by one; beyond, only their findings
+DETAIL_NOTE = (
+    "To keep this record readable, the {groups:,} groups of {count} intersection(s) ({names}) "
+    "are not listed one by one in the tables and charts below; their findings are above, and "
+    "every number is in the JSON record embedded in this PDF (audit.json) and in metrics.csv."
+)
 CELL_LIMIT = 400  # characters of uploaded text in one table cell
+TEXT_LIMIT = 1_000  # characters of one uploaded value anywhere in the PDF (the JSON has it all)
+PROSE_LIMIT = 20_000  # characters of the board's own notes, which flow across pages
+LONG_CELL = 300  # characters of markup above which a table cell is checked against the page
+MAX_CELL_HEIGHT = 4 * inch  # a taller cell is shrunk to fit: a table row cannot span pages
 
 
 # --- formatting ------------------------------------------------------------------------
 
 
-def esc(text: Any, limit: int | None = None) -> str:
-    """Uploaded text made safe for reportlab markup (escaped, line breaks kept)."""
+def esc(text: Any, limit: int = TEXT_LIMIT) -> str:
+    """Uploaded text made safe for reportlab markup (escaped, line breaks kept), shortened
+    with an ellipsis to ``limit`` characters: a page cannot hold a 50 MB group name, and
+    the full text stays in the JSON record. Names and values take the default
+    (`TEXT_LIMIT`) or `CELL_LIMIT`; the board's notes `PROSE_LIMIT`."""
     text = "" if text is None else str(text)
-    if limit is not None and len(text) > limit:
+    if len(text) > limit:
         text = text[: limit - 1] + "…"
     return escape(text).replace("\n", "<br/>")
 
@@ -189,6 +234,14 @@ class Doc:
     def para(self, markup: str, style: str = "body") -> Paragraph:
         return Paragraph(markup, self.s[style])
 
+    def cell(self, markup: str, style: str = "cell") -> Flowable:
+        """A table cell's paragraph; a long one is shrunk to `MAX_CELL_HEIGHT` if it would be
+        taller, because reportlab cannot split a table row across pages."""
+        paragraph = self.para(markup, style)
+        if len(markup) <= LONG_CELL:
+            return paragraph
+        return KeepInFrame(0, MAX_CELL_HEIGHT, [paragraph], mode="shrink")
+
     def h1(self, text: str) -> None:
         self.add(CondPageBreak(1.6 * inch), self.para(text, "h1"))
 
@@ -201,12 +254,12 @@ class Doc:
         """A paginating table: header repeated on every page; cells are markup or flowables."""
         total = sum(widths)
         col_widths = [w * self.width / total for w in widths]
-        data = [[self.para(h, "headnum" if i in numeric else "head")
+        data = [[self.cell(h, "headnum" if i in numeric else "head")
                  for i, h in enumerate(header)]]
         for row in rows:
             data.append([
                 cell if isinstance(cell, Flowable)
-                else self.para(str(cell), "num" if i in numeric else "cell")
+                else self.cell(str(cell), "num" if i in numeric else "cell")
                 for i, cell in enumerate(row)
             ])
         table = Table(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
@@ -223,7 +276,7 @@ class Doc:
 
     def pairs(self, rows: Sequence[tuple[str, str]], key_width: float = 0.27) -> Table:
         """A two-column key/value table (keys are our words, values are markup)."""
-        data = [[self.para(k, "label"), self.para(v, "cell")] for k, v in rows]
+        data = [[self.cell(k, "label"), self.cell(v, "cell")] for k, v in rows]
         table = Table(data, colWidths=[self.width * key_width, self.width * (1 - key_width)],
                       hAlign="LEFT")
         table.setStyle(TableStyle([
@@ -291,12 +344,59 @@ def attributes_of(record: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(g["attribute"] for g in record["groups"]))
 
 
-def impact_table(record: Mapping[str, Any], attribute: str) -> Mapping[str, Any] | None:
-    return next((t for t in record["adverse_impact"] if t["attribute"] == attribute), None)
+def detailed(record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The attributes whose groups the PDF lists one by one, and the intersections it
+    leaves to the JSON: every sensitive attribute is listed; the intersections are listed
+    when all of their groups together number at most `DETAIL_GROUPS`."""
+    sizes: dict[str, int] = {}
+    for g in record["groups"]:
+        sizes[g["attribute"]] = sizes.get(g["attribute"], 0) + 1
+    singles = set(record["spec"]["sensitive"])
+    crossed = [a for a in sizes if a not in singles]
+    if sum(sizes[a] for a in crossed) <= DETAIL_GROUPS:
+        return list(sizes), []
+    return [a for a in sizes if a in singles], crossed
 
 
-def flags(item: Mapping[str, Any], reference: bool = False) -> str:
-    flags = [name for name, on in (("reference", reference), ("too small", item.get("small")),
+def detail_note(doc: Doc) -> Flowable | None:
+    """The note that says which intersections are not listed one by one (`detailed`)."""
+    _, left_out = detailed(doc.record)
+    if not left_out:
+        return None
+    groups = sum(g["attribute"] in set(left_out) for g in doc.record["groups"])
+    return doc.para(DETAIL_NOTE.format(groups=groups, count=len(left_out),
+                                       names=esc(listed(left_out, 3))), "small")
+
+
+def impact_table(record: Mapping[str, Any], attribute: str,
+                 basis: str = "selection_rate") -> Mapping[str, Any] | None:
+    """The attribute's adverse-impact table on ``basis`` (records before ``basis`` existed
+    hold selection-rate tables only)."""
+    return next((t for t in record["adverse_impact"] if t["attribute"] == attribute
+                 and t.get("basis", "selection_rate") == basis), None)
+
+
+def min_denominator(record: Mapping[str, Any]) -> int:
+    """The fewest people a judged rate rests on (older records: their row minimum)."""
+    spec = record["spec"]
+    return int(spec.get("min_denominator", spec.get("min_group_size", 0)))
+
+
+def methods_of(estimates: Iterable[Mapping[str, Any] | None]) -> str:
+    """The distinct interval methods of some estimates of the record, in one line."""
+    return ", ".join(dict.fromkeys(e["method"] for e in estimates if e and e.get("method")))
+
+
+def too_few(estimate: Mapping[str, Any] | None, minimum: int) -> bool:
+    """A group metric of the record resting on fewer than ``minimum`` people."""
+    count = (estimate or {}).get("denominator")
+    return count is not None and count < minimum
+
+
+def flags(item: Mapping[str, Any], reference: bool = False, role: str = "reference") -> str:
+    """The notes of a group or category: ``role`` (reference, comparator), too few, ..."""
+    flags = [name for name, on in ((role, reference),
+                                   ("too few", item.get("small") and not item.get("unknown")),
                                    ("under 2%", item.get("under_2_percent")),
                                    ("unknown", item.get("unknown"))) if on]
     return ", ".join(flags)

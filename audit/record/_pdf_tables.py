@@ -23,27 +23,53 @@ from audit.record._pdf_doc import (
     STATUS,
     Doc,
     alpha_words,
-    attributes_of,
     below,
     confidence_words,
+    detail_note,
+    detailed,
     esc,
     flags,
     hex_colour,
+    methods_of,
+    min_denominator,
+    too_few,
 )
+
+GROUP_RATES = ("selection_rate", "true_positive_rate", "false_positive_rate")
+BASIS_WORDS = {"selection_rate": ("Selection rate", "Selected"),
+               "scoring_rate": ("Scoring rate", "Above median")}
+
+
+def rate_cell(estimate: Mapping[str, Any] | None, minimum: int) -> str:
+    """A group's rate and interval; a rate resting on too few people says so, with the count."""
+    text = format_estimate(estimate)
+    if too_few(estimate, minimum):
+        text += (f"<br/><font size='6.5' color='{hex_colour(MUTED)}'>too few: "
+                 f"{(estimate or {})['denominator']:,}</font>")
+    return text
 
 
 def group_tables_section(doc: Doc) -> None:
     record = doc.record
     doc.h1(f"Group metrics with {confidence_words(record)} confidence intervals")
     references = record["summary"]["references"]
-    for attribute in attributes_of(record):
+    minimum = min_denominator(record)
+    methods = methods_of(g["metrics"].get(m) for g in record["groups"] for m in GROUP_RATES)
+    doc.add(doc.para(
+        (f"Intervals: {esc(methods)}. " if methods else "")
+        + f"A rate resting on fewer than {minimum:,} people (its denominator: everyone for "
+        "the selection rate, people with a favorable label for the true positive rate, "
+        "people without one for the false positive rate) is marked too few and not judged.",
+        "small"))
+    note = detail_note(doc)
+    if note is not None:
+        doc.add(note)
+    for attribute in detailed(record)[0]:
         rows = []
         for g in (g for g in record["groups"] if g["attribute"] == attribute):
             m = g["metrics"]
             rows.append([esc(g["group"], CELL_LIMIT), f"{g['n']:,}",
-                         format_estimate(m.get("selection_rate")),
-                         format_estimate(m.get("true_positive_rate")),
-                         format_estimate(m.get("false_positive_rate")),
+                         *(rate_cell(m.get(name), minimum) for name in GROUP_RATES),
                          flags(g, references.get(attribute) == g["group"])])
         doc.h2(esc(attribute))
         doc.add(doc.table(["Group", "n", "Selection rate", "True positive rate",
@@ -53,15 +79,23 @@ def group_tables_section(doc: Doc) -> None:
 
 def adverse_impact_section(doc: Doc) -> None:
     record = doc.record
-    doc.h1("Adverse impact (EEOC four-fifths rule, NYC Local Law 144 layout)")
+    doc.h1("Adverse impact (EEOC four-fifths rule, NYC Local Law 144)")
     threshold = next((c["threshold"] for c in record["spec"]["criteria"]
                       if c["metric"] == "impact_ratio"), None)
     doc.add(doc.para(
-        "Impact ratio = the category's selection rate ÷ the highest category's selection "
-        "rate. Categories under 2% of the data and unknown categories are listed and "
-        "flagged; they are not judged. Adjusted p: Holm-corrected test of the category "
-        "against the highest one.", "small"))
-    for table in record["adverse_impact"]:
+        "Impact ratio = the category's rate ÷ the comparator's rate: the highest rate among "
+        "categories with at least 2% of the data. Selection rate: the share given the "
+        "favorable decision; scoring rate (with a score): the share scoring strictly above "
+        "the median score of the whole sample. Categories under 2% of the data and unknown "
+        "categories are reported with their numbers and rates, without a ratio. Ratios are "
+        "the law's point values, with Koopman intervals; adjusted p: the category against "
+        "the comparator, corrected within the attribute's test family.", "small"))
+    hidden = set(detailed(record)[1])  # intersections left to the JSON
+    for table in (t for t in record["adverse_impact"] if t["attribute"] not in hidden):
+        basis = table.get("basis", "selection_rate")
+        rate_name, counted = BASIS_WORDS[basis]
+        rate_key = "scoring_rate" if basis == "scoring_rate" else "selection_rate"
+        count_key = "scored_above" if basis == "scoring_rate" else "selected"
         rows = []
         for r in table["rows"]:
             ratio = r["impact_ratio"]
@@ -70,27 +104,36 @@ def adverse_impact_section(doc: Doc) -> None:
             cell = format_estimate(ratio)
             if failing:
                 cell = f"<font color='{hex_colour(STATUS['fail'][1])}'><b>{cell}</b></font>"
-            rows.append([esc(r["category"], CELL_LIMIT), f"{r['n']:,}", f"{r['selected']:,}",
-                         format_number(r["selection_rate"]),
+            rows.append([esc(r["category"], CELL_LIMIT), f"{r['n']:,}",
+                         f"{r.get(count_key, 0):,}", format_number(r.get(rate_key)),
                          cell,
                          "—" if r.get("share") is None else f"{r['share'] * 100:.1f}%",
                          format_p(r.get("p_adjusted")),
-                         flags(r, r["category"] == table["highest_category"])])
-        doc.h2(esc(table["attribute"]))
-        doc.add(doc.table(["Category", "Applicants", "Selected", "Selection rate",
+                         flags(r, r["category"] == table["highest_category"], "comparator")])
+        title = f"{esc(table['attribute'])} — {rate_name.lower()}s"
+        if table.get("ll144_only"):
+            title += " (NYC LL144 sex × race/ethnicity table)"
+        doc.h2(title)
+        doc.add(doc.table(["Category", "People", counted, rate_name,
                            f"Impact ratio ({confidence_words(record)} CI)", "Share", "Adj. p",
                            "Flags"], rows,
-                          [1.35, 0.82, 0.68, 0.72, 1.55, 0.55, 0.55, 0.78],
+                          [1.3, 0.62, 0.72, 0.7, 1.55, 0.52, 0.66, 0.9],
                           numeric=(1, 2, 3, 4, 5, 6)))
+        notes = [f"Comparator: {esc(table['highest_category'])} (highest {rate_name.lower()})."]
+        if table.get("median_score") is not None:
+            notes.append(f"Median score of the whole sample: {table['median_score']:.4g}.")
         unknown = table.get("unknown_count", 0)
         if unknown:
             names = ", ".join(esc(c) for c in table.get("unknown_categories", []))
-            note = (f"Unknown category: {unknown:,} rows ({names}) are counted here but left "
-                    "out of the impact ratios.")
+            notes.append(f"Unknown category: {unknown:,} people ({names}), counted here and "
+                         "left out of the impact ratios.")
         else:
-            note = "Unknown category: 0 rows."
-        doc.add(doc.para(f"Highest selection rate: {esc(table['highest_category'])}. {note}",
-                         "small"))
+            notes.append("Unknown category: 0 people.")
+        why = next((r.get("justification") for r in table["rows"]
+                    if r.get("under_2_percent") and r.get("justification")), None)
+        if why:
+            notes.append(f"Under 2% of the data: {esc(why)}")
+        doc.add(doc.para(" ".join(notes), "small"))
 
 
 def aggregates_section(doc: Doc) -> None:
@@ -102,21 +145,24 @@ def aggregates_section(doc: Doc) -> None:
     doc.add(doc.para(
         "These metrics are computed over all groups of the attribute, including unknown and "
         "small ones, as fairlearn/aif360 define them. The findings above judge only known "
-        "groups with enough rows, so the two can differ without contradicting each other.",
+        "groups whose rates rest on enough people, so the two can differ without "
+        "contradicting each other.",
         "small"))
     conventions = dict.fromkeys((a["source"], a["convention"]) for a in record["aggregates"])
     doc.add(doc.para("Sign conventions: " + " ".join(
         f"<b>{esc(source)}</b> — {esc(text)}." for source, text in conventions), "small"))
-    for attribute in dict.fromkeys(a["attribute"] for a in record["aggregates"]):
+    left_out = set(detailed(record)[1])
+    for attribute in dict.fromkeys(a["attribute"] for a in record["aggregates"]
+                                   if a["attribute"] not in left_out):
         items = [a for a in record["aggregates"] if a["attribute"] == attribute]
         overall = [a for a in items if not (a.get("group") and a.get("reference"))]
         paired = [a for a in items if a.get("group") and a.get("reference")]
         doc.h2(esc(attribute))
         if overall:
             doc.add(doc.table(["Metric (over all groups)",
-                               f"Value ({confidence_words(record)} CI)", "Source"], [
-                [_words(a["metric"]), format_estimate(a), esc(a["source"])] for a in overall],
-                [3.4, 2.2, 1.4], numeric=(1,)))
+                               f"Value ({confidence_words(record)} CI)", "Source", "Interval"], [
+                [_words(a["metric"]), format_estimate(a), esc(a["source"]), _method(a)]
+                for a in overall], [2.4, 1.9, 0.8, 1.9], numeric=(1,)))
         if paired:
             metrics = list(dict.fromkeys(a["metric"] for a in paired))
             pairs = list(dict.fromkeys((a["group"], a["reference"]) for a in paired))
@@ -127,6 +173,19 @@ def aggregates_section(doc: Doc) -> None:
             doc.add(Spacer(1, 4), doc.table(
                 [f"Group vs reference ({sources})"] + [_words(m) for m in metrics], rows,
                 [1.8] + [5.2 / len(metrics)] * len(metrics), numeric=range(1, len(metrics) + 1)))
+            methods = "; ".join(dict.fromkeys(
+                f"{_words(a['metric'])}: {esc(a['method'])}" for a in paired if a.get("method")))
+            if methods:
+                doc.add(doc.para(f"Intervals: {methods}.", "small"))
+
+
+def _method(aggregate: Mapping[str, Any]) -> str:
+    """The interval's method, and how many bootstrap replicates were undefined."""
+    text = esc(aggregate.get("method") or "—")
+    undefined = aggregate.get("undefined_replicates")
+    if undefined:
+        text += f"; {undefined:,} replicates undefined, left out"
+    return text
 
 
 def _words(name: str) -> str:
@@ -141,6 +200,19 @@ def _stacked(estimate: Mapping[str, Any] | None) -> str:
     interval = format_estimate(estimate)[len(text):].strip()
     return text + (f"<br/><font size='6.5' color='{hex_colour(MUTED)}'>{interval}</font>"
                    if interval else "")
+
+
+def _pair(gap: Mapping[str, Any]) -> str:
+    return (f"{esc(gap['group'], CELL_LIMIT)} vs {esc(gap['reference'], CELL_LIMIT)} "
+            f"({esc(gap['attribute'])})")
+
+
+def _largest(gap: Mapping[str, Any], key: str, scale: float = 1.0, digits: int = 3) -> str:
+    """The three largest contributions to a gap, in ``key`` times ``scale``."""
+    ranked = sorted(gap["contributions"], key=lambda c: -abs(c.get(key) or 0))[:3]
+    return "; ".join(f"{esc(c['feature'])} "
+                     f"{format_number(None if c.get(key) is None else scale * c[key], digits)}"
+                     for c in ranked)
 
 
 def explanations_section(doc: Doc) -> None:
@@ -163,6 +235,10 @@ def explanations_section(doc: Doc) -> None:
         doc.h2("Fidelity to the uploaded predictions")
         doc.add(doc.pairs([(esc(k.replace("_", " ").capitalize()), _value(v))
                            for k, v in fidelity.items() if k != "warning"]))
+    if ex.get("left_out"):
+        doc.h2("Columns left out of the explanations")
+        doc.add(doc.table(["Column", "Why"], [[esc(c["column"], CELL_LIMIT), esc(c["message"])]
+                                               for c in ex["left_out"]], [1.6, 5.4]))
     if ex.get("global_importance"):
         doc.h2("Global importance (mean |SHAP| over the explained rows)")
         doc.add(doc.table(["Feature", "Mean |SHAP|"], [
@@ -175,6 +251,18 @@ def explanations_section(doc: Doc) -> None:
              "; ".join(f"{esc(i['feature'])} {format_number(i.get('mean_abs_shap'), 3)}"
                        for i in g.get("importance", [])[:4])]
             for g in ex["by_group"]], [1.0, 1.6, 0.5, 3.9], numeric=(2,)))
+    points = [g for g in ex.get("gap_attribution", []) if g.get("unexplained") is not None]
+    if points:
+        doc.h2("Gap attribution in percentage points of the favorable outcome")
+        doc.add(doc.para("Observed: the gap in selection rate on the Fairness page (group minus "
+                         "reference). Explained: the model's gap on the explained rows, split "
+                         "by feature; the rest is what the model does not reproduce.", "small"))
+        doc.add(doc.table(["Group vs reference", "Observed", "Explained", "Not reproduced",
+                           "Largest contributions"], [
+            [_pair(g), format_number(100 * g["observed_gap"], 1),
+             format_number(100 * g["gap_probability"], 1),
+             format_number(100 * g["unexplained"], 1), _largest(g, "probability", 100, 1)]
+            for g in points], [2.0, 0.75, 0.75, 0.8, 2.7], numeric=(1, 2, 3)))
     if ex.get("gap_attribution"):
         doc.h2("Gap attribution: the difference in mean model output, split by feature")
         doc.add(doc.para("Gap = group minus reference; the contributions add up to the gap. "
@@ -182,12 +270,8 @@ def explanations_section(doc: Doc) -> None:
                          "the other features.", "small"))
         doc.add(doc.table(["Group vs reference", "Gap", "Direct", "Indirect",
                            "Largest contributions"], [
-            [f"{esc(g['group'], CELL_LIMIT)} vs {esc(g['reference'], CELL_LIMIT)} "
-             f"({esc(g['attribute'])})", format_number(g.get("gap")),
-             format_number(g.get("direct")), format_number(g.get("indirect")),
-             "; ".join(f"{esc(c['feature'])} {format_number(c['contribution'])}"
-                       for c in sorted(g["contributions"],
-                                       key=lambda c: -abs(c["contribution"] or 0))[:3])]
+            [_pair(g), format_number(g.get("gap")), format_number(g.get("direct")),
+             format_number(g.get("indirect")), _largest(g, "contribution")]
             for g in ex["gap_attribution"]], [2.0, 0.65, 0.65, 0.7, 3.0], numeric=(1, 2, 3)))
     if ex.get("proxies"):
         doc.h2("Possible proxies: how well each feature predicts a sensitive attribute")

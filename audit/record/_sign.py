@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -23,12 +24,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import NameOID
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign.fields import SigSeedSubFilter
-from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, SimpleSigner
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from audit import AuditInputError
+
+if TYPE_CHECKING:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 __all__ = ["CERT_VARIABLE", "KEY_VARIABLE", "PASSWORD_VARIABLE", "SIGNATURE_FIELD",
            "SIGNATURE_REASON", "Signing", "sign_writer", "signature_status_text",
@@ -223,6 +223,12 @@ def sign_writer(writer: IncrementalPdfFileWriter, signing: Signing) -> bytes:
     PAdES B-B: a CAdES detached signature with the signing-certificate-v2 attribute and
     a sha256 digest, over the whole file except the signature itself.
     """
+    # imported on use: pyHanko's signers take about a second to import, and an unsigned
+    # record (no key configured) never needs them
+    from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, SimpleSigner
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
     key = asn1_keys.PrivateKeyInfo.load(signing.private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))

@@ -19,7 +19,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from audit._errors import AuditInputError
+from audit._words import clip
 from audit.inputs import INTERSECTION_SEP
+from audit.record._suppress_whatif import whatif_without_groups
 
 MSG_BAD_K = (
     "The smallest group size to show must be a whole number of at least 1; got {k!r}. Give "
@@ -44,6 +46,8 @@ SUPPRESSED_FINDING = (
     "a group hidden for privacy (fewer than {k} people, or hidden with such a group)."
 )
 VERDICTS = {"pass": "this check passes.", "fail": "this check fails.",
+            "inconclusive": "the data cannot tell whether this check is met.",
+            "not_judged": "this check could not be judged.",
             "insufficient_data": "this check could not be judged."}
 LISTED = 20
 _NULL_ESTIMATE = {"value": None, "ci_low": None, "ci_high": None}
@@ -100,10 +104,14 @@ def suppress_small_cells(record: Mapping[str, Any], *, k: int) -> dict[str, Any]
                 not item.get("group") or gone(item["attribute"], item.get("group"),
                                               item.get("reference"))):
             item.update(_NULL_ESTIMATE, suppressed=True)
+            if "undefined_replicates" in item:
+                item["undefined_replicates"] = None
     for finding in out["findings"]:
         _redact_finding(finding, by_attribute.get(finding["attribute"], set()), k)
     if out.get("explanations"):
         out["explanations"] = _without_groups(out["explanations"], gone)
+    if out.get("whatif"):
+        out["whatif"] = whatif_without_groups(out["whatif"], by_attribute)
     small = sum(reason == "small" for reason in hidden.values())
     extra = (f", and of {len(hidden) - small} more hidden with them so that their numbers "
              "cannot be worked out from the totals" if len(hidden) > small else "")
@@ -120,14 +128,17 @@ def suppress_small_cells(record: Mapping[str, Any], *, k: int) -> dict[str, Any]
 def hidden_groups(record: Mapping[str, Any], k: int) -> dict[Key, str]:
     """The (attribute, group) pairs to hide, in record order, with ``small``/``complementary``."""
     sizes: dict[Key, int] = {}
+    parts: dict[Key, tuple[str, ...]] = {}
     for g in record["groups"]:
         sizes[(g["attribute"], g["group"])] = int(g["n"])
+        if g.get("parts"):
+            parts[(g["attribute"], g["group"])] = tuple(g["parts"])
     for table in record["adverse_impact"]:
         for row in table["rows"]:
             key = (table["attribute"], row["category"])
             sizes[key] = min(sizes.get(key, row["n"]), int(row["n"]))
     hidden = {key: "small" for key, n in sizes.items() if n < k}
-    totals = list(_known_totals(sizes))
+    totals = list(_known_totals(sizes, parts))
     changed = bool(hidden)
     while changed:
         changed = False
@@ -140,22 +151,25 @@ def hidden_groups(record: Mapping[str, Any], k: int) -> dict[Key, str]:
     return {key: hidden[key] for key in sizes if key in hidden}
 
 
-def _known_totals(sizes: Mapping[Key, int]) -> Iterator[list[Key]]:
+def _known_totals(sizes: Mapping[Key, int], identities: Mapping[Key, tuple[str, ...]]
+                  ) -> Iterator[list[Key]]:
     """Sets of groups whose total is known: an attribute's groups (they add up to every
     row), and each row and column of an intersection (they add up to a group of one of
-    its attributes)."""
+    its attributes). An intersection group is placed by its identity, the value of each
+    of its columns (``parts`` in the record), not by splitting its label; records made
+    before groups carried it are read from the label."""
     attributes: dict[str, list[Key]] = {}
     for key in sizes:
         attributes.setdefault(key[0], []).append(key)
     for attribute, members in attributes.items():
         yield members
-        parts = attribute.split(INTERSECTION_SEP)
-        if len(parts) < 2:
+        columns = attribute.split(INTERSECTION_SEP)
+        if len(columns) < 2:
             continue
         slices: dict[tuple[int, str], list[Key]] = {}
         for key in members:
-            values = key[1].split(INTERSECTION_SEP)
-            if len(values) == len(parts):
+            values = list(identities.get(key) or key[1].split(INTERSECTION_SEP))
+            if len(values) == len(columns):
                 for position, value in enumerate(values):
                     slices.setdefault((position, value), []).append(key)
         yield from slices.values()
@@ -171,14 +185,23 @@ def _redact_finding(finding: dict[str, Any], hidden: set[str], k: int) -> None:
         return
     message = finding["message"]
     for name in hidden:
-        message = re.sub(rf"(?<![\w]){re.escape(name)} \(n=[\d,]+\)", f"{name} (n not shown)",
-                         message)
-    named = set(finding.get("groups", [])) & hidden
+        # "name (n=90)" and "name (under 2% of the data, 90 people)": any count right after it
+        message = re.sub(rf"(?<![\w]){re.escape(name)} \([^()]*\d[^()]*\)",
+                         f"{name} (n not shown)", message)
+    if "not_judged" in finding:
+        finding["not_judged"] = [text for text in finding["not_judged"]
+                                 if not any(_mention(name).search(text) for name in hidden)]
+    named = (set(finding.get("groups", [])) | set(finding.get("judged_groups", []))) & hidden
     still = [name for name in hidden
              if _mention(name).search(message.replace(f"{name} (n not shown)", ""))]
     if named or still:
         finding.update(_NULL_ESTIMATE, suppressed=True, message=SUPPRESSED_FINDING.format(
-            attribute=finding["attribute"], verdict=VERDICTS.get(finding["status"], ""), k=k))
+            attribute=clip(finding["attribute"]), verdict=VERDICTS.get(finding["status"], ""), k=k))
+        for key in ("people_needed", "scale"):
+            if key in finding:
+                finding[key] = None
+        if "tests" in finding:
+            finding["tests"] = []
     else:
         finding["message"] = message
 
@@ -201,7 +224,7 @@ def _listing(hidden: Mapping[Key, str]) -> str:
         by_attribute.setdefault(attribute, []).append(group)
     parts = []
     for attribute, groups in by_attribute.items():
-        shown = ", ".join(repr(g) for g in groups[:LISTED])
+        shown = ", ".join(repr(clip(g)) for g in groups[:LISTED])
         more = f" and {len(groups) - LISTED} more" if len(groups) > LISTED else ""
-        parts.append(f"{attribute}: {shown}{more}")
+        parts.append(f"{clip(attribute)}: {shown}{more}")
     return "; ".join(parts)

@@ -1,5 +1,8 @@
 """Views: plotly figures and display tables of a result, and the words that go with them.
 
+``_charts`` draws an audit, ``_explain_charts`` its explanations and ``_whatif_charts``
+the what-if analysis (ROC curves, the trade-off chart, options and before/after tables).
+
 Presentation only: every number was computed by the engine; here values are selected,
 formatted and drawn, for the dashboard, the PDF or a notebook.
 """
@@ -7,6 +10,7 @@ formatted and drawn, for the dashboard, the PDF or a notebook.
 from __future__ import annotations
 
 from audit.views._charts import (
+    BASIS_LABELS,
     METRIC_LABELS,
     TOO_SMALL,
     adverse_impact_frame,
@@ -17,6 +21,7 @@ from audit.views._charts import (
     impact_band,
     intersection_heatmap,
     intersection_parts,
+    interval_methods,
     metric_label,
     verdict_frame,
 )
@@ -31,14 +36,40 @@ from audit.views._explain_charts import (
     proxy_figure,
     proxy_text,
     sample_text,
+    unit_label,
+    units_of,
+)
+from audit.views._whatif_charts import (
+    BY_HAND,
+    UPLOADED,
+    PointTarget,
+    SliderRange,
+    criteria_before_after_frame,
+    cut_offs_text,
+    evaluation_text,
+    objective,
+    options_frame,
+    point_target,
+    rates_before_after_frame,
+    roc_figure,
+    slider_range,
+    tradeoff_figure,
 )
 
 __all__ = [
+    "BASIS_LABELS",
+    "BY_HAND",
     "METRIC_LABELS",
+    "PointTarget",
+    "SliderRange",
     "TOO_SMALL",
+    "UPLOADED",
     "adverse_impact_frame",
     "chart_metrics",
+    "criteria_before_after_frame",
+    "cut_offs_text",
     "disparity_figure",
+    "evaluation_text",
     "fidelity_text",
     "gap_groups",
     "gap_waterfall",
@@ -49,11 +80,21 @@ __all__ = [
     "importance_figure",
     "intersection_heatmap",
     "intersection_parts",
+    "interval_methods",
     "method_text",
     "metric_label",
+    "objective",
+    "options_frame",
+    "point_target",
     "proxy_attributes",
     "proxy_figure",
     "proxy_text",
+    "rates_before_after_frame",
+    "roc_figure",
     "sample_text",
+    "slider_range",
+    "tradeoff_figure",
+    "unit_label",
+    "units_of",
     "verdict_frame",
 ]

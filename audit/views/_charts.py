@@ -4,8 +4,10 @@ Every function here is pure: it reads result objects and returns a plotly ``Figu
 pandas ``DataFrame`` of formatted text for the dashboard, the PDF or a notebook. Nothing
 is computed that the engine did not compute; values are only selected and formatted.
 
-Groups the engine marks ``small`` are shown hatched (charts) and labelled
-`TOO_SMALL` (tables and hover text), so that nobody reads them as findings.
+A rate resting on fewer people than the spec's ``min_denominator`` is shown hatched
+(charts) and labelled `TOO_SMALL` (tables and hover text), so that nobody reads it as a
+finding: per rate, since a group can have people enough for its selection rate and too few
+with a favorable label for its true positive rate.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import plotly.graph_objects as go
 
 from audit._words import (
     CRITERION_NAMES,
+    METRIC_NAMES,
     PASS_TOLERANCE,
     STATUS_WORDS,
+    TOO_FEW,
     format_interval,
     format_number,
     format_p,
@@ -29,32 +33,16 @@ from audit._words import (
 from audit.engine import AdverseImpactTable, AuditResult, Estimate, GroupMetrics
 from audit.inputs import INTERSECTION_SEP
 
-TOO_SMALL = "too small to judge"
+TOO_SMALL = TOO_FEW
 UNKNOWN = "unknown category"
 UNDER_2 = "under 2% of the data"
-FAILS = "fails the four-fifths rule"
 DEFAULT_IMPACT_RATIO = 0.8
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf", "#d62728")
 PASS_BAND = "rgba(44, 160, 44, 0.12)"
 
-METRIC_LABELS: dict[str, str] = {
-    "selection_rate": "selection rate",
-    "true_positive_rate": "true positive rate",
-    "false_positive_rate": "false positive rate",
-    "true_negative_rate": "true negative rate",
-    "false_negative_rate": "false negative rate",
-    "positive_predictive_value": "positive predictive value (precision)",
-    "negative_predictive_value": "negative predictive value",
-    "false_discovery_rate": "false discovery rate",
-    "false_omission_rate": "false omission rate",
-    "accuracy": "accuracy",
-    "base_rate": "base rate (share with a favorable label)",
-    "roc_auc": "ROC AUC",
-    "brier_score": "Brier score",
-    "mean_score": "mean score",
-    "calibration_difference": "calibration difference (mean score − base rate)",
-}
+METRIC_LABELS = METRIC_NAMES  # the words' owner is audit._words
+BASIS_LABELS = {"selection_rate": "Selection rate", "scoring_rate": "Scoring rate"}
 # Not rates: a mean score can be on any scale (300–850), a calibration difference negative.
 UNBOUNDED = frozenset({"count", "mean_score", "calibration_difference"})
 
@@ -100,6 +88,12 @@ def _flags(group: GroupMetrics) -> list[str]:
     return [TOO_SMALL] * group.small + [UNKNOWN] * group.unknown
 
 
+def _too_few(group: GroupMetrics, metric: str, minimum: int) -> bool:
+    """``metric`` of ``group`` rests on fewer than ``minimum`` people (rates only)."""
+    count = group.denominators.get(metric)
+    return count is not None and count < minimum
+
+
 def _text(name: str) -> str:
     """A name from the file made safe for plotly's HTML-like labels (ticks, text, hover).
 
@@ -139,7 +133,8 @@ def group_rates_figure(result: AuditResult, attribute: str, metrics: Sequence[st
         figure.add_trace(go.Bar(
             x=ticks, y=_nan_to_none([e.value for e in estimates]), name=metric_label(metric),
             marker={"color": PALETTE[i % len(PALETTE)],
-                    "pattern": {"shape": ["/" if g.small else "" for g in groups]}},
+                    "pattern": {"shape": ["/" if g.unknown or _too_few(
+                        g, metric, result.spec.min_denominator) else "" for g in groups]}},
             error_y={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus},
             customdata=[[_text(g.group), g.n, _interval(e), "; ".join(_flags(g)) or "–"]
                         for g, e in zip(groups, estimates, strict=True)],
@@ -189,7 +184,7 @@ def disparity_figure(result: AuditResult, attribute: str, metrics: Sequence[str]
                                                     else "not significant"),
                          _text(reference)] for d in rows],
             hovertemplate=("%{customdata[0]} / %{customdata[4]}: %{x:.3f} (CI %{customdata[1]})"
-                           "<br>Holm-adjusted p=%{customdata[2]} (%{customdata[3]})<extra>"
+                           "<br>adjusted p=%{customdata[2]} (%{customdata[3]})<extra>"
                            + metric_label(metric) + "</extra>"),
         ))
     figure.update_layout(
@@ -274,28 +269,38 @@ def intersection_heatmap(
 
 def adverse_impact_frame(table: AdverseImpactTable, *, confidence: float,
                          impact_ratio: float = DEFAULT_IMPACT_RATIO) -> pd.DataFrame:
-    """The adverse-impact table as text, one row per category, flags spelled out."""
+    """The adverse-impact table as text, one row per category, flags spelled out.
+
+    A selection-rate table shows who was selected; a scoring-rate table (NYC LL144, with a
+    score) who scored above the whole sample's median. The impact ratio is the point value
+    the law asks for; its interval is Koopman's. Categories under 2% of the data and unknown
+    ones have no ratio.
+    """
     level = f"{confidence:.0%}"
+    rate = BASIS_LABELS[table.basis].lower()
+    counted = "selected" if table.basis == "selection_rate" else "scored above the median"
     records = []
     for row in table.rows:
         flags = []
         if row.category == table.highest_category:
-            flags.append("highest selection rate (comparison)")
+            flags.append(f"highest {rate} (comparator)")
         if (row.impact_ratio.defined and row.impact_ratio.value < impact_ratio - PASS_TOLERANCE
                 and not row.unknown):
-            flags.append(FAILS if not (row.small or row.under_2_percent)
-                         else "below the ratio, not judged")
-        flags += [UNDER_2] * row.under_2_percent + [TOO_SMALL] * row.small
+            flags.append("below the four-fifths line" if not row.small
+                         else "below the line, too few to judge")
+        flags += ([f"{UNDER_2}: left out of the ratios"] * row.under_2_percent
+                  + [TOO_SMALL] * row.small)
         flags += [f"{UNKNOWN} (left out of ratios)"] * row.unknown
         records.append({
             "category": row.category,
             "n": f"{row.n:,}",
             "share": format_percent(row.share),
-            "selected": f"{row.selected:,}",
-            "selection rate": format_percent(row.selection_rate),
+            counted: f"{row.outcomes:,}",
+            rate: format_percent(row.rate),
             "impact ratio": format_number(row.impact_ratio.value),
-            f"{level} CI": _interval(row.impact_ratio),
-            "Holm-adjusted p": format_p(row.p_adjusted),
+            f"{level} CI (Koopman)": _interval(row.impact_ratio),
+            "adjusted p": format_p(row.p_adjusted),
+            "smallest detectable gap": format_percent(row.detectable_difference),
             "flags": "; ".join(flags),
         })
     return pd.DataFrame.from_records(records)
@@ -303,14 +308,27 @@ def adverse_impact_frame(table: AdverseImpactTable, *, confidence: float,
 
 def group_metrics_frame(result: AuditResult, attribute: str, metrics: Sequence[str]
                         ) -> pd.DataFrame:
-    """Per-group values and intervals of ``metrics`` as text, with the small/unknown flags."""
+    """Per-group values and intervals of ``metrics`` as text, with the small/unknown flags.
+
+    A rate resting on fewer people than ``min_denominator`` says so, with the count."""
     records = []
+    minimum = result.spec.min_denominator
     for group in result.groups_of(attribute):
         record = {"group": group.group, "n": f"{group.n:,}"}
         for metric in metrics:
             estimate = group.metrics[metric]
-            record[metric_label(metric)] = (f"{format_number(estimate.value)} "
-                                            f"({_interval(estimate)})")
+            text = f"{format_number(estimate.value)} ({_interval(estimate)})"
+            if _too_few(group, metric, minimum):
+                text += f" · {TOO_SMALL}: {group.denominators[metric]:,}"
+            record[metric_label(metric)] = text
         record["flags"] = "; ".join(_flags(group))
         records.append(record)
     return pd.DataFrame.from_records(records)
+
+
+def interval_methods(result: AuditResult, metrics: Sequence[str]) -> str:
+    """The methods behind the intervals of ``metrics``, in one line for a caption."""
+    methods = dict.fromkeys(
+        f"{metric_label(m)}: {g.metrics[m].method}" for m in metrics
+        for g in result.groups if m in g.metrics and g.metrics[m].method)
+    return "; ".join(methods)

@@ -26,7 +26,9 @@ Typical use::
     report.option("equal_opportunity").audit.findings   # the engine's "after"
 
 `plan` is the fast part alone (sweep, exact searches, trade-off curves, intervals);
-`apply_thresholds` audits cut-offs set by hand.
+`apply_thresholds` audits cut-offs set by hand, and `WhatIfReport.with_option` adds them
+to a report so that a board can record them; `uploaded_cut_off` finds the one cut-off that
+best reproduces the uploaded decisions.
 """
 
 from __future__ import annotations
@@ -42,11 +44,27 @@ from ._options import (
     TradeoffCurve,
     TradeoffPoint,
 )
-from ._report import WhatIfBefore, WhatIfOption, WhatIfReport
-from ._strategies import STRATEGIES, TOLERANCE_LADDER, Strategy, WhatIfPlan, plan
-from ._sweep import GroupSweep, OperatingPoint, RocCurve, Sweep, roc_curves, sweep
+from ._report import WhatIfBefore, WhatIfOption, WhatIfReport, randomization_words
+from ._strategies import (
+    STRATEGIES,
+    TOLERANCE_LADDER,
+    Strategy,
+    WhatIfPlan,
+    option_name,
+    plan,
+)
+from ._sweep import (
+    GroupSweep,
+    OperatingPoint,
+    RocCurve,
+    Sweep,
+    UploadedCutOff,
+    roc_curves,
+    sweep,
+    uploaded_cut_off,
+)
 from ._whatif import apply_thresholds, whatif
-from .words import LAWFULNESS_NOTE, RANDOMIZATION_NOTE
+from .words import LAWFULNESS_NOTE, RANDOMIZATION_NOTE, format_cut_off
 
 __all__ = [
     "DISPARITIES",
@@ -66,14 +84,19 @@ __all__ = [
     "ThresholdChoice",
     "TradeoffCurve",
     "TradeoffPoint",
+    "UploadedCutOff",
     "WhatIfBefore",
     "WhatIfOption",
     "WhatIfPlan",
     "WhatIfReport",
     "apply_thresholds",
+    "format_cut_off",
+    "option_name",
     "plan",
+    "randomization_words",
     "roc_curves",
     "sweep",
+    "uploaded_cut_off",
     "whatif",
     "words",
 ]

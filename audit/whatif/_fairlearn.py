@@ -10,11 +10,11 @@ group's lowest score above ``t``, which decides every uploaded row the same way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 from audit import PreparedData
 
@@ -38,17 +38,23 @@ FAIRLEARN_CONSTRAINTS = {
 }
 
 
-class ScoreColumn(BaseEstimator):  # type: ignore[misc]
-    """A fitted "model" whose prediction is the score column (column 0 of ``X``)."""
+@functools.cache
+def score_column() -> type:
+    """The class of a fitted "model" whose prediction is the score column (column 0 of
+    ``X``). Made on first use, so that importing the what-if stage imports no scikit-learn."""
+    from sklearn.base import BaseEstimator
 
-    def fit(self, X: object, y: object = None, **kwargs: object) -> ScoreColumn:  # noqa: N803
-        return self
+    class ScoreColumn(BaseEstimator):  # type: ignore[misc]
+        def fit(self, X: object, y: object = None, **kwargs: object) -> ScoreColumn:  # noqa: N803
+            return self
 
-    def predict(self, X: object) -> np.ndarray:  # noqa: N803
-        return np.asarray(X)[:, 0]
+        def predict(self, X: object) -> np.ndarray:  # noqa: N803
+            return np.asarray(X)[:, 0]
 
-    def __sklearn_is_fitted__(self) -> bool:
-        return True
+        def __sklearn_is_fitted__(self) -> bool:
+            return True
+
+    return ScoreColumn
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ def fit_threshold_optimizer(score: np.ndarray, y_true: np.ndarray, groups: np.nd
     """fairlearn's ``interpolation_dict`` for the scores, labels and group labels."""
     from fairlearn.postprocessing import ThresholdOptimizer
 
-    optimizer = ThresholdOptimizer(estimator=ScoreColumn(), constraints=constraint,
+    optimizer = ThresholdOptimizer(estimator=score_column()(), constraints=constraint,
                                    objective="accuracy_score", prefit=True,
                                    predict_method="predict", tol=tolerance)
     optimizer.fit(score.reshape(-1, 1), y_true.astype(np.int64), sensitive_features=groups)

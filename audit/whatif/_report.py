@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from audit import AuditInputError, AuditResult, Estimate
@@ -133,6 +133,15 @@ class WhatIfReport:
                 return option
         raise AuditInputError(UNKNOWN_OPTION.format(
             value=option_id, options=", ".join(repr(o.id) for o in self.options)))
+
+    def with_option(self, option: WhatIfOption) -> WhatIfReport:
+        """This report with ``option`` among its options (replacing one with the same id).
+
+        For cut-offs set by hand (`apply_thresholds`, id ``manual``) that a board wants in
+        its record: ``report.with_option(manual).to_dict(chosen="manual")``.
+        """
+        kept = tuple(o for o in self.options if o.id != option.id)
+        return replace(self, options=(*kept, option))
 
     def to_dict(self, *, chosen: str | None = None) -> dict[str, Any]:
         """The ``whatif.json`` contract; ``chosen`` is the id of the option a board chose.

@@ -126,6 +126,26 @@ def check_settings(data: PreparedData, spec: AuditSpec, *, attribute: str | None
                     cost_ratio=float(cost_ratio), seed=spec.seed if seed is None else int(seed))
 
 
+def option_name(strategy: str, *, tolerance: float, cost_ratio: float = 1.0) -> str:
+    """The plain-words name of a strategy's fixed cut-off option at ``tolerance``.
+
+    A point of a trade-off curve is named as the option of its strategy would be at that
+    point's tolerance: ``option_name("equal_opportunity", tolerance=0.05)`` is "Equal
+    opportunity (true positive rates within 0.05), fixed cut-offs".
+
+    Raises
+    ------
+    AuditInputError
+        For a strategy not in `STRATEGIES`.
+    """
+    if strategy not in STRATEGIES:
+        raise AuditInputError(UNKNOWN_STRATEGY.format(value=strategy,
+                                                      allowed=", ".join(STRATEGIES)))
+    names = COST_NAMES if cost_ratio != 1.0 and strategy in COST_NAMES else STRATEGY_NAMES
+    name = names[strategy].format(tolerance=tolerance)
+    return name + EXACT_SUFFIX if strategy in CONSTRAINED else name
+
+
 def _number(value: object) -> bool:
     return (isinstance(value, int | float) and not isinstance(value, bool)
             and math.isfinite(float(value)))
@@ -243,10 +263,8 @@ class _Planner:
         return self.searches[strategy]
 
     def _name(self, strategy: str) -> str:
-        cost = self.settings.cost_ratio != 1.0
-        names = COST_NAMES if cost and strategy in COST_NAMES else STRATEGY_NAMES
-        name = names[strategy].format(tolerance=self.settings.tolerance)
-        return name + EXACT_SUFFIX if strategy in CONSTRAINED else name
+        return option_name(strategy, tolerance=self.settings.tolerance,
+                           cost_ratio=self.settings.cost_ratio)
 
     def option(self, strategy: Strategy) -> ThresholdChoice:
         notes: list[str] = []

@@ -173,6 +173,50 @@ class Sweep:
         return tuple(out)
 
 
+@dataclass(frozen=True)
+class UploadedCutOff:
+    """The one cut-off for everyone that best reproduces the uploaded decisions.
+
+    ``agreement`` is the share of people whose uploaded decision equals ``score >=
+    cut_off``: 1.0 when the uploaded decisions are exactly a cut-off on the score.
+    """
+
+    cut_off: float
+    agreement: float
+
+
+def uploaded_cut_off(data: PreparedData) -> UploadedCutOff:
+    """The single cut-off whose decisions agree with the uploaded ones for the most people.
+
+    With ``b`` rows below a candidate cut-off, of which ``p`` were decided favorably, the
+    decisions agree on ``(b − p) + (P − p)`` rows (``P`` favorable decisions in all), so one
+    sort of the scores gives the agreement of every candidate. Ties go to the lowest
+    cut-off.
+
+    Raises
+    ------
+    AuditInputError
+        Without a score, or with infinite scores.
+
+    Examples
+    --------
+    >>> uploaded_cut_off(data)  # decisions made as score >= 0.5  # doctest: +SKIP
+    UploadedCutOff(cut_off=0.5, agreement=1.0)
+    """
+    score = require_score(data, None)
+    order = np.argsort(score, kind="stable")
+    sorted_score, decided = score[order], data.y_pred[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_score[1:] != sorted_score[:-1])))
+    favorable_below = np.concatenate(([0], np.cumsum(decided, dtype=np.int64)))
+    total = int(favorable_below[-1])
+    below = np.append(starts, score.size)  # the last candidate: nobody favorable
+    agree = below + total - 2 * favorable_below[below]
+    best = int(np.argmax(agree))
+    cut_offs = np.append(sorted_score[starts], np.nextafter(sorted_score[-1], np.inf))
+    return UploadedCutOff(cut_off=float(cut_offs[best]),
+                          agreement=float(agree[best]) / score.size)
+
+
 def require_score(data: PreparedData, column: str | None) -> np.ndarray:
     """The score array, refusing data without one or with infinite values."""
     if data.score is None:

@@ -147,7 +147,8 @@ def whatif(data: PreparedData, spec: AuditSpec, *, attribute: str | None = None,
 
 def apply_thresholds(data: PreparedData, spec: AuditSpec, *,
                      thresholds: Mapping[str, float] | float, attribute: str | None = None,
-                     cost_ratio: float = 1.0, seed: int | None = None) -> WhatIfOption:
+                     cost_ratio: float = 1.0, seed: int | None = None,
+                     name: str | None = None) -> WhatIfOption:
     """Audit the decisions of cut-offs set by hand (the dashboard's sliders).
 
     Parameters
@@ -155,6 +156,9 @@ def apply_thresholds(data: PreparedData, spec: AuditSpec, *,
     thresholds : float or mapping of group to float
         One cut-off for everyone, or one per group of ``attribute``; a score at or above
         its cut-off gets the favorable outcome.
+    name : str, optional
+        The option's name in plain words (a board that loaded a trade-off point's
+        cut-offs keeps its name); by default it says the cut-offs were set by hand.
 
     Other parameters are those of `whatif`.
 
@@ -174,7 +178,7 @@ def apply_thresholds(data: PreparedData, spec: AuditSpec, *,
     constrained = ~groups.unknown & (groups.sizes >= spec.min_group_size)
     per_group = len(set(cut_offs.values())) > 1
     choice = ThresholdChoice(
-        id="manual", name=MANUAL_NAMES["per_group" if per_group else "single"],
+        id="manual", name=name or MANUAL_NAMES["per_group" if per_group else "single"],
         strategy="manual", method="manual", attribute=settings.attribute, randomized=False,
         tolerance=None, cut_offs=cut_offs, uses_attribute=per_group,
         lawfulness=LAWFULNESS_NOTE.format(attribute=settings.attribute) if per_group else None,

@@ -169,6 +169,20 @@ INTERVALS = (
     "cut-offs held fixed."
 )
 
+UPLOADED_CUT_OFF = (
+    "The uploaded decisions agree with \"score ≥ {cut_off}\" for {agreement:.1%} of people."
+)
+
+
+def format_cut_off(value: float | None) -> str:
+    """A cut-off as text, exactly: the shortest decimal that reads back as the same float
+    (``0.4812``; a group's "nobody" cut-off, just above its highest score, shows all its
+    digits). An em dash when undefined."""
+    if value is None or value != value:
+        return "—"
+    return repr(float(value)).replace("-", "−")
+
+
 # the disparity each constrained strategy targets, by the engine's criterion names
 RULE_WORDS = {
     "demographic_parity": "demographic parity (selection rates)",

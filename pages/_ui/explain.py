@@ -1,10 +1,11 @@
 """The Explanations page's cache and rendering helpers.
 
 SHAP takes seconds, so explanations are computed only when asked for, and once per
-(run's input sha256s and columns, spec, references, sample size, seed, model sha256) through
-``st.cache_resource``: the `Explanations` object is frozen, so every rerun gets the same
-object back. An uploaded model is read once per upload; a refused upload is remembered as
-its error (like a bad CSV in ``cache.py``), so it is not read again on every rerun.
+(run's input sha256s and columns, spec, references, sample size, seed, model sha256, the
+columns left out and kept) through ``st.cache_resource``: the `Explanations` object is
+frozen, so every rerun gets the same object back. An uploaded model is read once per
+upload; a refused upload is remembered as its error (like a bad CSV in ``cache.py``), so
+it is not read again on every rerun.
 """
 
 from __future__ import annotations
@@ -38,15 +39,18 @@ def run_key(run: AuditRun) -> str:
 
 @st.cache_resource(max_entries=MAX_ENTRIES, show_spinner=False)
 def _explain(inputs_key: str, spec_json: str, id_column: str | None, references_json: str,
-             sample_size: int, seed: int, intersections: bool, model_key: str, *,
+             sample_size: int, seed: int, intersections: bool, model_key: str,
+             leave_out: tuple[str, ...], keep: tuple[str, ...], *,
              _run: AuditRun, _model: LoadedModel | None) -> Explanations:
     return explain(_run.data, references=_run.result.references, model=_model,
-                   sample_size=sample_size, seed=seed, intersections=intersections)
+                   sample_size=sample_size, seed=seed, intersections=intersections,
+                   leave_out=leave_out, keep=keep)
 
 
-def explanations_for(run: AuditRun, *, sample_size: int,
-                     model: LoadedModel | None) -> Explanations:
-    """`audit.explain` for ``run``, computed once per inputs, spec, size, seed and model.
+def explanations_for(run: AuditRun, *, sample_size: int, model: LoadedModel | None,
+                     leave_out: Sequence[str] = (), keep: Sequence[str] = ()) -> Explanations:
+    """`audit.explain` for ``run``, computed once per inputs, spec, size, seed, model and
+    the columns left out and kept.
 
     Raises `AuditInputError` (not cached) when the model or the settings do not fit.
     """
@@ -54,7 +58,8 @@ def explanations_for(run: AuditRun, *, sample_size: int,
     model_key = "" if model is None else f"{model.sha256}:{model.feature_names}"
     return _explain(run_key(run), cache.spec_key(spec), run.id_column,
                     json.dumps(dict(run.result.references), sort_keys=True), sample_size,
-                    spec.seed, spec.intersections, model_key, _run=run, _model=model)
+                    spec.seed, spec.intersections, model_key, tuple(sorted(leave_out)),
+                    tuple(sorted(keep)), _run=run, _model=model)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -114,8 +119,44 @@ def trust_panel(explanations: Explanations) -> None:
     st.markdown(f"**Sample:** {sample_text(explanations)}")
     if explanations.fidelity.warning:
         st.warning(plain(explanations.fidelity.warning), icon=":material/warning:")
-    if explanations.dropped_features:
-        st.caption(f"Features left out: {plain(', '.join(explanations.dropped_features))}")
+    if explanations.left_out:
+        st.caption("Columns left out: "
+                   + plain(", ".join(c.column for c in explanations.left_out)))
+
+
+KEEP_KEY = "explain_keep"
+
+
+def column_choices(run: AuditRun) -> tuple[list[str], list[str]]:
+    """The columns the user leaves out, and the copies of the outcome the user keeps in.
+
+    The second list is chosen under the result (`copies_section`), once the copies are
+    known; its value from the last run is read here, before the Compute button.
+    """
+    leave_out = st.multiselect(
+        "Columns to leave out of the explanations", list(run.data.features),
+        key="explain_leave_out",
+        help="Columns that do not describe the person, such as sampling weights (fnlwgt) or "
+             "record numbers. Columns that copy the label or the decision are found and "
+             "left out on their own.")
+    return leave_out, list(st.session_state.get(KEEP_KEY) or [])
+
+
+def copies_section(explanations: Explanations) -> None:
+    """What was left out of the explanations and why; copies of the outcome stand out, with
+    the choice to keep them (it applies when Compute is pressed again)."""
+    copies = explanations.copies
+    if copies:
+        st.warning("\n".join(f"- {plain(c.message)}" for c in copies),
+                   icon=":material/content_copy:")
+        st.multiselect(
+            "Keep although it copies the outcome (then press Compute again)",
+            [c.column for c in copies], key=KEEP_KEY,
+            help="Only for a column that the model really uses and that is known before the "
+                 "decision is made.")
+    others = [c for c in explanations.left_out if c not in copies]
+    if others:
+        st.caption(" ".join(plain(c.message) for c in others))
 
 
 def fidelity_caption(explanations: Explanations) -> None:

@@ -31,6 +31,8 @@ def _pages() -> dict[str, list[st.Page]]:
         "Audit": [page("upload", "Upload", "upload_file"),
                   page("fairness", "Fairness", "bar_chart"),
                   page("explanations", "Explanations", "troubleshoot"),
+                  page("whatif", "What if", "tune"),
+                  page("about", "About this audit", "description"),
                   page("review", "Review", "rate_review")],
         "Records": [page("history", "History", "history")],
     }

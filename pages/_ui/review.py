@@ -7,22 +7,30 @@ replaced: saving a changed review afterwards files a new record with a new audit
 
 The record names the columns left out of the audit as identifiers (``inputs[].
 dropped_columns``). Downloads may hide small groups (`export_record`); the history always
-keeps the full record. The rendered PDF holds the board's notes, so it is kept in this
-session's state (``record_pdf``), never in a cache that other sessions share.
+keeps the full record. The PDF is rendered only when its download button is clicked; it
+holds the board's notes, so it is kept in this session's state (``record_pdf``), never in a
+cache that other sessions share.
+
+Records are filed on this session's board (`pages._ui.auth.access`); once filed, the
+downloads are made from the record as the history holds it (`HistoryStore.filed`: with its
+sign-offs and the history's head hash), so a reviewer's PDF lists every sign-off so far.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
 from audit import (
     DECISION_LABELS,
+    AuditInputError,
+    HistoryError,
     format_estimate,
     format_number,
     status_label,
@@ -30,18 +38,27 @@ from audit import (
 )
 from audit.engine import AuditRun
 from audit.record import (
-    HistoryEntry,
-    HistoryStore,
+    Access,
     Review,
     build_record,
-    default_url,
     now_utc,
-    render_pdf,
+    record_for_role,
     suppress_small_cells,
 )
+from pages._ui import widgets
+from pages._ui.auth import access
+from pages._ui.whatif import record_whatif
+
+if TYPE_CHECKING:  # the PDF and the history load their libraries on first use
+    from audit.record import HistoryEntry, HistoryKey, HistoryStore
 
 IDENTITY_KEY = "record_identity"
 PDF_KEY = "record_pdf"
+PDF_FAILED = ("The PDF record could not be made: this is a fault in the tool, not in your "
+              "data or your review, and it has been logged for whoever runs this server. "
+              "The review is unaffected: download the JSON record, save it to the history, and "
+              "please report the problem.")
+_LOG = logging.getLogger(__name__)
 NO_REVIEWER = "Enter at least one reviewer's name (separate several names with commas)."
 NO_DECISION = "Choose a decision: approve, approve with conditions, or reject."
 NO_CONDITIONS = ("Conditions are required when the decision is 'approve with conditions'. "
@@ -83,7 +100,9 @@ def record_of(run: AuditRun, explanations: Any, review: Review | None,
     """The JSON record of ``run`` with the board's review (the one every export uses)."""
     return build_record(run, explanations=explanations if hasattr(explanations, "to_dict")
                         else None, review=review, audit_id=ident.audit_id,
-                        created_at=ident.created_at)
+                        created_at=ident.created_at, whatif=record_whatif(run),
+                        context=st.session_state.get("context"),
+                        presets=st.session_state.get("presets") or ())
 
 
 def export_record(record: Mapping[str, Any], k: int) -> Mapping[str, Any]:
@@ -123,28 +142,87 @@ def history_frame(entries: Sequence[HistoryEntry]) -> pd.DataFrame:
     return pd.DataFrame([{
         "seq": e.seq, "audit_id": e.audit_id, "created_at": e.created_at,
         "dataset": e.dataset_name, "verdict": verdict_label(e.verdict),
-        "decision": DECISION_LABELS.get(e.decision or "", "Not reviewed"), "saved_at": e.saved_at,
+        "decision": DECISION_LABELS.get(e.decision or "", "Not reviewed"),
+        "sign-offs": e.approvals, "saved_at": e.saved_at,
     } for e in entries])
 
 
-def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> bytes:
-    """The record's PDF, rendered once per record (keyed by its fingerprint).
+def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> Callable[[], bytes] | None:
+    """The record's PDF, rendered when the download button is clicked (not before: it takes
+    seconds) and once per record (keyed by its fingerprint). None, with a message on the
+    page, once rendering it has failed, so that the rest of the page (the other downloads,
+    saving to the history) still works.
 
-    Kept in this session's state, not in ``st.cache_data``: it holds the board's notes.
+    The rendered bytes are kept in this session's state (a box the click fills), not in
+    ``st.cache_data``: they hold the board's notes.
     """
     kept = st.session_state.get(PDF_KEY)
     if kept is None or kept[0] != record_sha256:
-        with st.spinner("Rendering the PDF…"):
-            kept = (record_sha256, render_pdf(record))
+        kept = (record_sha256, {})
         st.session_state[PDF_KEY] = kept
-    return kept[1]
+    box: dict[str, Any] = kept[1]
+    if box.get("failed"):
+        st.error(PDF_FAILED)
+        return None
+
+    def render() -> bytes:  # runs on the click, on a thread of its own: no st.* calls here
+        from audit.record import render_pdf
+
+        if "pdf" not in box:
+            try:
+                box["pdf"] = render_pdf(record)
+            except Exception:  # a fault in the PDF must not cost the board its review
+                _LOG.exception("The PDF of record %s could not be made", record_sha256)
+                box["failed"] = True  # the next run of the page says so, without the button
+                raise
+        return box["pdf"]
+
+    return render
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _store(url: str) -> HistoryStore:
-    return HistoryStore(url)
+def _store(url: str, key_ids: tuple[str, ...], _key: HistoryKey | None) -> HistoryStore:
+    from audit.record import HistoryStore
+
+    return HistoryStore(url, key=_key)
 
 
 def history_store() -> HistoryStore:
-    """The store at ``$AUDIT_DB_URL`` (or the default file). Raises `HistoryError`."""
-    return _store(default_url())
+    """The store at ``$AUDIT_DB_URL`` (or the default file), signing its rows with
+    ``$AUDIT_HISTORY_KEY`` when set. Raises `HistoryError`."""
+    from audit.record import default_url, history_key_from_env
+
+    key = history_key_from_env()
+    ids = (key.signing_id or "", *key.public) if key is not None else ()
+    return _store(default_url(), ids, key)
+
+
+def shown_store() -> HistoryStore | None:
+    """`history_store`, or None after showing why it cannot be used."""
+    try:
+        return history_store()
+    except HistoryError as err:
+        widgets.error(err)
+        return None
+
+
+def board_access() -> Access | None:
+    """This session's board and role; an unusable boards setting stops the page with its
+    message."""
+    try:
+        return access()
+    except AuditInputError as err:
+        widgets.error(err)
+        st.stop()
+        raise
+
+
+def filed_view(store: HistoryStore, where: Access, audit_id: str) -> dict[str, Any]:
+    """A filed record of ``where``'s board as its role may read it (`record_for_role`);
+    a problem stops the page with its message."""
+    try:
+        return record_for_role(store.filed(audit_id, board=where.board), where)
+    except (HistoryError, AuditInputError) as err:
+        widgets.error(err)
+        st.stop()
+        raise

@@ -15,8 +15,17 @@ review : audit.Review | None               the board's notes and decision (Revie
 record_identity : object | None            the audit id and time kept for ``run`` so that the
                                            PDF, JSON and history entry are one record
 dropped_columns : dict | None              per role, (sha256, columns left out as identifiers)
-record_pdf : tuple[str, bytes] | None      the last rendered PDF; holds notes, so never cached
+record_pdf : tuple[str, dict] | None       the record's fingerprint and its PDF once a click
+                                           rendered it; holds notes, so never cached
+whatif : pages._ui.whatif.Considered | None   the what-if analysis considered for ``run`` and the
+                                           option chosen for the record (What-if page)
+whatif_loaded : tuple | None               (attribute, cut-offs, name) last loaded into the
+                                           What-if sliders, so the cut-offs keep that name
+context : audit.record.AuditContext | None  what was audited and why (About this audit)
+presets : tuple[str, ...]                  the regulatory checklists chosen for the record
 sample_offered : bool                      ``--sample`` audited the sample once this session
+private_board : str | None                 this session's private history board (no sign-in,
+                                           no AUDIT_BOARD), made on first use
 """
 
 from __future__ import annotations
@@ -34,7 +43,12 @@ DEFAULTS: dict[str, object] = {
     "record_identity": None,
     "dropped_columns": None,
     "record_pdf": None,
+    "whatif": None,
+    "whatif_loaded": None,
+    "context": None,
+    "presets": (),
     "sample_offered": False,
+    "private_board": None,
 }
 
 

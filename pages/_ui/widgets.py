@@ -9,10 +9,18 @@ from typing import TypeVar
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from audit import verdict_detail, verdict_label
-from audit.engine import AuditResult, AuditRun
-from audit.inputs import INTERSECTION_SEP, AuditInput, Provenance
+from audit import (
+    DEFAULT_UNKNOWN_VALUES,
+    JUDGEMENT_WORDS,
+    UNDER_2_PERCENT_JUSTIFICATION,
+    AuditInputError,
+    verdict_detail,
+    verdict_label,
+)
+from audit.engine import AdverseImpactTable, AuditResult, AuditRun
+from audit.inputs import INTERSECTION_SEP, AuditInput, AuditSpec, Provenance, ll144_roles
 from audit.views import (
+    BASIS_LABELS,
     adverse_impact_frame,
     chart_metrics,
     impact_band,
@@ -23,6 +31,10 @@ from audit.views import (
 )
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]$~])")
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*):(?=/)")  # http://, file:/...: no autolink
+_WWW = re.compile(r"(?i)\b(www)\.")
+_SHORTCODE = re.compile(r":(?=[\w+\-/]+:)")  # :rocket:, :material/home:
+_JOIN = "\u2060"  # WORD JOINER: invisible, and no link or emoji code runs across it
 SHA_SHOWN = 12
 T = TypeVar("T")
 
@@ -43,8 +55,16 @@ def require_run() -> AuditRun:
 
 
 def plain(text: str) -> str:
-    """Text from a file (names, values, messages) made safe for Streamlit markdown."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    """Text from a file (names, values, messages) made safe for Streamlit markdown: shown
+    as written, never as formatting, a link (``http://``, ``www.``, an e-mail address) or an
+    emoji or icon code (``:rocket:``)."""
+    text = _MARKDOWN.sub(r"\\\1", text)
+    # Streamlit links and decorates the rendered text, whatever the escapes: an invisible
+    # word joiner (U+2060) breaks the patterns it looks for, and the text reads the same
+    text = _SCHEME.sub(rf"\1{_JOIN}:", text)
+    text = _WWW.sub(rf"\1{_JOIN}.", text)
+    text = _SHORTCODE.sub(f":{_JOIN}", text)
+    return text.replace("@", f"{_JOIN}@")
 
 
 def error(err: Exception | str) -> None:
@@ -81,8 +101,9 @@ def inputs_caption(run: AuditRun) -> None:
     files = " and ".join(f"{role} {plain(p.name)} ({describe(p)})" for role, p in run.inputs)
     result = run.result
     st.caption(f"Audited {result.rows:,} rows from {files}. Favorable outcome: "
-               f"{plain(repr(result.favorable))}. {result.bootstrap_samples:,} bootstrap samples, "
-               f"{result.spec.confidence:.0%} intervals.")
+               f"{plain(repr(result.favorable))}. {result.spec.confidence:.0%} intervals; a rate "
+               f"is judged when it rests on at least {result.spec.min_denominator:,} people. "
+               f"Judgement: {JUDGEMENT_WORDS[result.spec.judgement]}.")
 
 
 def findings_summary(result: AuditResult) -> None:
@@ -92,8 +113,7 @@ def findings_summary(result: AuditResult) -> None:
             f"{verdict_detail(verdict, [f.status for f in result.findings])}")
     show = {"fail": (st.error, ":material/cancel:"), "pass": (st.success, ":material/check:"),
             "inconclusive": (st.warning, ":material/help:"),
-            "not_judged": (st.info, ":material/remove:"),
-            "insufficient_data": (st.info, ":material/remove:")}
+            "not_judged": (st.info, ":material/remove:")}
     element, icon = show.get(verdict, (st.warning, ":material/help:"))
     element(text, icon=icon)
     st.dataframe(verdict_frame(result), hide_index=True)
@@ -111,7 +131,7 @@ def warnings_box(run: AuditRun) -> None:
 
 def heatmap_section(result: AuditResult) -> None:
     """The intersection as a grid; with three or more attributes, the others are fixed."""
-    attribute = next((a for a in result.spec.attributes if INTERSECTION_SEP in a), None)
+    attribute = next((a for a in result.attributes if INTERSECTION_SEP in a), None)
     if attribute is None:
         st.info("Choose two or more sensitive attributes to see their intersection.")
         return
@@ -134,17 +154,71 @@ def heatmap_section(result: AuditResult) -> None:
                                          fixed=fixed), key="chart_heatmap")
 
 
-def adverse_impact_section(result: AuditResult, attribute: str) -> None:
-    table = next(t for t in result.adverse_impact if t.attribute == attribute)
+def _impact_table(result: AuditResult, table: AdverseImpactTable) -> None:
     minimum, _ = impact_band(result)
     st.dataframe(adverse_impact_frame(table, confidence=result.spec.confidence,
                                       impact_ratio=minimum), hide_index=True)
+    rate = BASIS_LABELS[table.basis].lower()
+    cut = (f" Scoring rate = the share scoring above {table.median_score:.4g}, the median "
+           "score of the whole sample." if table.median_score is not None else "")
     unknown = (f" Rows with an unknown category ({plain(', '.join(table.unknown_categories))}): "
                f"{table.unknown_count:,}, left out of the ratios."
                if table.unknown_categories else " No rows with an unknown category.")
-    st.caption(f"Impact ratio = selection rate / the highest selection rate "
-               f"({plain(table.highest_category)}), among categories with at least 2% of the "
-               f"data.{unknown}")
+    under = next((r.justification for r in table.rows if r.under_2_percent), "")
+    st.caption(f"Impact ratio = {rate} / the highest {rate} ({plain(table.highest_category)}) "
+               f"among categories with at least 2% of the data.{cut}{unknown}"
+               + (f" Under 2%: {plain(under)}" if under else ""))
+
+
+def adverse_impact_section(result: AuditResult, attribute: str) -> None:
+    """The attribute's selection-rate table and, with a score, its scoring-rate table."""
+    for basis in ("selection_rate", "scoring_rate"):
+        table = result.impact_table(attribute, basis)
+        if table is not None:
+            st.markdown(f"**{BASIS_LABELS[basis]}s**")
+            _impact_table(result, table)
+
+
+def ll144_section(result: AuditResult) -> None:
+    """NYC Local Law 144's sex × race/ethnicity tables when that intersection is not one of
+    the audited attributes (it is shown with the others when it is)."""
+    tables = [t for t in result.adverse_impact if t.ll144_only]
+    if not tables:
+        return
+    st.subheader(f"NYC Local Law 144: {plain(tables[0].attribute)}")
+    for table in tables:
+        st.markdown(f"**{BASIS_LABELS[table.basis]}s**")
+        _impact_table(result, table)
+
+
+def ll144_options(sensitive: Sequence[str], prior: AuditSpec | None) -> dict[str, object]:
+    """The NYC Local Law 144 options of the Upload page: the "unknown" wordings, the sex and
+    race/ethnicity columns (guessed by name, to confirm) and the justification for leaving
+    categories under 2% out of impact ratios. Returns them as `AuditSpec` keywords."""
+    wordings = st.text_area(
+        "Values that mean \"unknown\" (one per line)",
+        "\n".join(prior.unknown_values if prior else DEFAULT_UNKNOWN_VALUES),
+        key="opt_unknown_values", help="Such categories are counted and reported, and left "
+        "out of impact ratios and criteria. Upper and lower case are the same.")
+    try:
+        guess = ll144_roles(sensitive=sensitive)
+    except AuditInputError:  # cannot happen without given columns; kept for safety
+        guess = (None, None)
+    given = (prior.sex_column, prior.race_column) if prior else (None, None)
+    roles = []
+    for column, role, key, chosen, guessed in zip(
+            st.columns(2), ("sex", "race/ethnicity"), ("opt_sex_column", "opt_race_column"),
+            given, guess, strict=True):
+        with column:
+            roles.append(pick(f"Column holding {role} (NYC LL144 tables)", list(sensitive),
+                              chosen if chosen in sensitive else guessed, key=key, none="none"))
+    justification = st.text_area(
+        "Why categories under 2% of the data are left out of impact ratios",
+        prior.under_2_percent_justification if prior else UNDER_2_PERCENT_JUSTIFICATION,
+        key="opt_justification", help="Carried by the record, as NYC Local Law 144 asks.")
+    return {"unknown_values": tuple(v.strip() for v in wordings.splitlines() if v.strip()),
+            "sex_column": roles[0] or "", "race_column": roles[1] or "",
+            "under_2_percent_justification": justification.strip()}
 
 
 def pick(label: str, options: Sequence[T], default: T | None, *, key: str,

@@ -2,9 +2,11 @@
 
 SHAP values of a surrogate fitted to the uploaded decisions (or of an uploaded model in a
 safe format): what drives the decisions overall and within each group, where the gap
-between a group and its reference comes from, and which features act as proxies for a
-sensitive attribute. Computed only when asked for (it takes seconds) and cached; the
-method, its fidelity and the sample stay in view in the sidebar.
+between a group and its reference comes from, in percentage points as on the Fairness page,
+and which features act as proxies for a sensitive attribute. Columns that copy the label or
+the decision are left out and named; the user leaves out others (weights, ids) or keeps a
+copy. Computed only when asked for (it takes seconds) and cached; the method, its fidelity
+and the sample stay in view in the sidebar.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from audit.views import (
     proxy_attributes,
     proxy_figure,
     proxy_text,
+    unit_label,
 )
 from pages._ui import explain as ui
 from pages._ui import widgets
@@ -44,11 +47,13 @@ size = left.number_input(
          "steadier numbers, slower.")
 with right:
     model, refused = ui.model_section([str(c) for c in run.data.frame.columns])
+leave_out, keep = ui.column_choices(run)
 if st.button("Compute explanations", key="run_explain", type="primary", disabled=refused,
              help="Takes a few seconds; the result is kept for this audit."):
     try:
         with st.spinner("Computing SHAP values…"):
-            state["explanations"] = ui.explanations_for(run, sample_size=int(size), model=model)
+            state["explanations"] = ui.explanations_for(run, sample_size=int(size), model=model,
+                                                        leave_out=leave_out, keep=keep)
     except AuditInputError as err:
         widgets.error(err)
 
@@ -63,7 +68,15 @@ with st.sidebar:
 st.caption(f"Showing the explanations of the {method_text(explanations)}, "
            f"{explanations.sample_size:,} rows. Change the settings above and press "
            "Compute again to update them.")
+ui.copies_section(explanations)
 st.divider()
+units = "model"
+if explanations.in_probability:
+    units = st.radio("Units", ["points", "model"], horizontal=True, key="explain_units",
+                     format_func=lambda u: ("percentage points of the favorable outcome (as on "
+                                            "the Fairness page)" if u == "points" else
+                                            f"{unit_label(explanations, 'model')} (the model's "
+                                            "own scale)"))
 
 attributes = explanations.attributes
 attribute = widgets.pick("Attribute", attributes, attributes[0], key="explain_attribute")
@@ -72,9 +85,10 @@ st.subheader(f"In plain words: {widgets.plain(attribute)}")
 ui.summary(explanations, attribute)
 
 st.subheader("What drives the decisions")
-st.plotly_chart(importance_figure(explanations), key="chart_importance")
+st.plotly_chart(importance_figure(explanations, units=units), key="chart_importance")
 ui.fidelity_caption(explanations)
-st.plotly_chart(group_importance_figure(explanations, attribute), key="chart_group_importance")
+st.plotly_chart(group_importance_figure(explanations, attribute, units=units),
+                key="chart_group_importance")
 st.caption("Mean |SHAP| is how far a feature moves the decision on average, in either "
            "direction. A feature that matters far more in one group than in the others "
            "deserves a question.")
@@ -90,14 +104,16 @@ else:
     reference = widgets.plain(next(iter(gaps.values())).reference)
     group = widgets.pick(f"Group compared with {reference}",
                          list(gaps), largest, key=f"explain_group::{attribute}") or largest
-    st.plotly_chart(gap_waterfall(gaps[group], output=explanations.output),
+    st.plotly_chart(gap_waterfall(gaps[group], output=explanations.output, units=units),
                     key="chart_gap_waterfall")
     ui.fidelity_caption(explanations)
-    st.caption("The bars add up exactly to the gap (dark bar) in the model's output between "
-               "the two groups. The attribute's own column (purple) is the **direct** effect: "
-               "the model uses the attribute itself. The other bars are **indirect** (blue "
-               "raises the group's output, orange lowers it): the groups differ in those "
-               "features, which may be legitimate or may be proxies.")
+    total = ("the gap in favorable outcomes on the Fairness page (dark bar); the last grey "
+             "bar is the part the explained model does not reproduce" if units == "points"
+             else "the gap (dark bar) in the model's output")
+    st.caption(f"The bars add up exactly to {total}. The attribute's own column (purple) is "
+               "the **direct** effect: the model uses the attribute itself. The other bars "
+               "are **indirect** (blue raises the group's outcome, orange lowers it): the "
+               "groups differ in those features, which may be legitimate or may be proxies.")
 
 st.subheader("Proxies: features that stand in for a sensitive attribute")
 names = proxy_attributes(explanations)

@@ -11,13 +11,14 @@ from dataclasses import replace
 
 import streamlit as st
 
-from audit import AuditInputError
-from audit.inputs import AuditSpec, Criterion
+from audit import JUDGEMENT_WORDS, AuditInputError
+from audit.inputs import JUDGEMENTS, AuditSpec, Criterion
 from audit.views import (
     chart_metrics,
     disparity_figure,
     group_metrics_frame,
     group_rates_figure,
+    interval_methods,
     metric_label,
 )
 from pages._ui import cache, widgets
@@ -52,14 +53,21 @@ with st.sidebar:
         "Largest acceptable gap in true/false positive rates (equal opportunity, equalized "
         "odds)", min_value=0.0, max_value=1.0, step=0.01, format="%.2f",
         value=threshold(spec, "equal_opportunity_difference", 0.1), key="crit_max_difference")
-    min_size = st.number_input(
-        "Smallest group to judge (rows)", min_value=1, max_value=1_000_000, step=5,
-        value=spec.min_group_size, key="crit_min_group_size")
+    min_denominator = st.number_input(
+        "Fewest people a rate must rest on to be judged", min_value=1, max_value=1_000_000,
+        step=1, value=spec.min_denominator, key="crit_min_denominator",
+        help="Everyone for a selection rate; people with a favorable label for a true "
+        "positive rate; people without one for a false positive rate.")
+    judgement = st.radio(
+        "Judge each criterion on", JUDGEMENTS, index=JUDGEMENTS.index(spec.judgement),
+        key="crit_judgement", format_func=lambda j: {"interval": "the confidence interval",
+                                                     "point": "the point value"}[j],
+        help="; ".join(f"{j}: {words}" for j, words in JUDGEMENT_WORDS.items()))
 
 summary = st.container()
 st.divider()
 left, middle, right = st.columns([1, 1, 2])
-attribute = left.selectbox("Attribute", spec.attributes, key="fairness_attribute",
+attribute = left.selectbox("Attribute", run.result.attributes, key="fairness_attribute",
                            persist_state="session")
 choices = [g.group for g in run.result.groups_of(attribute) if not g.unknown]
 current = run.result.references[attribute]
@@ -73,8 +81,8 @@ metrics = right.multiselect(
 references = dict(spec.reference)
 if reference != current:
     references[attribute] = reference
-wanted = replace(spec, reference=references, min_group_size=int(min_size),
-                 criteria=with_thresholds(spec, impact, gap))
+wanted = replace(spec, reference=references, min_denominator=int(min_denominator),
+                 judgement=judgement, criteria=with_thresholds(spec, impact, gap))
 inputs = inputs_of(run)
 if wanted != spec and inputs is None:
     st.warning("The files on the Upload page have changed since this audit ran. Run the audit "
@@ -105,10 +113,12 @@ else:
     st.plotly_chart(group_rates_figure(result, attribute, metrics), key="chart_rates")
     with st.expander("The numbers behind this chart"):
         st.dataframe(group_metrics_frame(result, attribute, metrics), hide_index=True)
+        st.caption(f"Intervals: {interval_methods(result, metrics)}.")
     st.subheader(f"Ratio to the reference group ({widgets.plain(result.references[attribute])})")
     st.plotly_chart(disparity_figure(result, attribute, metrics), key="chart_ratios")
 
 st.subheader(f"Adverse-impact table: {widgets.plain(attribute)}")
 widgets.adverse_impact_section(result, attribute)
+widgets.ll144_section(result)
 st.subheader("Intersections")
 widgets.heatmap_section(result)

@@ -1,10 +1,12 @@
-"""Review: the board's notes and decision on the findings; the signed record's exports.
+"""Review: the board's notes and decision on the findings; filing, sign-off and exports.
 
 The decision rests on the criteria table (from the run's findings). "Save review" keeps a
-`Review` in session state; the downloads and "Save to history" use the record built from
-the run and that review, so the PDF, the JSON and the stored entry are the same record.
-The downloads may hide groups smaller than k (small-cell suppression); the history keeps
-the full record.
+`Review` in session state; "Save to history" files the record built from the run and that
+review on this session's board; each reviewer then signs it off in their own session.
+With sign-in the reviewer is the signed-in identity, never a typed name. The downloads are
+the record as filed (with its sign-offs and the history's head hash) once it is filed,
+and may hide groups smaller than k (small-cell suppression); the history keeps the full
+record.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import streamlit as st
 
 from audit import DECISION_CHOICES, AuditInputError, HistoryError, status_label
 from audit.record import Review, adverse_impact_csv, fingerprint, metrics_csv, now_utc, to_json
+from pages._ui import auth, signoff, widgets
 from pages._ui import review as ui
-from pages._ui import widgets
-from pages._ui.auth import signed_in_name
+from pages._ui import whatif as whatif_ui
 
 st.title("4. Review and sign off")
 
@@ -25,14 +27,18 @@ ident = ui.identity(run)
 explanations = st.session_state["explanations"]
 saved: Review | None = st.session_state["review"]
 draft = ui.record_of(run, explanations, None, ident)
+person = auth.identity()
 
 st.subheader("The criteria the decision rests on")
 st.dataframe(ui.criteria_frame(draft), hide_index=True)
 
 st.subheader("Notes and decision")
-reviewers = st.text_input(
-    "Reviewer name(s), separated by commas", key="review_reviewers",
-    value=", ".join(saved.reviewers) if saved else signed_in_name())
+if person is not None:
+    st.markdown(f"Reviewer: **{widgets.plain(person.display)}** (from your sign-in)")
+else:
+    reviewers = st.text_input(
+        "Reviewer name(s), separated by commas", key="review_reviewers",
+        value=", ".join(saved.reviewers) if saved else "")
 notes: dict[str, str] = {}
 for finding in draft["findings"]:
     label = f"{status_label(finding['status'])} — {finding['message']}"
@@ -44,12 +50,13 @@ codes = list(DECISION_CHOICES)
 decision = st.radio(
     "Decision", codes, format_func=DECISION_CHOICES.__getitem__, key="review_decision",
     index=codes.index(saved.decision) if saved else None, horizontal=True)
+whatif_ui.citation(run)
 conditions = st.text_area(
     "Conditions (required when approving with conditions)", key="review_conditions",
     value=saved.conditions if saved else "")
 
 if st.button("Save review", key="review_save", type="primary"):
-    names = ui.parse_reviewers(reviewers)
+    names = (person.name,) if person is not None else ui.parse_reviewers(reviewers)
     errors = ui.review_errors(names, decision, conditions)
     for error in errors:
         st.error(error)
@@ -65,8 +72,33 @@ if st.button("Save review", key="review_save", type="primary"):
         st.success(f"Review saved: {DECISION_CHOICES[saved.decision].lower()} by "
                    f"{widgets.plain(', '.join(saved.reviewers))}.")
 
-st.subheader("The audit record")
+st.subheader("File and sign off")
+where = ui.board_access()
+st.caption(auth.board_words(where))
 record = ui.record_of(run, explanations, saved, ident)
+store = ui.shown_store()
+if store is not None and where is not None:
+    if where.can_file and ident.saved_seq is None and st.button("Save to history",
+                                                                key="review_save_history"):
+        try:
+            entry = store.append(record, board=where.board)
+        except HistoryError as err:
+            widgets.error(err)
+        else:
+            ui.mark_saved(entry.seq)
+            ident = ui.identity(run)
+            st.success(f"Saved to the audit history as #{entry.seq}. Record sha256: "
+                       f"{entry.record_sha256}")
+    if ident.saved_seq is not None:
+        st.caption(f"This record is in the audit history as #{ident.saved_seq}.")
+        try:
+            signoff.signoff(store, where, store.filed(ident.audit_id, board=where.board),
+                            key="review_signoff")
+            record = store.filed(ident.audit_id, board=where.board)
+        except HistoryError as err:
+            widgets.error(err)
+
+st.subheader("The audit record")
 sha = fingerprint(record)
 if saved is None:
     st.info("Not yet reviewed: the record and its PDF will say so. Save the review above to "
@@ -88,23 +120,13 @@ else:
                    f"with them) · export sha256 `{export_sha}`")
     stem = f"audit-{ident.audit_id[:8]}"
     columns = st.columns(4)
-    columns[0].download_button("PDF record", ui.pdf_for(export_sha, export),
-                               f"{stem}.pdf", "application/pdf", key="download_pdf")
+    pdf = ui.pdf_for(export_sha, export)
+    if pdf is not None:
+        columns[0].download_button("PDF record", pdf, f"{stem}.pdf", "application/pdf",
+                                   key="download_pdf")
     columns[1].download_button("JSON record", to_json(export) + "\n", f"{stem}.json",
                                "application/json", key="download_json")
     columns[2].download_button("Metrics CSV", metrics_csv(export), f"{stem}-metrics.csv",
                                "text/csv", key="download_metrics")
     columns[3].download_button("Adverse-impact CSV", adverse_impact_csv(export),
                                f"{stem}-adverse-impact.csv", "text/csv", key="download_impact")
-
-if st.button("Save to history", key="review_save_history"):
-    try:
-        entry = ui.history_store().append(record)
-    except HistoryError as err:
-        widgets.error(err)
-    else:
-        ui.mark_saved(entry.seq)
-        st.success(f"Saved to the audit history as #{entry.seq}. Record sha256: "
-                   f"{entry.record_sha256}")
-elif ident.saved_seq is not None:
-    st.caption(f"This record is in the audit history as #{ident.saved_seq}.")

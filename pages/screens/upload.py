@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit import AuditInputError
+from audit import AuditInputError, verdict_label
 from audit.inputs import DEFAULT_CRITERIA, AuditSpec
 from pages._ui import cache, widgets
 from pages._ui.actions import store_run
@@ -108,15 +108,19 @@ with st.expander("Advanced options"):
         if chosen is not None:
             references[attribute] = chosen
     a, b, c = st.columns(3)
-    bootstrap = a.number_input("Bootstrap samples", min_value=0, max_value=10_000, step=100,
-                               value=prior.bootstrap if prior else 1000, key="opt_bootstrap")
-    min_size = b.number_input("Smallest group to judge (rows)", min_value=1, step=5,
-                              value=prior.min_group_size if prior else 30,
-                              key="opt_min_group_size")
+    bootstrap = a.number_input("Bootstrap samples (aggregates)", min_value=0, max_value=10_000,
+                               step=100, value=prior.bootstrap if prior else 1000,
+                               key="opt_bootstrap")
+    min_denominator = b.number_input(
+        "Fewest people a rate must rest on", min_value=1, step=1,
+        value=prior.min_denominator if prior else 10, key="opt_min_denominator",
+        help="Below it a group is too few to judge that rate (selection rate: everyone; "
+        "true positive rate: people with a favorable label).")
     confidence = c.selectbox(
         "Confidence level", CONFIDENCE_LEVELS, key="opt_confidence", format_func="{:.0%}".format,
         index=CONFIDENCE_LEVELS.index(prior.confidence) if prior
         and prior.confidence in CONFIDENCE_LEVELS else 1)
+    ll144 = widgets.ll144_options(sensitive, prior)
 
 if st.button("Run audit", key="run_audit", type="primary"):
     if label is None or prediction is None:
@@ -125,9 +129,10 @@ if st.button("Run audit", key="run_audit", type="primary"):
         st.stop()
     spec = AuditSpec(
         label=label, prediction=prediction, sensitive=tuple(sensitive), score=score,
-        favorable=favorable, reference=references, min_group_size=int(min_size),
+        favorable=favorable, reference=references, min_denominator=int(min_denominator),
         bootstrap=int(bootstrap), confidence=float(confidence),
-        criteria=prior.criteria if prior else DEFAULT_CRITERIA)
+        criteria=prior.criteria if prior else DEFAULT_CRITERIA,
+        judgement=prior.judgement if prior else "interval", **ll144)  # type: ignore[arg-type]
     try:
         with st.spinner(f"Auditing {dataset.provenance.rows:,} rows…"):
             run = cache.run_audit(dataset=dataset, predictions=predictions, spec=spec,
@@ -140,7 +145,8 @@ if st.button("Run audit", key="run_audit", type="primary"):
 if state["run"] is not None:
     done = state["run"]
     files = " and ".join(widgets.plain(p.name) for _, p in done.inputs)
-    st.success(f"Audit ready for {files}: {done.result.rows:,} rows, "
-               f"{sum(f.status == 'fail' for f in done.result.findings)} of "
-               f"{len(done.result.findings)} checks failed.")
+    statuses = [f.status for f in done.result.findings]
+    st.success(f"Audit ready for {files}: {done.result.rows:,} rows; "
+               f"{verdict_label(done.result.verdict)}: {statuses.count('fail')} of "
+               f"{len(statuses)} checks failed, {statuses.count('inconclusive')} inconclusive.")
     widgets.nav_link("pages/screens/fairness.py", "Read the disparities", ":material/bar_chart:")

@@ -26,7 +26,9 @@ PUBLIC = [
     "AuditInputError", "CSVFormatError", "ColumnError", "HistoryError", "JoinError",
     # words
     "CRITERION_NAMES", "CRITERION_TITLES", "DECISION_CHOICES", "DECISION_LABELS",
-    "PASS_TOLERANCE", "STATUS_LABELS", "STATUS_WORDS", "VERDICT_LABELS", "format_estimate",
+    "DEFAULT_UNKNOWN_VALUES", "JUDGEMENT_WORDS", "PASS_TOLERANCE", "STATUS_LABELS",
+    "STATUS_WORDS", "TOO_FEW", "UNDER_2_PERCENT_JUSTIFICATION", "VERDICT_LABELS",
+    "format_against", "format_estimate",
     "format_interval", "format_number", "format_p", "format_percent", "rule_name",
     "status_label", "verdict_detail", "verdict_label", "verdict_of",
     # inputs

@@ -94,7 +94,10 @@ def test_signed_in_the_review_page_names_the_reviewer(sample_run, user, shown):
     assert at.title[0].value == "4. Review and sign off"
     assert f"Signed in as {shown}." in _captions(at)
     assert at.sidebar.button(key="auth_logout").label == "Sign out"
-    assert at.text_input(key="review_reviewers").value == shown
+    # the reviewer is the identity: shown, never a box to type a name in
+    assert not [t for t in at.text_input if t.key == "review_reviewers"]
+    display = (f"{user['name']} ({user['email']})" if "name" in user else user["email"])
+    assert f"Reviewer: **{display}** (from your sign-in)" in [m.value for m in at.markdown]
 
 
 def test_signed_out_user_with_auth_is_stopped_even_with_a_run(sample_run):

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from audit.engine import AuditRun, audit_inputs
 from audit.explain import TRUSTED_TYPES, Explanations, explain
+from audit.explain._copies import CHOSEN
 from audit.explain._model_io import PICKLE_REFUSED
 from audit.inputs import AuditInput, drop_columns, read_csv, read_path
 from audit.views import fidelity_text
@@ -171,3 +172,55 @@ def test_the_cache_tells_apart_runs_of_one_file_with_a_column_left_out():
 
     assert "email" not in features(dropped)
     assert "email" in features(kept)
+
+
+@pytest.fixture(scope="module")
+def leaky_run() -> AuditRun:
+    """The sample with ``outcome_code``: the label again, as the census data's ``income``."""
+    frame = read_path(SAMPLE_DATASET).frame.copy()
+    frame["outcome_code"] = (frame["outcome"] == "approved").astype(int)
+    dataset = read_csv(frame.to_csv(index=False).encode(), name="leaky.csv")
+    return audit_inputs(dataset=dataset, predictions=read_path(SAMPLE_PREDICTIONS),
+                        spec=replace(sample_spec(), bootstrap=50), id_column=SAMPLE_ID_COLUMN)
+
+
+def test_a_copy_of_the_label_is_left_out_and_named_then_kept_on_request(leaky_run):
+    at = _open(leaky_run)
+    at.number_input(key="explain_sample_size").set_value(SAMPLE_SIZE)
+    at.button(key="run_explain").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = at.session_state["explanations"]
+    (copy,) = shown.copies
+    assert copy.column == "outcome_code" and copy.reason == "copies_label"
+    assert f"- {plain(copy.message)}" in [w.value for w in at.main.warning]
+    assert "outcome_code" not in {f.feature for f in shown.global_importance}
+    assert "outcome\\_code" in next(c.value for c in at.sidebar.caption
+                                    if c.value.startswith("Columns left out"))
+    at.multiselect(key="explain_keep").set_value(["outcome_code"])
+    at.button(key="run_explain").click().run()
+    kept = at.session_state["explanations"]
+    assert [c.column for c in kept.kept] == ["outcome_code"]
+    assert "outcome_code" in {f.feature for f in kept.global_importance}
+
+
+def test_a_column_left_out_by_the_user_is_not_explained_with(run):
+    at = _open(run)
+    at.number_input(key="explain_sample_size").set_value(SAMPLE_SIZE)
+    at.multiselect(key="explain_leave_out").set_value(["income"])
+    at.button(key="run_explain").click().run()
+    assert not at.exception
+    shown = at.session_state["explanations"]
+    assert "income" not in {f.feature for f in shown.global_importance}
+    assert [c.column for c in shown.left_out if c.reason == "chosen"] == ["income"]
+    assert plain(CHOSEN.format(column="income")) in [c.value for c in at.caption]
+
+
+def test_gaps_read_in_points_first_and_in_log_odds_on_request(computed, expected):
+    assert computed.radio(key="explain_units").value == "points"
+    importance = json.loads(computed.get("plotly_chart")[0].proto.spec)
+    assert importance["layout"]["xaxis"]["title"]["text"] == (
+        "mean |SHAP value| (percentage points)")
+    computed.radio(key="explain_units").set_value("model").run()
+    importance = json.loads(computed.get("plotly_chart")[0].proto.spec)
+    assert importance["layout"]["xaxis"]["title"]["text"] == "mean |SHAP value| (log-odds)"
+    assert importance["data"][0]["x"][0] == expected.global_importance[0].mean_abs_shap

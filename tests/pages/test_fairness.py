@@ -12,7 +12,7 @@ from audit.engine import audit_inputs
 from audit.inputs import Criterion
 from audit.views import TOO_SMALL
 from pages._ui.widgets import plain
-from tests.conftest import ROOT, open_page
+from tests.conftest import HIRING, ROOT, open_page, upload
 
 TIMEOUT = 120
 
@@ -111,11 +111,60 @@ def test_criteria_thresholds_rerun_the_audit(page, sample_inputs):
 
 
 def test_small_groups_are_marked_too_small_to_judge(page):
-    page.number_input(key="crit_min_group_size").set_value(100).run()
+    page.number_input(key="crit_min_denominator").set_value(100).run()
     page.selectbox(key="fairness_attribute").set_value("race").run()
     assert not page.exception
-    assert page.session_state["run"].result.spec.min_group_size == 100
+    assert page.session_state["run"].result.spec.min_denominator == 100
     assert TOO_SMALL in _table(page).loc["Native American", "flags"]
     assert TOO_SMALL not in _table(page).loc["Black", "flags"]
     page.selectbox(key="fairness_attribute").set_value("sex × race").run()
     assert TOO_SMALL in _table(page).loc["male × Unknown", "flags"]
+
+
+def test_an_inconclusive_finding_has_its_own_colour_and_words(page):
+    # female / male approval ratio 0.703 (95% CI 0.67-0.74): against 0.70 it straddles
+    page.number_input(key="crit_impact_ratio").set_value(0.7).run()
+    assert not page.exception
+    result = page.session_state["run"].result
+    sex = next(f for f in result.findings
+               if f.attribute == "sex" and f.criterion.metric == "impact_ratio")
+    assert sex.status == "inconclusive"
+    assert sex.message.startswith("sex: the data cannot tell whether this meets the "
+                                  "four-fifths rule (impact ratio at least 0.70); about ")
+    assert plain(sex.message) in [w.value for w in page.warning]
+    assert "inconclusive (the data cannot tell)" in page.dataframe[0].value.to_numpy()
+
+
+def test_the_judgement_rule_can_be_the_point_value(page):
+    page.number_input(key="crit_impact_ratio").set_value(0.7).run()
+    page.radio(key="crit_judgement").set_value("point").run()
+    assert not page.exception
+    result = page.session_state["run"].result
+    assert result.spec.judgement == "point"
+    sex = next(f for f in result.findings
+               if f.attribute == "sex" and f.criterion.metric == "impact_ratio")
+    assert sex.status == "pass"  # 0.703 >= 0.70 on the point value
+    assert {f.status for f in result.findings} <= {"pass", "fail", "not_judged"}
+
+
+def test_scoring_rates_and_the_ll144_sex_by_race_table_are_shown():
+    at = open_page("pages/screens/upload.py", timeout=TIMEOUT).run()
+    at = upload(at, "upload_dataset", HIRING)
+    at.multiselect(key="role_sensitive").set_value(["gender", "ethnicity", "age_band"]).run()
+    assert at.selectbox(key="opt_sex_column").value == "gender"
+    assert at.selectbox(key="opt_race_column").value == "ethnicity"
+    at.number_input(key="opt_bootstrap").set_value(50)
+    at.run()
+    at.button(key="run_audit").click().run()
+    assert not at.exception and not at.error
+    result = at.session_state["run"].result
+    at.switch_page("pages/screens/fairness.py").run()
+    at.selectbox(key="fairness_attribute").set_value("age_band").run()
+    assert not at.exception
+    assert "NYC Local Law 144: gender × ethnicity" in [s.value for s in at.subheader]
+    scoring = result.impact_table("age_band", "scoring_rate")
+    older = next(r for r in scoring.rows if r.category == "40 and over")
+    frames = [d.value for d in at.dataframe if "scoring rate" in d.value.columns]
+    assert frames[0].set_index("category").loc["40 and over", "impact ratio"] == fmt(
+        older.impact_ratio.value)
+    assert any("the median score of the whole sample" in c.value for c in at.caption)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from audit import status_label
 from audit.record import HistoryStore, Review
+from pages._ui.auth import BOARD_WORDS
 from pages._ui.review import NO_CONDITIONS, NO_REVIEWER
 from tests.conftest import open_page
 
@@ -67,26 +70,93 @@ def test_a_reviewer_is_required(page):
     assert [e.value for e in page.error] == [NO_REVIEWER]
 
 
-def test_downloads_and_save_to_history(page, db):
+def test_downloads_and_save_to_history(page, db, downloads):
     page.text_input(key="review_reviewers").input("Ada Lovelace")
     page.radio(key="review_decision").set_value("reject")
     page.button(key="review_save").click().run()
     keys = {b.key for b in page.get("download_button")}
     assert {"download_pdf", "download_json", "download_metrics", "download_impact"} <= keys
+    assert "history" not in json.loads(downloads["download_json"])
     page.button(key="review_save_history").click().run()
     assert not page.exception and not page.error
+    board = page.session_state["private_board"]
+    assert page.caption[0].value == BOARD_WORDS["private"]
     with HistoryStore(db) as store:
         entries = store.list()
         stored = store.get(entries[0].audit_id)
-    assert len(entries) == 1 and entries[0].decision == "reject"
+        filed = store.filed(entries[0].audit_id)
+    assert len(entries) == 1 and entries[0].decision == "reject" and entries[0].board == board
     assert stored["review"]["reviewers"] == ["Ada Lovelace"]
     assert page.success[-1].value == (f"Saved to the audit history as #1. Record sha256: "
                                       f"{entries[0].record_sha256}")
+    # the downloads are now the record as filed: with the history's head hash
+    assert json.loads(downloads["download_json"]) == filed
+    assert filed["history"]["head"] == entries[0].row_hash
+
+    # without sign-in a sign-off carries the typed name, marked as not verified
+    page.text_input(key="review_signoff_name").input("Grace Hopper")
+    page.button(key="review_signoff_sign").click().run()
+    assert not page.exception and not page.error
+    approvals = json.loads(downloads["download_json"])["review"]["approvals"]
+    assert [(a["identity"], a["verified"], a["decision"], a["dissent"]) for a in approvals] == [
+        ({"name": "Grace Hopper", "email": None, "subject": None, "issuer": None}, False,
+         "reject", None)]
     # a changed review after filing becomes a new record, never a replacement
     page.radio(key="review_decision").set_value("approve")
     page.button(key="review_save").click().run()
     page.button(key="review_save_history").click().run()
     assert not page.error
     with HistoryStore(db) as store:
-        assert [e.decision for e in store.list()] == ["reject", "approve"]
-        assert store.verify().ok
+        assert [e.decision for e in store.list(board)] == ["reject", "approve"]
+        assert store.verify().ok and store.verify().checked == 3  # two records, one sign-off
+
+
+BOARDS = """
+[boards.credit]
+admins = ["ada@example.org"]
+viewers = ["vic@example.org"]
+"""
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "not-a-real-secret-at-all", "client_id": "dashboard",
+        "client_secret": "not-a-real-secret",
+        "server_metadata_url": "https://login.example.invalid/.well-known/openid-configuration"}
+
+
+def _signed_in(sample_run, email: str, name: str) -> AppTest:
+    at = open_page(PAGE, timeout=TIMEOUT)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": email, "name": name,
+               "sub": f"sub-{name.split()[0]}", "iss": "https://login.example.invalid"}
+    at.session_state["run"] = sample_run
+    return at.run()
+
+
+def test_signed_in_the_reviewer_is_the_identity_and_files_on_the_board(sample_run, db,
+                                                                        tmp_path, monkeypatch):
+    path = tmp_path / "boards.toml"
+    path.write_text(BOARDS, encoding="utf-8")
+    monkeypatch.setenv("AUDIT_BOARDS_FILE", str(path))
+    at = _signed_in(sample_run, "ada@example.org", "Ada Lovelace")
+    assert not at.exception
+    assert not [t for t in at.text_input if t.key == "review_reviewers"]
+    assert "Reviewer: **Ada Lovelace (ada@example.org)** (from your sign-in)" in [
+        m.value for m in at.markdown]
+    at.radio(key="review_decision").set_value("reject")
+    at.button(key="review_save").click().run()
+    assert at.session_state["review"].reviewers == ("Ada Lovelace",)
+    at.button(key="review_save_history").click().run()
+    at.button(key="review_signoff_sign").click().run()
+    assert not at.exception and not at.error
+    with HistoryStore(db) as store:
+        entry = store.list("credit")[0]
+        filed = store.filed(entry.audit_id)
+    assert filed["review"]["reviewers"] == ["Ada Lovelace"]
+    assert filed["review"]["approvals"][0]["identity"] == {
+        "name": "Ada Lovelace", "email": "ada@example.org", "subject": "sub-Ada",
+        "issuer": "https://login.example.invalid"}
+    assert filed["review"]["approvals"][0]["verified"] is True
+
+    viewer = _signed_in(sample_run, "vic@example.org", "Vic Viewer")
+    assert not viewer.exception
+    assert not [b for b in viewer.button if b.key == "review_save_history"]
+    assert viewer.caption[0].value.startswith('Board "credit" · your role: viewer')

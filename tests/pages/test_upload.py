@@ -53,17 +53,20 @@ def test_run_shows_the_engines_numbers(uploaded, sample_inputs):
     assert not at.exception and not at.error
 
     dataset, predictions = sample_inputs
+    # the NYC LL144 roles, guessed by name, are confirmed on the page: they are in the spec
     spec = AuditSpec(label="outcome", prediction="decision", sensitive=("sex", "race"),
-                     favorable="approved", reference={"race": "White"})
+                     favorable="approved", reference={"race": "White"}, sex_column="sex",
+                     race_column="race")
     expected = audit_inputs(dataset=dataset, predictions=predictions, spec=spec,
                             id_column="applicant_id").result
     run = at.session_state["run"]
     assert run.result.spec == spec
     assert [f.message for f in run.result.findings] == [f.message for f in expected.findings]
-    failed = sum(f.status == "fail" for f in expected.findings)
+    statuses = [f.status for f in expected.findings]
     assert at.success[0].value == (
-        "Audit ready for lending\\_applicants.csv and lending\\_predictions.csv: 6,000 rows, "
-        f"{failed} of {len(expected.findings)} checks failed.")
+        "Audit ready for lending\\_applicants.csv and lending\\_predictions.csv: 6,000 rows; "
+        f"FAILED: {statuses.count('fail')} of {len(statuses)} checks failed, "
+        f"{statuses.count('inconclusive')} inconclusive.")
 
     at.switch_page("pages/screens/fairness.py").run()
     assert not at.exception
@@ -138,3 +141,25 @@ def test_one_file_with_a_score(upload_page):
     at.multiselect(key="fairness_metrics").set_value(every).run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 3
+
+
+def test_ll144_options_are_guessed_and_can_be_changed(uploaded):
+    at = uploaded
+    at.multiselect(key="role_sensitive").set_value(["sex", "race", "age_group"]).run()
+    # guessed by name, shown for the user to confirm
+    assert at.selectbox(key="opt_sex_column").value == "sex"
+    assert at.selectbox(key="opt_race_column").value == "race"
+    assert at.text_area(key="opt_unknown_values").value.splitlines()[:2] == [
+        "Unknown", "Not reported"]
+    at.text_area(key="opt_unknown_values").set_value("Unknown\nNot given")
+    at.selectbox(key="opt_sex_column").set_value(None)  # "none": no sex × race table
+    at.number_input(key="opt_min_denominator").set_value(25)
+    at.run()
+    at.button(key="run_audit").click().run()
+    assert not at.exception and not at.error
+    result = at.session_state["run"].result
+    assert result.spec.unknown_values == ("Unknown", "Not given")
+    assert (result.spec.sex_column, result.spec.race_column) == ("", "race")
+    assert (result.sex_column, result.race_column) == (None, "race")
+    assert result.spec.min_denominator == 25
+    assert not any(t.ll144_only for t in result.adverse_impact)

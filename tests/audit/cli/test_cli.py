@@ -55,16 +55,70 @@ def test_lending_fails_and_writes_valid_outputs(tmp_path, capsys):
     assert row["value"] == pytest.approx(female["metrics"]["selection_rate"]["value"])
 
 
+HIRING = ["run", "--data", str(SAMPLES / "hiring.csv"), "--label", "qualified",
+          "--prediction", "shortlisted", "--score", "score", "--bootstrap", "100",
+          "--max-difference", "0.2"]
+
+
 def test_passing_audit_exits_zero(tmp_path, capsys):
-    code, out, _ = run(["run", "--data", str(SAMPLES / "hiring.csv"), "--label", "qualified",
-                        "--prediction", "shortlisted", "--score", "score",
-                        "--sensitive", "gender", "--bootstrap", "100",
-                        "--max-difference", "0.2", "--out", str(tmp_path)], capsys)
-    assert code == 0, out
+    # ethnicity has no planted effect: every interval lies within its threshold (the
+    # four-fifths one reaches down to 0.79, so the board asks for 0.75)
+    code, out, _ = run([*HIRING, "--sensitive", "ethnicity", "--impact-ratio", "0.75",
+                        "--out", str(tmp_path)], capsys)
+    assert code == _cli.EXIT_PASS == 0, out
     assert out.strip().endswith(f"PASSED: 3 criteria checked; wrote {tmp_path / 'audit.json'}")
     record = json.loads((tmp_path / "audit.json").read_text())
     jsonschema.validate(record, SCHEMA)
     assert "roc_auc" in record["groups"][0]["metrics"]
+    assert {t["basis"] for t in record["adverse_impact"]} == {"selection_rate", "scoring_rate"}
+
+
+def test_inconclusive_audit_exits_three(tmp_path, capsys):
+    # gender: the comparator, nonbinary, has 120 people; man's impact ratio is 0.94 with an
+    # interval reaching below 0.80, so the data cannot tell
+    code, out, _ = run([*HIRING, "--sensitive", "gender", "--out", str(tmp_path)], capsys)
+    assert code == _cli.EXIT_INCONCLUSIVE == 3, out
+    assert ("[INCONCLUSIVE] gender: the data cannot tell whether this meets the four-fifths "
+            "rule (impact ratio at least 0.80); about ") in out
+    assert "could be chance" not in out
+    assert out.strip().endswith(f"INCONCLUSIVE: 3 criteria checked; wrote "
+                                f"{tmp_path / 'audit.json'}")
+    record = json.loads((tmp_path / "audit.json").read_text())
+    assert record["summary"]["verdict"] == "inconclusive"
+    # the plain point rule decides it: every point value is within its threshold
+    code, out, _ = run([*HIRING, "--sensitive", "gender", "--judgement", "point",
+                        "--out", str(tmp_path), "--force"], capsys)
+    assert code == 0, out
+
+
+def test_exit_codes_are_in_the_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert " ".join(_cli.EPILOG.split()) in text
+    assert "--min-denominator N, --min-group-size N" in text
+
+
+def test_min_group_size_is_a_deprecated_name_of_min_denominator():
+    for flag in ("--min-denominator", "--min-group-size"):
+        args = _cli.build_parser().parse_args(["run", "--data", "d.csv", "--label", "y",
+                                               "--prediction", "p", "--sensitive", "g",
+                                               flag, "25"])
+        assert args.min_denominator == 25
+
+
+def test_unknown_wordings_and_ll144_roles_reach_the_record(tmp_path, capsys):
+    code, out, _ = run([*HIRING, "--sensitive", "gender", "--sensitive", "ethnicity",
+                        "--sensitive", "age_band", "--unknown", "nonbinary",
+                        "--race-column", "ethnicity", "--out", str(tmp_path)], capsys)
+    record = json.loads((tmp_path / "audit.json").read_text())
+    assert record["spec"]["unknown_values"] == ["nonbinary"]
+    assert record["summary"]["ll144_roles"] == {"sex": "gender", "race_ethnicity": "ethnicity"}
+    gender = next(t for t in record["adverse_impact"] if t["attribute"] == "gender")
+    assert gender["unknown_categories"] == ["nonbinary"] and gender["unknown_count"] == 120
+    tables = [t for t in record["adverse_impact"] if t.get("ll144_only")]
+    assert {(t["attribute"], t["basis"]) for t in tables} == {
+        ("gender × ethnicity", "selection_rate"), ("gender × ethnicity", "scoring_rate")}
 
 
 def test_python_m_audit_exit_code_and_no_traceback(tmp_path):
@@ -125,8 +179,8 @@ def bad_input_cases(tmp_path: Path):
         ["--data", write(tmp_path, "nan.csv", "id,sex,label,pred\n1,f,1,0\n2,,1,1\n3,f,0,0\n")],
         base,
         _prepare.EMPTY_CELLS.format(
-            column="sex", file="nan.csv", count=1, rows="2", role="sensitive attribute",
-            fix="fill them with an explicit category such as 'Unknown' (it is then counted "
+            column="sex", file="nan.csv", count=1, cells=_prepare.BLANK_CELLS, rows="2",
+            role="sensitive attribute", fix="fill them with an explicit category such as 'Unknown' (it is then counted "
             "and reported as unknown, as the adverse-impact rules require), or remove those "
             "rows."))
     cases["duplicate column names"] = (

@@ -12,7 +12,9 @@ import pytest
 from fairlearn import metrics as fm
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from scipy import stats
 from sklearn.metrics import accuracy_score
+from statsmodels.stats.multitest import multipletests
 
 from audit.engine import run_audit
 from audit.inputs import INTERSECTION_SEP, AuditSpec, prepare
@@ -182,9 +184,10 @@ def test_generalized_entropy_equals_aif360(lending_frame, lending):
                  metric.generalized_entropy_index(alpha=2), "GE(2)")
     assert overall["theil_index"].ci_low < overall["theil_index"].value < overall[
         "theil_index"].ci_high
-    # between-group Theil over all of an attribute's groups (aif360.sklearn, priv_group=None)
+    # aif360's between_all_groups_theil_index: over all of an attribute's groups
+    # (aif360.sklearn's between_group_generalized_entropy_error with priv_group=None)
     between = {a.attribute: a.estimate.value for a in result.aggregates
-               if a.metric == "between_group_theil_index"}
+               if a.metric == "between_all_groups_theil_index"}
     for attribute in ("sex", "race"):
         theirs = aif_sk.between_group_generalized_entropy_error(
             pd.Series(y_true), y_pred, prot_attr=lending_frame[attribute].to_numpy(), alpha=1)
@@ -214,7 +217,7 @@ def test_random_data_equals_fairlearn_and_aif360(rows):
     frame = pd.DataFrame(rows, columns=["g1", "g2", "label", "pred"])
     assume("yes" in set(frame["label"]) | set(frame["pred"]))
     spec = AuditSpec(label="label", prediction="pred", sensitive=("g1", "g2"),
-                     favorable="yes", bootstrap=20, min_group_size=1)
+                     favorable="yes", bootstrap=20, min_denominator=1)
     result = run_audit(prepare(frame, spec), spec)
     check_against_fairlearn(frame, spec, result)
     check_against_aif360(frame, spec, result)
@@ -229,7 +232,7 @@ def test_group_with_no_positives_is_undefined_not_zero():
                  "approved", "approved", "denied", "approved", "denied", "denied"],
     })
     spec = AuditSpec(label="label", prediction="pred", sensitive=("sex",),
-                     favorable="approved", bootstrap=50, min_group_size=1)
+                     favorable="approved", bootstrap=50, min_denominator=1)
     result = run_audit(prepare(frame, spec), spec)
     women = result.group("sex", "f").metrics
     assert math.isnan(women["true_positive_rate"].value)
@@ -249,7 +252,7 @@ def test_hand_worked_counts_and_rates():
     frame = pd.DataFrame(rows(3, 1, 4, 2, "A") + rows(1, 0, 2, 1, "B"),
                          columns=["g", "y", "p"])
     spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0,
-                     min_group_size=1)
+                     min_denominator=1)
     result = run_audit(prepare(frame, spec), spec)
     a = result.group("g", "A")
     assert (a.counts.tp, a.counts.fp, a.counts.tn, a.counts.fn) == (3, 1, 4, 2)
@@ -264,7 +267,10 @@ def test_hand_worked_counts_and_rates():
     assert sr.group == "B"
     assert sr.difference.value == pytest.approx(1 / 4 - 4 / 10)
     assert sr.ratio.value == pytest.approx((1 / 4) / (4 / 10))
-    assert math.isnan(a.metrics["selection_rate"].ci_low)  # no bootstrap asked for
+    # no bootstrap asked for: the rates' intervals come from the counts all the same
+    assert a.metrics["selection_rate"].method == "Clopper-Pearson exact"
+    assert (a.metrics["selection_rate"].ci_low, a.metrics["selection_rate"].ci_high) == (
+        pytest.approx(stats.beta.ppf(0.025, 4, 7)), pytest.approx(stats.beta.ppf(0.975, 5, 6)))
 
 
 def test_reference_can_be_chosen(lending_frame):
@@ -282,7 +288,7 @@ def test_reference_can_be_chosen(lending_frame):
 def test_entropy_indexes_are_undefined_when_nobody_benefits():
     frame = pd.DataFrame({"g": ["a", "b", "a", "b"], "y": ["yes"] * 4, "p": ["no"] * 4})
     spec = AuditSpec(label="y", prediction="p", sensitive=("g",), favorable="yes",
-                     bootstrap=10, min_group_size=1)
+                     bootstrap=10, min_denominator=1)
     result = run_audit(prepare(frame, spec), spec)
     overall = {a.metric: a.estimate for a in result.aggregates if a.attribute == "all"}
     assert math.isnan(overall["theil_index"].value)
@@ -297,16 +303,31 @@ def _frame(groups: dict[str, tuple[int, int]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["g", "y", "p"])
 
 
-def test_a_small_group_never_sets_the_four_fifths_bar():
-    # C has the highest rate but only 25 rows (< min_group_size 30): A must be the bar
-    frame = _frame({"A": (600, 180), "B": (400, 112), "C": (25, 23)})
+def test_a_category_under_2_percent_never_sets_the_four_fifths_bar():
+    # C has the highest rate but 100 of 10,100 rows (under 2%): A is the comparator, and C
+    # is reported without a ratio
+    frame = _frame({"A": (6000, 1800), "B": (4000, 1160), "C": (100, 95)})
     spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0)
     result = run_audit(prepare(frame, spec), spec)
     table = result.adverse_impact[0]
     assert table.highest_category == "A"
+    c = next(r for r in table.rows if r.category == "C")
+    assert c.under_2_percent and math.isnan(c.impact_ratio.value) and c.selected == 95
     impact = next(f for f in result.findings if f.criterion.metric == "impact_ratio")
     assert impact.status == "pass"
-    assert impact.estimate.value == pytest.approx((112 / 400) / (180 / 600))
+    assert impact.estimate.value == pytest.approx((1160 / 4000) / (1800 / 6000))
+
+
+def test_the_comparator_is_not_refused_for_being_under_30_rows():
+    # NYC LL144 sets no row floor for the comparator: C (25 of 1,025 rows, 2.4%) has the
+    # highest rate and is the comparator; its few people widen every ratio's interval
+    frame = _frame({"A": (600, 180), "B": (400, 112), "C": (25, 23)})
+    spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0)
+    result = run_audit(prepare(frame, spec), spec)
+    assert result.adverse_impact[0].highest_category == "C"
+    impact = next(f for f in result.findings if f.criterion.metric == "impact_ratio")
+    assert impact.groups == ("B", "C") and impact.status == "fail"
+    assert impact.estimate.value == pytest.approx((112 / 400) / (23 / 25))
 
 
 def test_nobody_selected_is_no_verdict_not_a_failure():
@@ -315,16 +336,16 @@ def test_nobody_selected_is_no_verdict_not_a_failure():
     spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0)
     result = run_audit(prepare(frame, spec), spec)
     impact = next(f for f in result.findings if f.criterion.metric == "impact_ratio")
-    assert impact.status == "insufficient_data"
+    assert impact.status == "not_judged"
     assert impact.message.startswith("g: no group gets '1', so the impact ratios are undefined")
     assert result.verdict != "pass" and not result.passed
 
 
 def test_verdict_is_no_verdict_when_nothing_fails_but_something_cannot_be_judged():
-    frame = _frame({"A": (300, 90), "B": (10, 3)})  # B too small: nothing to compare A with
+    frame = _frame({"A": (300, 90), "B": (9, 3)})  # B too few: nothing to compare A with
     spec = AuditSpec(label="y", prediction="p", sensitive=("g",), bootstrap=0)
     result = run_audit(prepare(frame, spec), spec)
-    assert {f.status for f in result.findings} == {"insufficient_data"}
+    assert {f.status for f in result.findings} == {"not_judged"}
     assert result.verdict == "no_verdict"
     assert result.passed is False
 
@@ -336,7 +357,7 @@ def test_many_sensitive_columns_count_only_observed_combinations():
     frame["y"] = rng.integers(0, 2, rows)
     frame["p"] = rng.integers(0, 2, rows)
     spec = AuditSpec(label="y", prediction="p", sensitive=tuple(f"s{i}" for i in range(5)),
-                     bootstrap=20, min_group_size=1)
+                     bootstrap=20, min_denominator=1, criteria=())
     # 50**5 possible combinations: a count for each would need about 10 GB
     result = run_audit(prepare(frame, spec), spec)
     intersection = result.groups_of(" × ".join(spec.sensitive))
@@ -345,22 +366,49 @@ def test_many_sensitive_columns_count_only_observed_combinations():
     check_against_fairlearn(frame, spec.__class__(**{**spec.__dict__, "favorable": "1"}), result)
 
 
-def test_holm_family_counts_each_distinct_test_of_a_judged_group_once(lending):
-    from audit.engine._stats import holm
-
+def test_each_family_is_corrected_once_per_distinct_test(lending):
+    """Holm within each sensitive attribute, Benjamini-Hochberg within the intersection, over
+    the distinct tests of judged groups: recomputed here with statsmodels from the raw
+    p-values, each comparison counted once however many tables show it."""
     _, result = lending
-    family_metrics = {"selection_rate", "true_positive_rate", "false_positive_rate",
-                      "positive_predictive_value", "negative_predictive_value", "accuracy"}
-    family = [d for d in result.disparities
-              if d.metric in family_metrics and not (d.small or d.unknown)]
-    rows = [r for t in result.adverse_impact for r in t.rows
-            if not (r.small or r.unknown or r.under_2_percent)]
-    expected = holm(np.array([d.p_value for d in family] + [r.p_value for r in rows]))
-    ours = np.array([d.p_adjusted for d in family] + [r.p_adjusted for r in rows])
-    np.testing.assert_allclose(ours, expected, rtol=1e-12, equal_nan=True)
-    by_key = {(d.attribute, d.group, d.metric): d for d in result.disparities}
-    for d in result.disparities:
-        if d.metric == "false_negative_rate" and not (d.small or d.unknown):
-            assert d.p_adjusted == by_key[(d.attribute, d.group, "true_positive_rate")].p_adjusted
-        if d.metric == "base_rate" or d.small or d.unknown:
-            assert math.isnan(d.p_adjusted) and d.significant is False
+    complement = {"false_negative_rate": "true_positive_rate",
+                  "true_negative_rate": "false_positive_rate",
+                  "false_discovery_rate": "positive_predictive_value",
+                  "false_omission_rate": "negative_predictive_value"}
+    for attribute in result.spec.attributes:
+        raw: dict[tuple, float] = {}
+        for d in result.disparities:
+            if d.attribute == attribute and not (d.small or d.unknown or d.metric == "base_rate"):
+                key = (complement.get(d.metric, d.metric), frozenset((d.group, d.reference)))
+                raw.setdefault(key, d.p_value)
+        for table in result.adverse_impact:
+            if table.attribute == attribute:
+                for r in table.rows:
+                    if not np.isnan(r.p_adjusted):
+                        raw.setdefault((table.basis, frozenset((r.category,
+                                                                 table.highest_category))),
+                                       r.p_value)
+        for f in result.findings:
+            if f.attribute == attribute:
+                for t in f.tests:
+                    kind = "omnibus" if len(t.groups) > 2 or f.criterion.metric != (
+                        "impact_ratio") else "pair"
+                    key = ((t.metric, "omnibus", t.groups) if kind == "omnibus"
+                           else (t.metric, frozenset(t.groups)))
+                    raw.setdefault(key, t.p_value)
+        method = "fdr_bh" if " × " in attribute else "holm"
+        expected = dict(zip(raw, multipletests(list(raw.values()), method=method)[1],
+                            strict=True))
+        for d in result.disparities:
+            if d.attribute == attribute and not (d.small or d.unknown or d.metric == "base_rate"):
+                key = (complement.get(d.metric, d.metric), frozenset((d.group, d.reference)))
+                assert d.p_adjusted == pytest.approx(expected[key], rel=1e-12)
+                assert d.significant == (d.p_adjusted < result.spec.alpha)
+            elif d.attribute == attribute:
+                assert math.isnan(d.p_adjusted) and d.significant is False
+        for f in result.findings:
+            if f.attribute == attribute:
+                for t in f.tests:
+                    key = ((t.metric, frozenset(t.groups)) if f.criterion.metric == (
+                        "impact_ratio") else (t.metric, "omnibus", t.groups))
+                    assert t.p_adjusted == pytest.approx(expected[key], rel=1e-12)

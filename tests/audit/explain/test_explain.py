@@ -12,12 +12,19 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from fairlearn.metrics import MetricFrame, selection_rate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit._errors import AuditInputError
 from audit.explain import Explanations, explain
-from audit.explain._explain import BAD_SAMPLE_SIZE, REFERENCE_NOT_A_GROUP, attribute_sample
+from audit.explain._copies import IDENTIFIER
+from audit.explain._explain import (
+    BAD_SAMPLE_SIZE,
+    REFERENCE_NOT_A_GROUP,
+    attribute_sample,
+    probability_values,
+)
 from audit.explain._surrogate import (
     CONSTANT_PREDICTIONS,
     LOW_AGREEMENT,
@@ -208,15 +215,56 @@ def test_a_surrogate_that_cannot_reproduce_the_decisions_says_so(data) -> None:
     assert fidelity.agreement < 0.6
 
 
-def test_a_score_is_explained_with_a_regressor_in_score_units() -> None:
+def test_with_a_score_the_decisions_are_still_explained_in_probability() -> None:
     data = synthetic(score=True)
     sample = attribute_sample(data, sample_size=300)
-    prediction = sample.surrogate.model.predict(sample.explanation.data)
+    margin = sample.surrogate.model.decision_function(sample.explanation.data)
     total = sample.explanation.values.sum(axis=1) + sample.explanation.base_values
-    np.testing.assert_allclose(total, prediction, rtol=0, atol=1e-6)
-    assert sample.output_space == "score" and sample.probability is None
-    assert sample.fidelity.kind == "regression" and sample.fidelity.r2 > 0.9
-    assert sample.fidelity.agreement is None and sample.fidelity.mae < 0.05
+    np.testing.assert_allclose(total, margin, rtol=0, atol=1e-6)
+    assert sample.output_space == "log-odds" and sample.probability is not None
+    assert sample.fidelity.kind == "classification" and sample.fidelity.agreement > 0.9
+
+
+# -- percentage points -----------------------------------------------------------------
+
+
+def test_each_rows_values_in_probability_add_up_to_its_probability(sample) -> None:
+    shares = probability_values(sample)
+    probability = sample.surrogate.model.predict_proba(sample.explanation.data)[:, 1]
+    base = 1 / (1 + np.exp(-sample.explanation.base_values))
+    np.testing.assert_allclose(shares.sum(axis=1), probability - base, rtol=0, atol=1e-9)
+    # the sign of every value is kept: the scale is positive (sigmoid is increasing)
+    assert np.all(np.sign(shares) == np.sign(sample.explanation.values))
+
+
+def test_the_gap_in_points_splits_exactly_and_matches_the_fairness_page(data, result, sample):
+    probability = sample.surrogate.model.predict_proba(sample.explanation.data)[:, 1]
+    sex = data.sensitive[0].codes[sample.rows]
+    female = gap(result, "sex", "female")
+    expected = probability[sex == 0].mean() - probability[sex == 1].mean()
+    assert female.gap_probability == pytest.approx(expected, abs=1e-9)
+    assert sum(c.probability for c in female.contributions) == pytest.approx(expected, abs=1e-9)
+    assert female.direct_probability + female.indirect_probability == pytest.approx(
+        expected, abs=1e-9)
+    # the observed rates are fairlearn's selection rates over every row
+    frame = MetricFrame(metrics=selection_rate, y_true=data.y_true, y_pred=data.y_pred,
+                        sensitive_features=data.frame["sex"])
+    assert female.group_rate == pytest.approx(frame.by_group["female"], abs=1e-12)
+    assert female.reference_rate == pytest.approx(frame.by_group["male"], abs=1e-12)
+    assert female.unexplained == pytest.approx(female.observed_gap - expected, abs=1e-12)
+    # the surrogate reproduces the decisions closely, so little is left unexplained
+    assert abs(female.unexplained) < 0.05
+    for found in result.gap_attribution:
+        assert sum(c.probability for c in found.contributions) == pytest.approx(
+            found.gap_probability, abs=1e-9)
+
+
+def test_importance_in_probability_is_the_mean_absolute_share(result, sample) -> None:
+    shares = probability_values(sample)
+    names = list(sample.explanation.feature_names)
+    for item in result.global_importance:
+        assert item.mean_abs_probability == pytest.approx(
+            np.abs(shares[:, names.index(item.feature)]).mean(), abs=1e-12)
 
 
 # -- sampling --------------------------------------------------------------------------
@@ -306,33 +354,41 @@ def test_to_dict_has_the_contract_shape_with_plain_values(result) -> None:
     assert {"trustworthy", "warning", "held_out_rows", "agreement", "roc_auc"} <= set(
         out["fidelity"]
     )
-    assert set(out["global_importance"][0]) == {"feature", "mean_abs_shap"}
+    assert set(out["global_importance"][0]) == {"feature", "mean_abs_shap",
+                                                "mean_abs_probability"}
     assert set(out["by_group"][0]) == {"attribute", "group", "n", "importance"}
-    assert set(out["by_group"][0]["importance"][0]) == {"feature", "mean_abs_shap", "mean_shap"}
+    assert set(out["by_group"][0]["importance"][0]) == {
+        "feature", "mean_abs_shap", "mean_shap", "mean_abs_probability", "mean_probability"}
     item = out["gap_attribution"][0]
     assert set(item) == {
-        "attribute",
-        "group",
-        "reference",
-        "gap",
-        "gap_probability",
-        "direct",
-        "indirect",
-        "contributions",
+        "attribute", "group", "reference", "gap", "gap_probability", "direct", "indirect",
+        "contributions", "group_rate", "reference_rate", "observed_gap", "unexplained",
+        "direct_probability", "indirect_probability",
     }
-    assert set(item["contributions"][0]) == {"feature", "contribution", "sensitive"}
+    assert set(item["contributions"][0]) == {"feature", "contribution", "sensitive",
+                                             "probability"}
+    assert out["left_out"] == [{"column": "ref", "reason": "identifier", "auc": None,
+                                "identical": None,
+                                "message": IDENTIFIER.format(column="ref")}]
+    assert out["kept_copies"] == []
     assert {"attribute", "feature", "score", "mutual_information", "auc"} <= set(out["proxies"][0])
     assert {a["attribute"] for a in out["proxy_all_features"]} == {"sex", "race"}
 
 
-def test_summary_names_the_direct_effect_and_the_proxy(result) -> None:
+def test_summary_reads_in_points_and_names_the_direct_effect_and_the_proxy(result) -> None:
     sex = result.summary("sex")
-    assert sex[0].startswith("The gap in favorable outcomes between female and male (−")
-    assert "comes mostly from sex itself (−" in sex[0]
-    assert "the model uses the attribute directly" in sex[0]
+    female = gap(result, "sex", "female")
+    assert sex[0].startswith(
+        f"female get '1' {abs(100 * female.observed_gap):.1f} percentage points less often "
+        f"than male ({100 * female.group_rate:.1f}% against {100 * female.reference_rate:.1f}%, "
+        "as on the Fairness page). The surrogate model gives a gap of "
+        f"{100 * female.gap_probability:.1f} points on the explained rows, mostly from sex "
+        "itself (−".replace("-", "\u2212"))
+    assert "points: the model uses the attribute directly)" in sex[0]
+    assert sex[0].endswith(" In log-odds: " + f"{female.gap:.2f}.".replace("-", "\u2212"))
     race = result.summary("race")
-    black = next(line for line in race if "between Black and White" in line)
-    assert "comes mostly from zip (−" in black and "itself" not in black
+    black = next(line for line in race if line.startswith("Black get '1'"))
+    assert "mostly from zip (−" in black and "itself" not in black
     zip_auc = result.proxies.for_attribute("race")[0].auc
     assert (
         f"zip predicts race strongly (AUC {zip_auc:.2f}): it can act as a proxy for race." in race

@@ -135,3 +135,41 @@ def test_discretise_quantile_bins_with_missing_values_apart() -> None:
 )
 def test_strength_thresholds(auc: float, strength: str) -> None:
     assert strength_of(auc) == strength
+
+
+def test_the_auc_is_scikit_learns_with_ties_and_several_classes() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from audit.explain._proxy import _auc, binary_auc
+
+    rng = np.random.default_rng(5)
+    labels = rng.random(500) < 0.3
+    coarse = np.round(rng.random(500) + 0.3 * labels, 1)  # many ties
+    assert binary_auc(labels, coarse) == pytest.approx(roc_auc_score(labels, coarse), abs=1e-12)
+    target = rng.choice(4, size=600)
+    proba = rng.dirichlet(np.ones(4), size=600)
+    proba[:, 2] = np.round(proba[:, 2], 1)
+    expected = roc_auc_score(target, proba / proba.sum(axis=1, keepdims=True), multi_class="ovr",
+                             average="macro", labels=np.arange(4))
+    normalised = proba / proba.sum(axis=1, keepdims=True)
+    assert _auc(target, normalised) == pytest.approx(expected, abs=1e-12)
+    assert np.isnan(binary_auc(np.ones(3, dtype=bool), np.arange(3.0)))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_mutual_information_is_scikit_learns(seed) -> None:
+    from sklearn.metrics import mutual_info_score, normalized_mutual_info_score
+
+    from audit.explain._proxy import mutual_information
+
+    rng = np.random.default_rng(seed)
+    a = rng.choice(4, size=800)
+    b = np.where(rng.random(800) < 0.4, a, rng.choice(6, size=800))
+    b = np.unique(b, return_inverse=True)[1]
+    mi, nmi = mutual_information(a, b)
+    assert mi == pytest.approx(mutual_info_score(a, b), abs=1e-12)
+    assert nmi == pytest.approx(normalized_mutual_info_score(a, b), abs=1e-12)
+    constant = np.zeros(800, dtype=np.int64)
+    assert mutual_information(a, constant) == (0.0, normalized_mutual_info_score(a, constant))
+    assert mutual_information(constant, constant) == (
+        0.0, normalized_mutual_info_score(constant, constant))

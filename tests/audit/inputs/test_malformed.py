@@ -26,6 +26,7 @@ from audit._errors import AuditInputError, ColumnError, CSVFormatError
 from audit.cli import main
 from audit.inputs import AuditInput, read_csv
 from audit.inputs._read import (
+    MAX_VALUE_CHARS,
     MSG_BINARY,
     MSG_BLANK_COLUMNS,
     MSG_EMPTY_FILE,
@@ -33,6 +34,7 @@ from audit.inputs._read import (
     MSG_RAGGED_ROW,
     MSG_UNCLOSED_QUOTE,
     MSG_UTF16,
+    MSG_VALUE_TOO_LONG,
 )
 
 ZIP = "a ZIP archive (an Excel .xlsx workbook is one)"
@@ -105,11 +107,14 @@ CORPUS = [
          MSG_UTF16.format(file="le.csv")),
     Case("utf-16-be without BOM", "be.csv", "id,label\n1,0\n2,1\n".encode("utf-16-be"),
          MSG_UTF16.format(file="be.csv")),
-    # a huge field
+    # a huge field: refused with its length, column and row (never quoted)
     Case("5 MB quoted field", "long_note.csv",
-         b'id,note,label\n1,"' + b"y" * FIELD + b'",1\n2,short,0\n', AuditInputError),
+         b'id,note,label\n1,"' + b"y" * FIELD + b'",1\n2,short,0\n',
+         MSG_VALUE_TOO_LONG.format(file="long_note.csv", length=FIELD, column="note", row=1,
+                                   limit=MAX_VALUE_CHARS)),
     Case("5 MB unquoted field", "long_line.csv", b"note\n" + b"x" * FIELD + b"\n",
-         AuditInputError),
+         MSG_VALUE_TOO_LONG.format(file="long_line.csv", length=FIELD, column="note", row=1,
+                                   limit=MAX_VALUE_CHARS)),
     # line ends and byte order marks
     Case("CR-only line ends", "mac.csv", b"id,label,group\r1,0,a\r2,1,b\r",
          frame_is({"id": [1, 2], "label": [0, 1], "group": ["a", "b"]})),
@@ -152,9 +157,7 @@ CORPUS = [
 ]
 REFUSED = [case for case in CORPUS
            if isinstance(case.expect, str) or case.expect is AuditInputError]
-# A 5 MB value is refused today (see test_a_5_mb_value_loads); once it loads, the CLI
-# goes on to check the columns, so those two stay out of the CLI test.
-CLI_CASES = [case for case in REFUSED if not case.id.startswith("5 MB")]
+CLI_CASES = REFUSED
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.id)
@@ -201,10 +204,17 @@ def test_crlf_only_and_lf_files_give_the_same_table() -> None:
         pd.testing.assert_frame_equal(table, tables[0])
 
 
-def test_a_5_mb_value_loads() -> None:
-    # pyarrow parses in 1 MB blocks and stops at a longer value ("straddling object");
-    # the loader then reads the file with the C engine
-    loaded = read_csv(b'id,note,label\n1,"' + b"y" * FIELD + b'",1\n2,short,0\n',
-                      name="long_note.csv")
-    assert loaded.frame["note"].str.len().tolist() == [FIELD, 5]
-    assert loaded.frame["label"].tolist() == [1, 0]
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_value_at_the_length_limit_loads_and_one_past_it_is_refused(quoted: bool) -> None:
+    def csv_with(value: bytes) -> bytes:
+        cell = b'"' + value + b'"' if quoted else value
+        return b"id,note,label\n1,short,0\n2," + cell + b",1\n"
+
+    loaded = read_csv(csv_with(b"y" * MAX_VALUE_CHARS), name="at.csv")
+    assert loaded.frame["note"].str.len().tolist() == [5, MAX_VALUE_CHARS]
+    assert loaded.frame["label"].tolist() == [0, 1]
+    with pytest.raises(ColumnError) as err:
+        read_csv(csv_with("é".encode() * (MAX_VALUE_CHARS + 1)), name="past.csv")
+    assert str(err.value) == MSG_VALUE_TOO_LONG.format(
+        file="past.csv", length=MAX_VALUE_CHARS + 1, column="note", row=2,
+        limit=MAX_VALUE_CHARS)

@@ -339,7 +339,7 @@ def test_join_by_id_follows_the_dataset_order() -> None:
     frame, warnings = join_inputs(dataset=dataset, predictions=predictions, id_column="pid")
     expected = pd.DataFrame(
         {
-            "pid": [3, 1, 2, 4],
+            "pid": ["3", "1", "2", "4"],  # ids are handed on as written
             "sex": ["f", "m", "f", "m"],
             "label": [1, 0, 0, 1],
             "prediction": [1, 0, 1, 0],
@@ -355,7 +355,7 @@ def test_join_compares_ids_as_stripped_text() -> None:
     predictions = loaded('id,prediction\n" 8",1\n7 ,0\n', PREDICTIONS)
     frame, _ = join_inputs(dataset=dataset, predictions=predictions, id_column="id")
     assert frame["prediction"].tolist() == [0, 1]
-    assert frame["id"].tolist() == [7, 8]
+    assert frame["id"].tolist() == ["7", "8"]  # as written in the dataset
 
 
 def test_join_large_shuffled_matches_a_hand_built_join() -> None:

@@ -5,7 +5,15 @@ import copy
 import pytest
 
 from audit.record import AuditRecord, StatusChange, compare, record_to_dict
-from audit.record._compare import NOT_CHECKED
+from audit.record._compare import (
+    DIFFERENT_ATTRIBUTES,
+    DIFFERENT_COLUMNS,
+    DIFFERENT_FAVORABLE,
+    DIFFERENT_MODEL,
+    DIFFERENT_ROLE,
+    NOT_CHECKED,
+    NOT_LIKE_WITH_LIKE,
+)
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +74,66 @@ def test_deltas_new_and_missing_groups_and_changed_verdicts(record):
     assert f"selection rate of female (sex) rose from {old:.3f} to {old + 0.25:.3f}" in c.summary
     assert "Only in the earlier audit: Unknown (race)" in c.summary
     assert c.delta_rows()[0].keys() == {"attribute", "group", "metric", "before", "after", "delta"}
+
+
+def test_like_with_like_gives_no_warning(record):
+    later = copy.deepcopy(record)
+    later["audit_id"] = "later"
+    c = compare(record, later)
+    assert c.differences == () and c.warning is None and c.matched == ()
+    assert "not of like inputs" not in c.summary
+
+
+def test_different_inputs_are_named_one_by_one(record):
+    later = copy.deepcopy(record)
+    later["audit_id"] = "census"
+    later["inputs"][0]["columns"] = [c for c in later["inputs"][0]["columns"]
+                                     if c != "zip_region"] + ["fnlwgt"]
+    later["spec"]["sensitive"] = ["sex", "age_group"]
+    later["summary"]["favorable"] = "1"
+    later["spec"]["prediction"] = "y_pred"
+    later["context"] = {"model": "income-v2"}
+    c = compare(record, later)
+    assert [d.aspect for d in c.differences] == ["columns", "attributes", "favorable", "roles",
+                                                 "model"]
+    messages = [
+        DIFFERENT_COLUMNS.format(before="'zip_region'", after="'fnlwgt'"),
+        DIFFERENT_ATTRIBUTES.format(before="'sex', 'race'", after="'sex', 'age_group'"),
+        DIFFERENT_FAVORABLE.format(before="'approved'", after="'1'"),
+        DIFFERENT_ROLE.format(role="prediction", before="'decision'", after="'y_pred'"),
+        DIFFERENT_MODEL.format(before="not named", after="'income-v2'"),
+    ]
+    assert [d.message for d in c.differences] == messages
+    assert c.warning == NOT_LIKE_WITH_LIKE.format(differences=" ".join(messages))
+    assert c.warning not in c.summary  # shown apart, before the summary
+
+
+def test_groups_match_ignoring_case_and_spaces_and_the_rest_is_listed(record):
+    later = copy.deepcopy(record)
+    later["audit_id"] = "later"
+    _group(later, "sex", "female")["group"] = " Female"
+    _group(later, "sex × race", "female × Black")["group"] = "FEMALE ×  black "
+    _group(later, "race", "Asian")["group"] = "Asian-Pac-Islander"
+    c = compare(record, later)
+    assert c.differences == ()
+    pairs = {(a, x, y) for a, x, y in c.matched}
+    assert pairs == {("sex", "female", " Female"),
+                     ("sex × race", "female × Black", "FEMALE ×  black ")}
+    female = [d for d in c.deltas if (d.attribute, d.group) == ("sex", "female")]
+    assert len(female) == len(_group(record, "sex", "female")["metrics"])
+    assert all(d.delta == 0 for d in female if d.delta is not None)
+    assert c.only_before == (("race", "Asian"),)
+    assert c.only_after == (("race", "Asian-Pac-Islander"),)
+    assert "Groups matched ignoring case and spaces: 'female' = ' Female' (sex)" in c.summary
+    assert "Only in the later audit: Asian-Pac-Islander (race)." in c.summary
+
+
+def test_two_groups_that_differ_only_in_case_are_not_merged(record):
+    later = copy.deepcopy(record)
+    later["audit_id"] = "later"
+    twin = copy.deepcopy(_group(later, "sex", "female"))
+    twin["group"] = "Female"
+    later["groups"].append(twin)
+    c = compare(record, later)
+    assert c.matched == () and c.only_after == (("sex", "Female"),)
+    assert any((d.attribute, d.group) == ("sex", "female") for d in c.deltas)

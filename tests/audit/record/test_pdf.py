@@ -302,3 +302,26 @@ def test_impact_ratio_uses_the_engines_tolerance():
     assert not _below(0.8, 0.8)
     assert _below(0.79, 0.8)
     assert not _below(None, 0.8) and not _below(0.5, None)
+
+
+def test_explanations_section_in_points_with_the_columns_left_out(reviewed):
+    record = copy.deepcopy(reviewed)
+    record["explanations"] = {
+        "method": "surrogate", "sample_size": 2000, "fidelity": {}, "global_importance": [],
+        "by_group": [], "proxies": [],
+        "left_out": [{"column": "income", "reason": "copies_label", "auc": 1.0,
+                      "identical": True, "message": "income copies the true outcome (label)."}],
+        "gap_attribution": [{
+            "attribute": "sex", "group": "female", "reference": "male", "gap": -1.2,
+            "gap_probability": -0.121, "observed_gap": -0.126, "unexplained": -0.005,
+            "contributions": [{"feature": "relationship", "contribution": -0.6,
+                               "probability": -0.0504},
+                              {"feature": "occupation", "contribution": -0.6,
+                               "probability": -0.0706}]}],
+    }
+    _, text = text_of(render_pdf(record))
+    flat = " ".join(text.split())
+    for words in ("Columns left out of the explanations", "income copies the true outcome",
+                  "Gap attribution in percentage points", "−12.6", "−12.1", "−0.5",
+                  "occupation −7.1; relationship −5.0"):
+        assert words in flat, words

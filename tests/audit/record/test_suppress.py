@@ -187,10 +187,12 @@ def test_no_total_gives_away_a_single_hidden_group(record, k) -> None:
 def test_finding_messages_lose_the_sizes_of_hidden_groups(record) -> None:
     out = suppress_small_cells(record, k=100)
     race = next(f for f in out["findings"] if f["id"] == "impact_ratio:race")
-    assert "Native American (n not shown), Unknown (n not shown)" in race["message"]
-    assert "(n=90)" not in race["message"] and race["value"] is not None  # Black vs White
+    assert "Native American (n not shown); Unknown (n not shown)" in race["message"]
+    assert "90 people" not in race["message"] and race["value"] is not None  # Black vs White
+    assert race["not_judged"] == []
     original = next(f for f in record["findings"] if f["id"] == "impact_ratio:race")
-    assert "Native American (n=90), Unknown (n=60)" in original["message"]
+    assert ("Native American (under 2% of the data, 90 people); Unknown (unknown category, "
+            "60 people)") in original["message"]
 
 
 def test_a_finding_about_a_hidden_group_keeps_only_its_verdict(record) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from audit import format_interval, format_number, format_percent
+from audit import format_interval, format_number, format_p, format_percent
 from audit.engine import AuditResult, audit_inputs
 from audit.inputs import INTERSECTION_SEP, AuditSpec, Criterion, read_csv, read_path
 from audit.views import (
@@ -45,8 +45,9 @@ def _audit(**options) -> AuditResult:
 
 @pytest.fixture(scope="module")
 def result() -> AuditResult:
-    # min_group_size=100 makes Native American (n=90) and Unknown (n=60) "small"
-    return _audit(sensitive=("sex", "race"), reference={"sex": "male"}, min_group_size=100)
+    # min_denominator=100 makes Native American (n=90) and Unknown (n=60) "small": too few
+    # people behind their selection rates (and, for more groups, their true positive rates)
+    return _audit(sensitive=("sex", "race"), reference={"sex": "male"}, min_denominator=100)
 
 
 def test_group_rates_show_each_metric_with_its_interval(result):
@@ -61,7 +62,11 @@ def test_group_rates_show_each_metric_with_its_interval(result):
         assert list(trace.error_y.arrayminus) == pytest.approx(
             [e.value - e.ci_low for e in estimates]
         )
-        assert list(trace.marker.pattern.shape) == ["/" if g.small else "" for g in groups]
+        hatched = ["/" if g.unknown or g.denominators[metric] < 100 else "" for g in groups]
+        assert list(trace.marker.pattern.shape) == hatched
+    # Native American: 90 people, 63 of them with a favorable label; Asian: 244 of 390
+    tpr = dict(zip([g.group for g in groups], figure.data[1].marker.pattern.shape, strict=True))
+    assert (tpr["Native American"], tpr["Asian"]) == ("/", "")
 
 
 def test_small_groups_are_labelled_too_small_to_judge(result):
@@ -138,11 +143,13 @@ def test_adverse_impact_table_flags(result):
     rows = {r["category"]: r for r in frame.to_dict("records")}
     black = next(r for r in table.rows if r.category == "Black")
     assert rows["Black"]["impact ratio"] == format_number(black.impact_ratio.value)
-    assert rows["Black"]["95% CI"] == format_interval(
+    assert rows["Black"]["95% CI (Koopman)"] == format_interval(
         black.impact_ratio.ci_low, black.impact_ratio.ci_high)
     assert rows["Black"]["selection rate"] == format_percent(black.selection_rate)
-    assert "fails the four-fifths rule" in rows["Black"]["flags"]
+    assert rows["Black"]["adjusted p"] == format_p(black.p_adjusted)
+    assert "below the four-fifths line" in rows["Black"]["flags"]
     assert UNDER_2 in rows["Native American"]["flags"]
+    assert rows["Native American"]["impact ratio"] == "—"  # under 2%: left out of the ratios
     assert TOO_SMALL in rows["Native American"]["flags"]
     assert "unknown category" in rows["Unknown"]["flags"]
     assert rows["Unknown"]["impact ratio"] == "—"

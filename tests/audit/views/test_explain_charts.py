@@ -18,7 +18,7 @@ from audit.views import (
     proxy_figure,
     proxy_text,
 )
-from audit.views._explain_charts import ALL_FEATURES, DIRECT_COLOR
+from audit.views._explain_charts import ALL_FEATURES, BAD_UNITS, DIRECT_COLOR, UNEXPLAINED
 
 
 @pytest.fixture(scope="module")
@@ -33,19 +33,42 @@ def _relative_sum(figure: go.Figure) -> float:
                                                                 strict=True) if m == "relative")
 
 
-def test_importance_bars_are_the_global_importance(explanations):
+def test_importance_bars_are_the_global_importance_in_points_then_log_odds(explanations):
     figure = importance_figure(explanations)
     (bars,) = figure.data
     top = explanations.global_importance[:15]
-    assert list(bars.x) == [f.mean_abs_shap for f in top]
+    assert list(bars.x) == [100 * f.mean_abs_probability for f in top]
     assert list(bars.y) == [f.feature for f in top]
+    assert figure.layout.xaxis.title.text == "mean |SHAP value| (percentage points)"
+    model = importance_figure(explanations, units="model")
+    assert list(model.data[0].x) == [f.mean_abs_shap for f in top]
+    assert model.layout.xaxis.title.text == "mean |SHAP value| (log-odds)"
     assert len(importance_figure(explanations, top=3).data[0].x) == 3
+    with pytest.raises(ValueError) as err:
+        importance_figure(explanations, units="pp")
+    assert str(err.value) == BAD_UNITS.format(allowed="'points', 'model'", units="pp")
 
 
 @pytest.mark.parametrize("top", [2, 8, 50])
-def test_every_waterfall_sums_to_its_gap(explanations, top):
+def test_every_waterfall_in_points_sums_to_the_fairness_pages_gap(explanations, lending, top):
+    _, result = lending
     for gap in explanations.gap_attribution:
         figure = gap_waterfall(gap, output=explanations.output, top=top)
+        rates = {g.group: g.metrics["selection_rate"].value
+                 for g in result.groups_of(gap.attribute)}
+        observed = 100 * (rates[gap.group] - rates[gap.reference])  # as the Fairness page has it
+        assert _relative_sum(figure) == pytest.approx(observed, abs=1e-9)
+        total = figure.data[-1]
+        assert list(total.measure) == ["absolute"]
+        assert total.y[0] == pytest.approx(observed, abs=1e-9)
+        assert figure.data[-2].x[-1] == UNEXPLAINED
+        assert figure.data[-2].y[-1] == pytest.approx(100 * gap.unexplained, abs=1e-12)
+
+
+@pytest.mark.parametrize("top", [2, 50])
+def test_every_waterfall_in_log_odds_sums_to_the_models_gap(explanations, top):
+    for gap in explanations.gap_attribution:
+        figure = gap_waterfall(gap, output=explanations.output, top=top, units="model")
         assert _relative_sum(figure) == pytest.approx(gap.gap, abs=1e-9)
         total = figure.data[-1]
         assert list(total.measure) == ["absolute"] and list(total.y) == [gap.gap]
@@ -53,7 +76,7 @@ def test_every_waterfall_sums_to_its_gap(explanations, top):
 
 def test_the_direct_effect_is_coloured_apart(explanations):
     (gap,) = [g for g in explanations.gap_attribution if g.attribute == "sex"]
-    figure = gap_waterfall(gap, output=explanations.output)
+    figure = gap_waterfall(gap, output=explanations.output, units="model")
     direct = figure.data[0]
     assert list(direct.x) == ["sex (own column)"]
     assert list(direct.y) == [gap.direct]
@@ -61,6 +84,8 @@ def test_the_direct_effect_is_coloured_apart(explanations):
     assert DIRECT_COLOR not in {figure.data[1].increasing.marker.color,
                                 figure.data[1].decreasing.marker.color}
     assert math.fsum(figure.data[1].y) == pytest.approx(gap.indirect, abs=1e-9)
+    points = gap_waterfall(gap, output=explanations.output)
+    assert list(points.data[0].y) == [pytest.approx(100 * gap.direct_probability)]
     # the planted direct effect: women are approved less because of sex itself
     assert gap.direct < 0 and abs(gap.direct) > abs(gap.indirect)
 
@@ -82,7 +107,7 @@ def test_group_importance_cells_are_the_engines(explanations):
     for i, group in enumerate(groups):
         for j, feature in enumerate(features):
             cell = next(c for c in group.importance if c.feature == feature)
-            assert heatmap.z[i][j] == cell.mean_abs_shap
+            assert heatmap.z[i][j] == 100 * cell.mean_abs_probability
 
 
 def test_proxy_chart_ranks_features_and_draws_the_thresholds(explanations):

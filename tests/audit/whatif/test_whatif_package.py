@@ -13,8 +13,9 @@ PUBLIC = [
     "DISPARITIES", "Evaluation", "GroupSweep", "LAWFULNESS_NOTE", "OperatingPoint",
     "RANDOMIZATION_NOTE", "RandomizedRule", "RocCurve", "STRATEGIES", "SkippedOption",
     "Strategy", "Sweep", "TARGETS", "TOLERANCE_LADDER", "ThresholdChoice", "TradeoffCurve",
-    "TradeoffPoint", "WhatIfBefore", "WhatIfOption", "WhatIfPlan", "WhatIfReport",
-    "apply_thresholds", "plan", "roc_curves", "sweep", "whatif", "words",
+    "TradeoffPoint", "UploadedCutOff", "WhatIfBefore", "WhatIfOption", "WhatIfPlan",
+    "WhatIfReport", "apply_thresholds", "format_cut_off", "option_name", "plan",
+    "randomization_words", "roc_curves", "sweep", "uploaded_cut_off", "whatif", "words",
 ]
 
 

@@ -17,7 +17,7 @@ RULES = {
     "equalized_odds": ("true_positive_rate", "false_positive_rate"),
 }
 SPEC = AuditSpec(label="y", prediction="p", score="s", sensitive=("g",), favorable="1",
-                 bootstrap=0, min_group_size=1)
+                 bootstrap=0, min_denominator=1)
 
 
 def problem(groups: int, rows: int, decimals: int, seed: int, no_positives: bool = False

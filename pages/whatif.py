@@ -1,0 +1,5 @@
+"""The what-if page when a server's first request names it: the frame of app.py."""
+
+from pages._ui import frame
+
+frame.run()
