@@ -12,11 +12,16 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from audit._errors import ColumnError
-from audit.inputs import AuditSpec
-from audit.inputs._prepare import (
+from audit._words import clip
+from audit.inputs import AuditSpec, SensitiveColumn, ll144_roles
+from audit.inputs._prepare import (  # prepare's own messages and rules, word for word
+    BLANK_CELLS,
     EMPTY_CELLS,
     MAX_SENSITIVE_CATEGORIES,
+    MISSING_CELLS,
     MISSING_COLUMN,
     NO_SENSITIVE,
     PROBABILITIES,
@@ -24,13 +29,14 @@ from audit.inputs._prepare import (
     SCORE_NOT_NUMERIC,
     SENSITIVE_CONTINUOUS,
     TOO_MANY_VALUES,
-    UNKNOWN_REFERENCE,
-    UNKNOWN_REFERENCE_ATTRIBUTE,
-    UNKNOWN_WORDS,
+    _norm,
     _quoted,
     _roles,
+    check_options,
 )
-from audit.inputs._prepare import _favorable as _prepare_favorable  # its own rule
+from audit.inputs._prepare import _check_references as _prepare_references
+from audit.inputs._prepare import _favorable as _prepare_favorable
+from audit.inputs._prepare import _refuse_separator as _prepare_separator
 from audit.sources._cells import Attribute
 from audit.sources._profile import ColumnProfile, Profile
 
@@ -55,6 +61,8 @@ class Checked:
     label_values: tuple[str, ...]
     prediction_values: tuple[str, ...]
     attributes: tuple[Attribute, ...]
+    sex_column: str | None = None
+    race_column: str | None = None
 
 
 def check_roles(spec: AuditSpec, *, columns: Sequence[str], files: Mapping[str, str]) -> None:
@@ -70,6 +78,7 @@ def check_roles(spec: AuditSpec, *, columns: Sequence[str], files: Mapping[str, 
     files : mapping of str to str
         The file each column came from.
     """
+    check_options(spec)
     if not spec.sensitive:
         raise ColumnError(NO_SENSITIVE)
     for role, column in _roles(spec):
@@ -78,7 +87,8 @@ def check_roles(spec: AuditSpec, *, columns: Sequence[str], files: Mapping[str, 
     seen: dict[str, str] = {}
     for role, column in _roles(spec):
         if column in seen:
-            raise ColumnError(ROLE_CLASH.format(column=column, first=seen[column], second=role))
+            raise ColumnError(ROLE_CLASH.format(column=clip(column), first=seen[column],
+                                                second=role))
         seen[column] = role
 
 
@@ -98,14 +108,25 @@ def check_profile(spec: AuditSpec, profile: Profile) -> Checked:
     favorable = _favorable(spec, profile.label, profile.prediction)
     if profile.score is not None:
         _score(profile.score)
-    attributes = tuple(_sensitive(column) for column in profile.sensitive)
-    _check_references(spec, attributes)
+    unknown = {_norm(v) for v in spec.unknown_values}
+    attributes = tuple(_sensitive(column, unknown) for column in profile.sensitive)
+    columns = tuple(SensitiveColumn(name=a.name, codes=np.zeros(0, dtype=np.int64),
+                                    categories=a.categories, unknown=a.unknown)
+                    for a in attributes)
+    if spec.intersections and len(columns) > 1:
+        _prepare_separator(columns, {a.name: profile.files.get(a.name, "the data")
+                                     for a in attributes})
+    _prepare_references(spec, columns)
+    sex_column, race_column = ll144_roles(sensitive=spec.sensitive, sex_column=spec.sex_column,
+                                          race_column=spec.race_column)
     if profile.score is not None and profile.score.infinite:  # after all prepare's checks
         raise ColumnError(SCORE_NOT_FINITE.format(
-            column=profile.score.name, file=profile.score.file, count=profile.score.infinite,
+            column=clip(profile.score.name), file=clip(profile.score.file),
+            count=profile.score.infinite,
             rows=", ".join(str(r) for r in profile.score.infinite_rows)))
     return Checked(favorable=favorable, label_values=profile.label.texts,
-                   prediction_values=profile.prediction.texts, attributes=attributes)
+                   prediction_values=profile.prediction.texts, attributes=attributes,
+                   sex_column=sex_column, race_column=race_column)
 
 
 def _missing(role: str, column: str, columns: Sequence[str], files: Mapping[str, str]) -> str:
@@ -114,8 +135,9 @@ def _missing(role: str, column: str, columns: Sequence[str], files: Mapping[str,
     hint = f" Did you mean {close[0]!r}?" if close else ""
     sources = sorted(set(files.values())) or ["the data"]
     return MISSING_COLUMN.format(
-        role=role, column=column, files=" or ".join(sources),
-        available=", ".join(repr(n) for n in names[:40]) + (" ..." if len(names) > 40 else ""),
+        role=role, column=clip(column), files=" or ".join(clip(f) for f in sources),
+        available=", ".join(repr(clip(n)) for n in names[:40]) + (" ..." if len(names) > 40
+                                                                  else ""),
         hint=hint,
     )
 
@@ -123,15 +145,16 @@ def _missing(role: str, column: str, columns: Sequence[str], files: Mapping[str,
 def listed(column: ColumnProfile, limit: int = 8) -> str:
     """The column's distinct texts as ``prepare`` quotes them: the first ``limit``, then
     how many more."""
-    shown = ", ".join(repr(v) for v in column.texts[:limit])
+    shown = ", ".join(repr(clip(v)) for v in column.texts[:limit])
     more = column.distinct - limit
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def _check_filled(column: ColumnProfile, role: str, fix: str) -> None:
+def _check_filled(column: ColumnProfile, role: str, fix: str, cells: str = MISSING_CELLS
+                  ) -> None:
     if column.missing:
         raise ColumnError(EMPTY_CELLS.format(
-            column=column.name, file=column.file, count=column.missing,
+            column=clip(column.name), file=clip(column.file), count=column.missing, cells=cells,
             rows=", ".join(str(r) for r in column.missing_rows), role=role, fix=fix,
         ))
 
@@ -141,12 +164,12 @@ def _outcome(column: ColumnProfile, role: str) -> None:
     if role == "prediction" and column.kind == "float" and (
             column.distinct > 2 or not column.binary) and column.in_unit:
         raise ColumnError(PROBABILITIES.format(
-            column=column.name, file=column.file, count=column.distinct,
+            column=clip(column.name), file=clip(column.file), count=column.distinct,
             low=column.low, high=column.high,
         ))
     if column.distinct > 2:
         raise ColumnError(TOO_MANY_VALUES.format(
-            column=column.name, file=column.file, role=role, count=column.distinct,
+            column=clip(column.name), file=clip(column.file), role=role, count=column.distinct,
             values=listed(column),
         ))
 
@@ -160,29 +183,17 @@ def _favorable(spec: AuditSpec, label: ColumnProfile, prediction: ColumnProfile)
 def _score(column: ColumnProfile) -> None:
     _check_filled(column, "score", SCORE_FIX)
     if column.not_numeric is not None:
-        raise ColumnError(SCORE_NOT_NUMERIC.format(column=column.name, file=column.file,
-                                                   example=column.not_numeric))
+        raise ColumnError(SCORE_NOT_NUMERIC.format(column=clip(column.name),
+                                                   file=clip(column.file),
+                                                   example=clip(column.not_numeric)))
 
 
-def _sensitive(column: ColumnProfile) -> Attribute:
-    _check_filled(column, "sensitive attribute", SENSITIVE_FIX)
+def _sensitive(column: ColumnProfile, unknown_values: set[str]) -> Attribute:
+    _check_filled(column, "sensitive attribute", SENSITIVE_FIX, cells=BLANK_CELLS)
     if column.distinct > MAX_SENSITIVE_CATEGORIES:
         raise ColumnError(SENSITIVE_CONTINUOUS.format(
-            column=column.name, file=column.file, count=column.distinct,
+            column=clip(column.name), file=clip(column.file), count=column.distinct,
             examples=_quoted(list(column.texts[:5]), limit=5),
         ))
-    unknown = tuple(c for c in column.texts if c.casefold() in UNKNOWN_WORDS)
+    unknown = tuple(c for c in column.texts if _norm(c) in unknown_values)
     return Attribute(name=column.name, categories=column.texts, unknown=unknown)
-
-
-def _check_references(spec: AuditSpec, attributes: tuple[Attribute, ...]) -> None:
-    by_name = {a.name: a for a in attributes}
-    for attribute, group in spec.reference.items():
-        if attribute not in spec.attributes:
-            raise ColumnError(UNKNOWN_REFERENCE_ATTRIBUTE.format(
-                attribute=attribute, attributes=_quoted(list(spec.attributes))))
-        if attribute in by_name and group not in by_name[attribute].categories:
-            raise ColumnError(UNKNOWN_REFERENCE.format(
-                group=group, attribute=attribute,
-                groups=_quoted(list(by_name[attribute].categories), limit=20),
-            ))

@@ -107,16 +107,29 @@ class Dialect:
     def infinite(self, expr: str) -> str:
         return f"(abs({expr}) = CAST('Infinity' AS DOUBLE))"
 
-    def id_text(self, column: str, kind: ColumnType, *, integers: bool, alias: str = "") -> str:
-        """An id as ``audit.inputs.join_inputs`` compares it: pandas' ``str()`` of the typed
-        value, stripped. ``integers`` says a raw column holds whole numbers only (pandas
-        then reads it as int64, so ``007`` is ``7``)."""
+    def blank(self, column: str, kind: ColumnType, alias: str = "") -> str:
+        """True where the cell is missing as written (``AuditInput.as_written``): empty or
+        white space only; ``NA`` and ``null`` are text like any other."""
         c = (alias + "." if alias else "") + self.ident(column)
-        if kind == "raw" and integers:
-            return f"CAST(CAST({self.stripped(c)} AS DECIMAL(38, 0)) AS {self.varchar()})"
+        if kind in ("raw", "text"):
+            return f"({c} IS NULL OR {self.stripped(c)} = '')"
+        if kind == "float":
+            return f"({c} IS NULL OR isnan({c}))"
+        return f"({c} IS NULL)"
+
+    def written(self, column: str, kind: ColumnType, *, alias: str = "") -> str:
+        """An id as ``audit.inputs.join_inputs`` compares it: the text written in the file,
+        stripped (``007`` stays ``007``); a typed value as its text (``1.0`` -> ``'1'``)."""
+        c = (alias + "." if alias else "") + self.ident(column)
+        text = self.varchar()
+        if kind in ("raw", "text"):
+            return self.stripped(c)
         if kind == "boolean":
             return f"CASE WHEN {c} THEN 'True' ELSE 'False' END"
-        return self.stripped(f"CAST({c} AS {self.varchar()})")
+        if kind == "float":
+            return (f"CASE WHEN {c} = floor({c}) AND abs({c}) < 1e18 THEN "
+                    f"CAST(CAST({c} AS BIGINT) AS {text}) ELSE CAST({c} AS {text}) END")
+        return self.stripped(f"CAST({c} AS {text})")
 
     def score_bin(self, value: str, scale: ScoreScale) -> str:
         raw = f"CAST(floor(({value} - {self.double(scale.low)}) / {self.double(scale.width)}) " \

@@ -1,11 +1,11 @@
 """The dataset–predictions join, pushed down into the engine, with
 ``audit.inputs.join_inputs``'s checks and messages.
 
-Ids are compared as text, as ``join_inputs`` compares them: pandas' ``str()`` of the
-typed value, stripped (a CSV column of whole numbers reads as integers, so ``007`` is
-``7``). The checks run as aggregate queries in ``join_inputs``' order: the id column in
-both files, no other shared column, no blank and no repeated id in either file, then
-every id matched both ways. The joined relations are then defined as views.
+Ids are compared as text, as ``join_inputs`` compares them: as written in the file,
+stripped (``007`` is not ``7``; only an empty cell is a blank id). The checks run as
+aggregate queries in ``join_inputs``' order: the id column in both files, no other shared
+column, no blank and no repeated id in either file, then every id matched both ways. The
+joined relations are then defined as views.
 """
 
 from __future__ import annotations
@@ -29,9 +29,6 @@ from audit.inputs._join import (
     MSG_ROW_COUNT_MISMATCH,
 )
 from audit.sources._dialect import ROW, ColumnType, Dialect
-
-# an integer as pandas' CSV reader takes one (pyarrow's int64 parser)
-INTEGER = r"[\t ]*-?[0-9]{1,18}[\t ]*"
 
 
 class Engine(Protocol):
@@ -182,33 +179,25 @@ def _refuse_overlap(dataset: Side, predictions: Side, id_column: str | None) -> 
 
 @dataclass(frozen=True)
 class Key:
-    """An id column read as text: its SQL expression, optionally on a table alias."""
+    """An id column read as written: its SQL expression, optionally on a table alias."""
 
     dialect: Dialect
     column: str
     kind: ColumnType
-    integers: bool
 
     def sql(self, alias: str = "") -> str:
-        return self.dialect.id_text(self.column, self.kind, integers=self.integers, alias=alias)
+        return self.dialect.written(self.column, self.kind, alias=alias)
 
 
 def _keys(engine: Engine, side: Side, column: str) -> Key:
     """Refuse blank and repeated ids; return the id as text. One aggregate query when
     every id is present and distinct; the examples a message names cost one more."""
     d = engine.dialect
-    kind = side.types[column]
-    c = d.ident(column)
-    text = f"CAST({c} AS {d.varchar()})"
-    blank = f"({d.missing(column, kind)} OR {d.stripped(text)} = '')"
-    as_integer, as_text = Key(d, column, kind, integers=True), Key(d, column, kind, False)
-    integral = (f"TRY_CAST(TRY_CAST({d.stripped(text)} AS DECIMAL(38, 0)) AS {d.varchar()})"
-                if kind == "raw" else as_text.sql())
+    key = Key(d, column, side.types[column])
+    blank = d.blank(column, key.kind)
     facts = engine._query(
         f"SELECT count(*) AS n, sum(CASE WHEN {blank} THEN 1 ELSE 0 END) AS blank, "
-        f"sum(CASE WHEN {blank} OR {d.matches(text, INTEGER)} THEN 0 ELSE 1 END) AS others, "
-        f"count(DISTINCT {integral}) AS integers, count(DISTINCT {as_text.sql()}) AS texts "
-        f"FROM {side.relation}").to_pylist()[0]
+        f"count(DISTINCT {key.sql()}) AS texts FROM {side.relation}").to_pylist()[0]
     blanks = int(facts["blank"] or 0)
     if blanks:
         first = engine._query(f"SELECT min({d.ident(ROW)}) AS r FROM {side.numbered} "
@@ -216,9 +205,7 @@ def _keys(engine: Engine, side: Side, column: str) -> Key:
         raise JoinError(MSG_ID_BLANK.format(column=clip(column), role=side.role,
                                             file=clip(side.name), count=blanks,
                                             row=engine._rows_to_numbers([first])[0]))
-    integers = int(facts["others"] or 0) == 0
-    key = as_integer if integers else as_text
-    if int(facts["integers" if integers else "texts"]) == int(facts["n"]):
+    if int(facts["texts"]) == int(facts["n"]):
         return key
     repeated = engine._query(
         f"SELECT k, min(r) AS second FROM (SELECT k, {d.ident(ROW)} AS r, row_number() OVER "

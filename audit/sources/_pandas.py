@@ -56,6 +56,18 @@ class PandasSource:
                                                 id_column=id_column)
         self.files = column_files(dataset, predictions)
         self.id_column = id_column
+        self._inputs = (dataset, predictions)
+        self._written: dict[tuple[str, ...], pd.DataFrame] = {}
+
+    def joined(self, spec: AuditSpec) -> pd.DataFrame:
+        """The joined table with the spec's sensitive columns (and the id) as written in
+        their files, as ``audit.engine.audit_inputs`` joins it."""
+        key = tuple(c for c in spec.sensitive if c in self.frame.columns)
+        if key not in self._written:
+            dataset, predictions = self._inputs
+            self._written[key] = join_inputs(dataset=dataset, predictions=predictions,
+                                             id_column=self.id_column, as_written=key)[0]
+        return self._written[key]
 
     def _where(self, column: str) -> str:
         return self.files.get(column, "the data")
@@ -64,13 +76,14 @@ class PandasSource:
                                                                           DistinctValues]]]:
         """The role columns' profile, and each key column's row codes and distinct values."""
         check_roles(spec, columns=[str(c) for c in self.frame.columns], files=self.files)
+        frame = self.joined(spec)
         coded: dict[str, tuple[np.ndarray, DistinctValues]] = {}
         profiles: dict[str, ColumnProfile] = {}
         for column in (spec.label, spec.prediction, *spec.sensitive):
-            codes, uniques = pd.factorize(self.frame[column], use_na_sentinel=False)
-            values = typed_distinct(pd.Series(uniques, dtype=self.frame[column].dtype))
+            codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+            values = typed_distinct(pd.Series(uniques, dtype=frame[column].dtype))
             coded[column] = (codes.astype(np.int64), values)
-            missing = self.frame[column].isna().to_numpy()
+            missing = frame[column].isna().to_numpy()
             profiles[column] = column_profile(
                 column, self._where(column), values, np.bincount(codes,
                                                                  minlength=len(values.texts)),
@@ -151,7 +164,7 @@ class PandasSource:
         table, row_cell = self._cells(spec, bins=1)
         position = np.arange(len(self.frame), dtype=np.int64)
         kept = pick(RowHash.of(seed).numpy(position), position, row_cell, per_cell)
-        return RowSample(frame=self.frame.iloc[kept].reset_index(drop=True),
+        return RowSample(frame=self.joined(spec).iloc[kept].reset_index(drop=True),
                          cell=row_cell[kept], position=position[kept] + 1,
                          cell_rows=table.counts.sum(axis=1), per_cell=per_cell, seed=seed)
 

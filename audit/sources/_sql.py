@@ -52,7 +52,13 @@ from audit.sources._reduce import (
     score_table,
 )
 from audit.sources._sample import RowHash, candidates, pick
-from audit.sources._values import DistinctValues, arrow_distinct, read_distinct, typed_frame
+from audit.sources._values import (
+    DistinctValues,
+    arrow_distinct,
+    read_distinct,
+    typed_frame,
+    written_distinct,
+)
 
 DATA, ROWS = "audit_data", "audit_rows"
 # a key column with more distinct raw values than this is profiled without its counts (it
@@ -81,6 +87,7 @@ class SqlSource:
     columns: tuple[str, ...]
     files: dict[str, str]
     warnings: tuple[str, ...]
+    id_column: str | None = None
     _types: dict[str, ColumnType]
     _data, _rows = DATA, ROWS  # the relations' names (unique per source where views are shared)
     groups_cap = GROUPS_CAP
@@ -92,6 +99,7 @@ class SqlSource:
         if predictions is not None:
             sides.append(self._side(predictions, "predictions", "p"))
         joined = join_sides(self, sides, id_column)
+        self.id_column = id_column
         self._types, self.warnings = joined.types, joined.warnings
         self.columns, self.files = joined.columns, joined.files
 
@@ -125,7 +133,10 @@ class SqlSource:
 
     # --- distinct values ---------------------------------------------------------------
 
-    def _distinct(self, column: str, uniques: pa.Array) -> DistinctValues:
+    def _distinct(self, column: str, uniques: pa.Array, *, written: bool = False
+                  ) -> DistinctValues:
+        if written:  # a sensitive column: as written, only an empty cell missing
+            return written_distinct(uniques.to_pylist())
         if self._types[column] == "raw":
             return read_distinct(uniques.to_pylist())
         return arrow_distinct(uniques)
@@ -136,8 +147,10 @@ class SqlSource:
                             f"ORDER BY {d.ident(ROW)} LIMIT {limit}")
         return table.column("r").to_pylist()
 
-    def _missing_rows(self, column: str) -> tuple[int, ...]:
-        condition = self.dialect.missing(column, self._types[column])
+    def _missing_rows(self, column: str, *, written: bool = False) -> tuple[int, ...]:
+        kind = self._types[column]
+        condition = (self.dialect.blank(column, kind) if written
+                     else self.dialect.missing(column, kind))
         return tuple(self._rows_to_numbers(self._first_rows(condition)))
 
     # --- profile -----------------------------------------------------------------------
@@ -178,19 +191,20 @@ class SqlSource:
             texts=(), counts=(), distinct=0, not_numeric=example, infinite=infinite,
             infinite_rows=rows)
 
-    def _alone(self, column: str) -> ColumnProfile:
+    def _alone(self, column: str, *, written: bool = False) -> ColumnProfile:
         """Profile one key column by itself (when some key column has many values)."""
         d, kind = self.dialect, self._types[column]
-        c, missing = d.ident(column), d.missing(column, kind)
+        c = d.ident(column)
+        missing = d.blank(column, kind) if written else d.missing(column, kind)
         counted = self._query(f"SELECT {c} AS v, count(*) AS n FROM {self._data} GROUP BY {c} "
                               f"ORDER BY {c} LIMIT {CAP + 1}")
         file = self.files.get(column, "the data")
-        values = self._distinct(column, counted.column("v").combine_chunks())
+        values = self._distinct(column, counted.column("v").combine_chunks(), written=written)
         if counted.num_rows <= CAP:
             profile = column_profile(column, file, values, counted.column("n").to_numpy())
             if profile.missing:
                 return column_profile(column, file, values, counted.column("n").to_numpy(),
-                                      missing_rows=self._missing_rows(column))
+                                      missing_rows=self._missing_rows(column, written=written))
             return profile
         number = d.number(column, kind)
         facts = self._query(
@@ -205,7 +219,7 @@ class SqlSource:
         lacking = int(facts["missing"] or 0)
         return ColumnProfile(
             name=column, file=file, kind=partial.kind, missing=lacking,
-            missing_rows=self._missing_rows(column) if lacking else (),
+            missing_rows=self._missing_rows(column, written=written) if lacking else (),
             texts=partial.texts[:CAP], counts=(), distinct=int(distinct),
             low=float("nan") if facts["low"] is None else float(facts["low"]),
             high=float("nan") if facts["high"] is None else float(facts["high"]))
@@ -243,7 +257,7 @@ class SqlSource:
         values, index = [], []
         for i, column in enumerate(keys):
             uniques = _uniques(result, i)
-            values.append(self._distinct(column, uniques))
+            values.append(self._distinct(column, uniques, written=i < len(spec.sensitive)))
             index.append(_positions(main.column(f"k{i}"), uniques))
         groups = Groups(values=tuple(values), index=np.column_stack(index),
                         rows=main.column("n_sum").to_numpy().astype(np.int64))
@@ -281,7 +295,7 @@ class SqlSource:
             raise error
         if result.num_rows > self.groups_cap:  # some key column holds far too many values
             keys = (spec.label, spec.prediction, *spec.sensitive)
-            alone = {c: self._alone(c) for c in keys}
+            alone = {c: self._alone(c, written=c in spec.sensitive) for c in keys}
             check_profile(spec, Profile(
                 columns=self.columns, files=self.files,
                 label=alone[spec.label], prediction=alone[spec.prediction],
@@ -295,8 +309,9 @@ class SqlSource:
             file = self.files.get(column, "the data")
             profiles[column] = column_profile(column, file, groups.values[i], counts)
             if profiles[column].missing:
-                profiles[column] = column_profile(column, file, groups.values[i], counts,
-                                                  missing_rows=self._missing_rows(column))
+                profiles[column] = column_profile(
+                    column, file, groups.values[i], counts,
+                    missing_rows=self._missing_rows(column, written=i < len(spec.sensitive)))
         checked = check_profile(spec, Profile(
             columns=self.columns, files=self.files,
             label=profiles[spec.label], prediction=profiles[spec.prediction],
@@ -398,13 +413,15 @@ class SqlSource:
         kept = pick(got.column("audit_hash").to_numpy().astype(np.int64), position, cell,
                     per_cell)
         rows = got.drop_columns([ROW, "audit_hash"]).take(pa.array(kept))
-        return RowSample(frame=self._frame(rows), cell=cell[kept], position=position[kept],
+        return RowSample(frame=self._frame(rows, spec), cell=cell[kept], position=position[kept],
                          cell_rows=table.counts.sum(axis=1), per_cell=per_cell, seed=seed)
 
-    def _frame(self, rows: pa.Table) -> pd.DataFrame:
-        """The sampled rows as pandas would have typed them."""
+    def _frame(self, rows: pa.Table, spec: AuditSpec) -> pd.DataFrame:
+        """The sampled rows as the in-memory path holds them: ids and sensitive columns as
+        written, the others as pandas would have typed them."""
+        written = [*spec.sensitive, *([self.id_column] if self.id_column else [])]
         return typed_frame(rows, raw=[c for c in rows.column_names
-                                      if self._types.get(c) == "raw"])
+                                      if self._types.get(c) == "raw"], as_written=written)
 
 
 def _finite(scan: dict[str, Any]) -> bool:

@@ -8,6 +8,10 @@ Spark) reads every cell as its raw text; `read_distinct` then types the column's
 pandas' own reader on them, and turns them into text. Typed sources (Parquet, an
 in-memory frame) skip the reading step. Either way only distinct values pass through
 Python, never rows.
+
+Ids and sensitive columns are read *as written* instead (``AuditInput.as_written``): the
+cell's text without surrounding spaces, missing only when empty, so ``007`` stays
+``007`` and ``NA`` is a category (`written_distinct`, `typed_written`).
 """
 
 from __future__ import annotations
@@ -74,6 +78,23 @@ def typed_distinct(values: pd.Series) -> DistinctValues:
     return DistinctValues(kind=kind, texts=texts, numbers=numbers)
 
 
+def written(value: object) -> str | None:
+    """A cell as ``AuditInput.as_written`` hands it on: raw text stripped, a typed value as
+    the text a user would have written (``1.0`` -> ``'1'``); None when empty or missing."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return None
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def written_distinct(values: Sequence[object]) -> DistinctValues:
+    """Distinct cells (raw CSV text, or typed values) read as written."""
+    return DistinctValues(kind="text", texts=tuple(written(v) for v in values),
+                          numbers=np.full(len(values), np.nan))
+
+
 def arrow_distinct(values: pa.Array | pa.ChunkedArray) -> DistinctValues:
     """Distinct values from an engine's typed result, converted as pandas reads Parquet."""
     return typed_distinct(pd.Series(values.to_pandas()))
@@ -97,10 +118,17 @@ def read_distinct(raw: Sequence[str | None]) -> DistinctValues:
     return typed_distinct(frame["v"])
 
 
-def typed_frame(rows: pa.Table, *, raw: Sequence[str]) -> pd.DataFrame:
+def typed_frame(rows: pa.Table, *, raw: Sequence[str], as_written: Sequence[str] = ()
+                ) -> pd.DataFrame:
     """Rows from an engine as pandas would have read them: ``raw`` CSV columns are typed by
-    pandas' reader (on these rows only), the others converted as from Parquet."""
+    pandas' reader (on these rows only), the others converted as from Parquet; the
+    ``as_written`` columns (ids, sensitive columns) as their written text."""
     frame = rows.to_pandas()
+    raw = [c for c in raw if c not in set(as_written)]
+    for column in as_written:
+        if column in frame:
+            frame[column] = pd.Series([written(v) for v in rows.column(column).to_pylist()],
+                                      index=frame.index, dtype=object)
     if raw:
         buffer = io.BytesIO()
         pacsv.write_csv(rows.select(list(raw)), buffer,

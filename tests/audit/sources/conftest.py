@@ -80,14 +80,16 @@ def random_tables(seed: int, rows: int, *, labels: tuple[str, str], with_score: 
                   join: str, unknown: bool, numeric_codes: bool
                   ) -> tuple[pd.DataFrame, pd.DataFrame | None, AuditSpec, str | None]:
     """A random audit: string (or 0/1) labels, a group with no favorable label, unknown
-    categories, scores with ties, and a predictions file joined by id or by row order.
+    categories (and ``NA``, a category as written), scores with ties, and a predictions
+    file joined by id (whole numbers, or digits with leading zeros kept as written) or by
+    row order.
 
     Returns the dataset, the predictions (None when the dataset holds them), the spec and
     the id column.
     """
     rng = np.random.default_rng(seed)
     sexes = ["female", "male"] + (["Unknown"] if unknown else [])
-    races = ["Asian", "Black", "White", "Hispanic"] + (["not reported"] if unknown else [])
+    races = ["Asian", "Black", "White", "Hispanic"] + (["not reported", "NA"] if unknown else [])
     sex = rng.choice(sexes, size=rows)
     race = rng.choice(races, size=rows, p=None)
     favorable, other = labels
@@ -95,7 +97,7 @@ def random_tables(seed: int, rows: int, *, labels: tuple[str, str], with_score: 
     y = rng.random(rows) < base
     y_hat = np.where(rng.random(rows) < 0.8, y, ~y)
     frame = pd.DataFrame({
-        "person": [f"P{i:05d}" for i in rng.permutation(rows)] if join != "int" else
+        "person": [f"{i:05d}" for i in rng.permutation(rows)] if join != "int" else
         rng.permutation(rows) * 7 + 3,
         "sex": sex,
         "race": race,

@@ -54,7 +54,7 @@ def reference_check(source: PandasSource, table: CellTable, spec: AuditSpec, dat
                     id_column) -> None:
     """The pandas source against ``prepare`` + ``count_cells`` and numpy."""
     frame, _ = join_inputs(dataset=load(data), predictions=load(extra) if extra else None,
-                           id_column=id_column)
+                           id_column=id_column, as_written=spec.sensitive)
     prepared = prepare(frame, spec, id_column=id_column)
     counted = count_cells(prepared)
     assert np.array_equal(table.counts, counted.cells)

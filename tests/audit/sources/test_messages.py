@@ -28,6 +28,8 @@ from audit.inputs._join import (
     MSG_ROW_COUNT_MISMATCH,
 )
 from audit.inputs._prepare import (
+    BAD_MIN_DENOMINATOR,
+    BLANK_CELLS,
     EMPTY_CELLS,
     FAVORABLE_AMBIGUOUS,
     FAVORABLE_UNKNOWN,
@@ -35,8 +37,11 @@ from audit.inputs._prepare import (
     NO_SENSITIVE,
     PROBABILITIES,
     ROLE_CLASH,
+    ROLE_NOT_SENSITIVE,
     SCORE_NOT_NUMERIC,
     SENSITIVE_CONTINUOUS,
+    SEPARATOR_IN_NAME,
+    SEPARATOR_IN_VALUE,
     TOO_MANY_VALUES,
     UNKNOWN_REFERENCE,
     UNKNOWN_REFERENCE_ATTRIBUTE,
@@ -138,6 +143,18 @@ CASES = [
     Case("score with empty cells", EMPTY_CELLS, dataset=changed(base(), "risk", [0, 39], None)),
     Case("score of words", SCORE_NOT_NUMERIC, dataset=changed(base(), "risk", [11, 12], "high")),
     Case("sensitive with empty cells", EMPTY_CELLS, dataset=changed(base(), "sex", [4], None)),
+    Case("sensitive of blank text", EMPTY_CELLS, dataset=changed(base(), "race", [2, 9], "  ")),
+    Case("a value with the intersection sign", SEPARATOR_IN_VALUE,
+         dataset=changed(base(), "race", [6], "Black × White")),
+    Case("a name with the intersection sign", SEPARATOR_IN_NAME,
+         dataset=base().rename(columns={"race": "race × origin"}),
+         spec=AuditSpec(label="outcome", prediction="decision", sensitive=("sex", "race × origin"),
+                        favorable="approved")),
+    Case("too few people to judge", BAD_MIN_DENOMINATOR, spec=AuditSpec(
+        label="outcome", prediction="decision", sensitive=("sex",), min_denominator=0)),
+    Case("a sex column that is not sensitive", ROLE_NOT_SENSITIVE, spec=AuditSpec(
+        label="outcome", prediction="decision", sensitive=("race",), favorable="approved",
+        sex_column="sex")),
     Case("sensitive of many values", SENSITIVE_CONTINUOUS,
          dataset=base(120).assign(race=np.arange(120) % 60 + 18)),
     Case("reference not a group", UNKNOWN_REFERENCE, spec=AuditSpec(
@@ -155,13 +172,17 @@ CASES = [
            predictions=changed(right, "person", [1, 2, 5], 1)),
     joined("no id matches", MSG_ID_NO_MATCH,
            predictions=right.assign(person=right["person"] + 1000)),
+    joined("ids written differently", MSG_ID_NO_MATCH,
+           predictions=right.assign(person=right["person"].map("{:03d}".format))),
     joined("some ids unmatched", MSG_ID_UNMATCHED,
            predictions=changed(right, "person", [0, 3], [501, 502])),
     joined("different row counts", MSG_ROW_COUNT_MISMATCH, predictions=right.iloc[:-3],
            id_column=None),
 ]
 SPARK_CASES = {"label with empty cells", "prediction of probabilities", "score of words",
-               "blank ids", "repeated ids", "some ids unmatched", "different row counts"}
+               "sensitive of blank text", "a value with the intersection sign",
+               "ids written differently", "blank ids", "repeated ids", "some ids unmatched",
+               "different row counts"}
 
 
 def pattern(constant: str) -> re.Pattern[str]:
@@ -245,7 +266,7 @@ def test_rows_are_named_in_file_order_past_duckdbs_parallel_chunks(tmp_path):
     frame = changed(frame, "sex", [150_001, 299_998], None)
     data = write(frame, tmp_path, "big", "csv")
     expected = EMPTY_CELLS.format(
-        column="sex", file="big.csv", count=2, rows="150002, 299999",
+        column="sex", file="big.csv", count=2, cells=BLANK_CELLS, rows="150002, 299999",
         role="sensitive attribute",
         fix="fill them with an explicit category such as 'Unknown' (it is then counted and "
         "reported as unknown, as the adverse-impact rules require), or remove those rows.")

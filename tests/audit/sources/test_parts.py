@@ -135,7 +135,7 @@ def test_pandas_and_duckdb_draw_the_same_stratified_sample(seed):
 def test_a_sample_row_is_the_row_it_names_and_seeds_differ():
     source = pandas_source(*LENDING)
     sample = source.sample(LENDING_SPEC, per_cell=10, seed=1)
-    rows = source.frame.iloc[sample.position - 1].reset_index(drop=True)
+    rows = source.joined(LENDING_SPEC).iloc[sample.position - 1].reset_index(drop=True)
     assert rows.equals(sample.frame)
     table = source.cell_table(LENDING_SPEC)
     for k, row in zip(sample.cell, sample.frame.itertuples(), strict=True):
