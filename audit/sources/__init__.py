@@ -27,20 +27,42 @@ numeric range), not over the rows. `read_parquet` loads a Parquet table into an
 
 from __future__ import annotations
 
-from audit.sources._cells import Attribute, CellTable, RowSample, ScoreTable
-from audit.sources._duckdb import DuckDBSource
+from audit._lazy import lazy_names
+from audit.sources._cells import (
+    RANKS_ROWS,
+    Attribute,
+    CellTable,
+    RowSample,
+    ScoreRanks,
+    ScoreTable,
+)
 from audit.sources._pandas import PandasSource
-from audit.sources._parquet import read_parquet
-from audit.sources._spark import SparkSource, spark_session
+from audit.sources._reduce import DEFAULT_BINS, scores_from_rows
+from audit.sources._sample import stratified_rows
+from audit.sources._values import text_of
+
+# the engines load on first use: importing the face (as the engine does) loads no DuckDB
+__getattr__, __dir__ = lazy_names(__name__, {
+    "DuckDBSource": "audit.sources._duckdb",
+    "SparkSource": "audit.sources._spark",
+    "read_parquet": "audit.sources._parquet",
+    "spark_session": "audit.sources._spark",
+})
 
 __all__ = [
     "Attribute",
     "CellTable",
+    "DEFAULT_BINS",
     "DuckDBSource",
     "PandasSource",
+    "RANKS_ROWS",
     "RowSample",
+    "ScoreRanks",
     "ScoreTable",
     "SparkSource",
     "read_parquet",
+    "scores_from_rows",
     "spark_session",
+    "stratified_rows",
+    "text_of",
 ]

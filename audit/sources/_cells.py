@@ -28,6 +28,23 @@ import pandas as pd
 TP, FP, TN, FN = 0, 1, 2, 3
 NEGATIVE, POSITIVE = 0, 1  # label axis of the score arrays: label not favorable, favorable
 POWERS = 4  # sums of s, s², s³, s⁴: mean score, Brier score and their variances
+# up to this many rows, the scores are also counted per distinct value (`ScoreRanks`), so
+# that every AUC is exact; beyond, AUCs come from the histograms (and say so)
+RANKS_ROWS = 5_000_000
+
+
+@dataclass(frozen=True)
+class ScoreRanks:
+    """Rows per finest cell, label and distinct score: enough for exact ROC AUCs.
+
+    Row ``r`` says that ``count[r]`` rows of cell ``cell[r]`` with label ``label[r]``
+    (1: favorable) scored exactly ``score[r]``. Ordered by cell, label, score.
+    """
+
+    cell: np.ndarray  # (R,) int64
+    label: np.ndarray  # (R,) int64
+    score: np.ndarray  # (R,) float64
+    count: np.ndarray  # (R,) int64
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,11 @@ class ScoreTable:
     most ``quanta / 2`` off, about 2⁻⁵² of the largest term) and the integers are added
     exactly, so every engine gets the same bits whatever its order of addition.
 
+    ``exact`` holds those sums as Python integers (multiples of ``quanta``), so that
+    means and variances computed from them are the same whichever engine added them.
+    ``ranks`` counts the rows per distinct score (`ScoreRanks`, up to `RANKS_ROWS` rows),
+    None beyond.
+
     ``median`` is the whole sample's median score (the mean of the two middle scores when
     the count is even, as ``numpy.median``), found exactly from the histograms and the
     scores of one bin; ``above_median[k, y]`` counts the rows whose score is above it
@@ -66,6 +88,8 @@ class ScoreTable:
     median: float
     above_median: np.ndarray  # (K, 2) int64
     probabilities: bool  # every score within [0, 1] (Brier and calibration apply)
+    exact: np.ndarray | None = None  # (K, 2, POWERS) object: Python ints
+    ranks: ScoreRanks | None = None
 
     @property
     def bins(self) -> int:
@@ -105,6 +129,8 @@ class CellTable:
     prediction_values: tuple[str, ...]
     scores: ScoreTable | None
     engine: str
+    sex_column: str | None = None
+    race_column: str | None = None
 
     @property
     def rows(self) -> int:
@@ -116,8 +142,10 @@ class CellTable:
 
     def same_as(self, other: CellTable) -> bool:
         """True when both tables hold the same numbers (the engine names may differ)."""
-        if (self.attributes, self.favorable, self.label_values, self.prediction_values) != (
-                other.attributes, other.favorable, other.label_values, other.prediction_values):
+        if (self.attributes, self.favorable, self.label_values, self.prediction_values,
+                self.sex_column, self.race_column) != (
+                other.attributes, other.favorable, other.label_values, other.prediction_values,
+                other.sex_column, other.race_column):
             return False
         if not (np.array_equal(self.codes, other.codes)
                 and np.array_equal(self.counts, other.counts)):
@@ -129,7 +157,21 @@ class CellTable:
                 and np.array_equal(a.moments, b.moments) and a.quanta == b.quanta
                 and _same_float(a.median, b.median)
                 and np.array_equal(a.above_median, b.above_median)
-                and a.probabilities == b.probabilities)
+                and a.probabilities == b.probabilities
+                and _same_exact(a.exact, b.exact) and _same_ranks(a.ranks, b.ranks))
+
+
+def _same_exact(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.shape == b.shape and a.tolist() == b.tolist()
+
+
+def _same_ranks(a: ScoreRanks | None, b: ScoreRanks | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return all(np.array_equal(getattr(a, f), getattr(b, f))
+               for f in ("cell", "label", "score", "count"))
 
 
 def _same_float(a: float, b: float) -> bool:

@@ -9,19 +9,10 @@ import numpy as np
 import pandas as pd
 
 from audit.inputs import AuditInput, AuditSpec, join_inputs
-from audit.sources._cells import POWERS, CellTable, RowSample
+from audit.sources._cells import CellTable, RowSample
 from audit.sources._checks import check_profile, check_roles
 from audit.sources._profile import ColumnProfile, Profile, column_profile
-from audit.sources._reduce import (
-    DEFAULT_BINS,
-    Groups,
-    ScoreScale,
-    ScoreSums,
-    build_cells,
-    combine,
-    score_table,
-    split,
-)
+from audit.sources._reduce import DEFAULT_BINS, Groups, build_cells, scores_from_rows
 from audit.sources._sample import RowHash, pick
 from audit.sources._values import DistinctValues, kind_of, typed_distinct
 
@@ -140,24 +131,7 @@ class PandasSource:
     def _scores(self, table: CellTable, column: str, cell: np.ndarray, y: np.ndarray,
                 bins: int) -> CellTable:
         score = pd.to_numeric(self.frame[column]).to_numpy(dtype=float)
-        scale = ScoreScale.of(float(score.min()), float(score.max()), bins)
-        label = y.astype(np.int64)
-        counts = np.zeros((table.cells, 2, scale.bins), dtype=np.int64)
-        np.add.at(counts, (cell, label, scale.bin_of(score)), 1)
-        sums = np.zeros((table.cells, 2, POWERS), dtype=object)
-        sums[...] = 0
-        for p, quantised in enumerate(scale.quantised(score)):
-            if quantised is not None:
-                exact = _exact_sums(cell * 2 + label, quantised, table.cells * 2)
-                for key, value in enumerate(exact):
-                    sums[key // 2, key % 2, p] = value
-        median = float(np.median(score))
-        above = np.zeros((table.cells, 2), dtype=np.int64)
-        np.add.at(above, (cell, label), (score > median).astype(np.int64))
-        probabilities = bool(score.min() >= 0 and score.max() <= 1)
-        return replace(table, scores=score_table(
-            ScoreSums(counts=counts, sums=sums), scale, median=median, above=above,
-            probabilities=probabilities))
+        return replace(table, scores=scores_from_rows(score, y, cell, table.cells, bins))
 
     def sample(self, spec: AuditSpec, *, per_cell: int, seed: int) -> RowSample:
         """Up to ``per_cell`` rows of every finest cell, picked by the seeded row hash."""
@@ -184,14 +158,3 @@ def _group_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return index.astype(np.int64), group.reshape(-1)
     index, group = np.unique(codes, axis=0, return_inverse=True)
     return index.astype(np.int64), group.reshape(-1)
-
-
-def _exact_sums(key: np.ndarray, values: np.ndarray, size: int) -> list[int]:
-    """Exact sums of quantised ``values`` per ``key`` in [0, size), as Python ints."""
-    sums = []
-    for part in split(values):
-        total = np.zeros(size, dtype=np.int64)
-        np.add.at(total, key, part)
-        sums.append(total.tolist())
-    counts = np.bincount(key, minlength=size).tolist()
-    return [combine(h, lo, n) for h, lo, n in zip(*sums, counts, strict=True)]

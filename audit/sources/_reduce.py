@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audit.sources._cells import POWERS, CellTable, ScoreTable
+from audit.sources._cells import POWERS, RANKS_ROWS, CellTable, ScoreRanks, ScoreTable
 from audit.sources._checks import Checked
 from audit.sources._values import DistinctValues
 
@@ -162,6 +162,7 @@ def build_cells(groups: Groups, checked: Checked, *, engine: str,
         attributes=checked.attributes, codes=cell_codes.astype(np.int64), counts=counts,
         favorable=checked.favorable, label_values=checked.label_values,
         prediction_values=checked.prediction_values, scores=scores, engine=engine,
+        sex_column=checked.sex_column, race_column=checked.race_column,
     )
     return table, cell
 
@@ -245,10 +246,64 @@ def above_from_bins(counts: np.ndarray, scale: ScoreScale, median: float,
 
 
 def score_table(sums: ScoreSums, scale: ScoreScale, *, median: float, above: np.ndarray,
-                probabilities: bool) -> ScoreTable:
+                probabilities: bool, ranks: ScoreRanks | None = None) -> ScoreTable:
     """Assemble the `ScoreTable`."""
     return ScoreTable(
         edges=scale.edges, counts=sums.counts, moments=sums.moments(scale),
         quanta=scale.quanta, median=median, above_median=np.asarray(above, dtype=np.int64),
-        probabilities=probabilities,
+        probabilities=probabilities, exact=sums.sums, ranks=ranks,
     )
+
+
+def ranks_of(cell: np.ndarray, label: np.ndarray, score: np.ndarray, counts: np.ndarray
+             ) -> ScoreRanks:
+    """`ScoreRanks` from rows (or from partial counts): equal keys added, sorted."""
+    cell, label = cell.astype(np.int64), label.astype(np.int64)
+    score = np.asarray(score, dtype=np.float64) + 0.0  # -0.0 and 0.0 are one score
+    order = np.lexsort((score, label, cell))
+    cell, label, score, counts = cell[order], label[order], score[order], counts[order]
+    if cell.size == 0:
+        return ScoreRanks(cell=cell, label=label, score=score,
+                          count=counts.astype(np.int64))
+    new = np.r_[True, (cell[1:] != cell[:-1]) | (label[1:] != label[:-1])
+                | (score[1:] != score[:-1])]
+    starts = np.flatnonzero(new)
+    return ScoreRanks(cell=cell[starts], label=label[starts], score=score[starts],
+                      count=np.add.reduceat(counts.astype(np.int64), starts))
+
+
+def scores_from_rows(score: np.ndarray, label: np.ndarray, cell: np.ndarray, cells: int,
+                     bins: int = DEFAULT_BINS) -> ScoreTable:
+    """The `ScoreTable` of rows held in memory: ``label`` 1 (or True) where favorable,
+    ``cell`` each row's finest cell (of ``cells``)."""
+    score = np.asarray(score, dtype=np.float64)
+    scale = ScoreScale.of(float(score.min()), float(score.max()), bins)
+    label = np.asarray(label).astype(np.int64)
+    counts = np.zeros((cells, 2, scale.bins), dtype=np.int64)
+    np.add.at(counts, (cell, label, scale.bin_of(score)), 1)
+    sums = np.zeros((cells, 2, POWERS), dtype=object)
+    sums[...] = 0
+    for p, quantised in enumerate(scale.quantised(score)):
+        if quantised is not None:
+            exact = _exact_sums(cell * 2 + label, quantised, cells * 2)
+            for key, value in enumerate(exact):
+                sums[key // 2, key % 2, p] = value
+    median = float(np.median(score))
+    above = np.zeros((cells, 2), dtype=np.int64)
+    np.add.at(above, (cell, label), (score > median).astype(np.int64))
+    probabilities = bool(score.min() >= 0 and score.max() <= 1)
+    ranks = (ranks_of(cell, label, score, np.ones(score.size, dtype=np.int64))
+             if score.size <= RANKS_ROWS else None)
+    return score_table(ScoreSums(counts=counts, sums=sums), scale, median=median, above=above,
+                       probabilities=probabilities, ranks=ranks)
+
+
+def _exact_sums(key: np.ndarray, values: np.ndarray, size: int) -> list[int]:
+    """Exact sums of quantised ``values`` per ``key`` in [0, size), as Python ints."""
+    sums = []
+    for part in split(values):
+        total = np.zeros(size, dtype=np.int64)
+        np.add.at(total, key, part)
+        sums.append(total.tolist())
+    counts = np.bincount(key, minlength=size).tolist()
+    return [combine(h, lo, n) for h, lo, n in zip(*sums, counts, strict=True)]

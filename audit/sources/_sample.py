@@ -64,3 +64,10 @@ def pick(hash_values: np.ndarray, position: np.ndarray, cell: np.ndarray,
     start = np.searchsorted(sorted_cell, sorted_cell, side="left")
     rank = np.arange(order.size) - start
     return order[rank < per_cell]
+
+
+def stratified_rows(cell: np.ndarray, per_cell: int, seed: int) -> np.ndarray:
+    """0-based positions of the rows of the stratified sample of rows held in memory
+    (``cell``: each row's finest cell), in row order: the rows every source samples."""
+    position = np.arange(cell.size, dtype=np.int64)
+    return np.sort(pick(RowHash.of(seed).numpy(position), position, cell, per_cell))

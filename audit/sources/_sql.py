@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from audit.inputs import AuditSpec
-from audit.sources._cells import CellTable, RowSample
+from audit.sources._cells import RANKS_ROWS, CellTable, RowSample, ScoreRanks
 from audit.sources._checks import Checked, check_profile, check_roles
 from audit.sources._dialect import ROW, ColumnType, Dialect
 from audit.sources._joins import Side, join_sides
@@ -48,6 +48,7 @@ from audit.sources._reduce import (
     combine,
     median_of,
     median_ranks,
+    ranks_of,
     score_sums,
     score_table,
 )
@@ -336,8 +337,28 @@ class SqlSource:
         median = self._median(spec.score, v.scale, sums.counts)
         in_bin = self._above_in_bin(spec, v, table, median)
         above = above_from_bins(sums.counts, v.scale, median, in_bin)
+        ranks = self._ranks(spec, v, table) if table.rows <= RANKS_ROWS else None
         return replace(table, scores=score_table(sums, v.scale, median=median, above=above,
-                                                 probabilities=v.probabilities))
+                                                 probabilities=v.probabilities, ranks=ranks))
+
+    def _ranks(self, spec: AuditSpec, v: _Validated, table: CellTable) -> ScoreRanks:
+        """Rows per finest cell, label and distinct score (exact AUCs): one more scan."""
+        assert spec.score is not None
+        d = self.dialect
+        keys = [*spec.sensitive, spec.label]
+        names = ", ".join(f"k{i}" for i in range(len(keys)))
+        select = ", ".join(f"{d.ident(c)} AS k{i}" for i, c in enumerate(keys))
+        value = d.number(spec.score, self._types[spec.score])
+        got = self._query(f"SELECT {names}, v, count(*) AS n FROM (SELECT {select}, {value} "
+                          f"AS v FROM {self._data}) AS t GROUP BY {names}, v")
+        index = np.column_stack([_positions(got.column(f"k{i}"), _uniques(v.result, i))
+                                 for i in range(len(keys))])
+        cell = cell_of(table, v.groups, v.checked, index)
+        favorable = np.array([t == v.checked.favorable
+                              for t in v.groups.values[len(keys) - 1].texts])
+        return ranks_of(cell, favorable[index[:, -1]].astype(np.int64),
+                        got.column("v").to_numpy(zero_copy_only=False).astype(np.float64),
+                        got.column("n").to_numpy().astype(np.int64))
 
     # --- median ------------------------------------------------------------------------
 

@@ -78,6 +78,12 @@ def typed_distinct(values: pd.Series) -> DistinctValues:
     return DistinctValues(kind=kind, texts=texts, numbers=numbers)
 
 
+def text_of(value: object) -> str:
+    """A typed label or prediction as ``prepare`` compares it with the favorable value
+    (``1.0`` -> ``'1'``, ``True`` -> ``'True'``)."""
+    return _text(value)
+
+
 def written(value: object) -> str | None:
     """A cell as ``AuditInput.as_written`` hands it on: raw text stripped, a typed value as
     the text a user would have written (``1.0`` -> ``'1'``); None when empty or missing."""
