@@ -32,7 +32,14 @@ from audit.engine._intervals import (
     span_interval,
     wilson,
 )
-from audit.engine._pipeline import AuditRun, audit_inputs, column_sources
+from audit.engine._pipeline import (
+    AuditRun,
+    Source,
+    SourceRun,
+    audit_inputs,
+    audit_source,
+    column_sources,
+)
 from audit.engine._scores import SCORE_METRICS
 from audit.engine._types import (
     AdverseImpactRow,
@@ -65,9 +72,12 @@ __all__ = [
     "MONTE_CARLO_DRAWS",
     "RATE_METRICS",
     "SCORE_METRICS",
+    "Source",
+    "SourceRun",
     "Status",
     "audit_cells",
     "audit_inputs",
+    "audit_source",
     "clopper_pearson",
     "column_sources",
     "consistency",

@@ -29,7 +29,7 @@ from audit.sources._files import (
     resolve,
 )
 from audit.sources._joins import Side
-from audit.sources._parquet import MSG_NO_ROWS
+from audit.sources._parquet import MSG_NO_ROWS, PARQUET_ENCODING
 from audit.sources._sql import SqlSource
 
 DEFAULT_MEMORY = "2GB"
@@ -110,11 +110,13 @@ class DuckDBSource(SqlSource):
                     f"delim = {self.dialect.text(layout.delimiter)}, quote = '\"', "
                     f"escape = '\"', columns = {{{typed}}}, encoding = '{encoding}')")
             self._delimiters[table.name] = layout.delimiter
+            self._read_how(role, table, layout.encoding, layout.delimiter)
             columns = layout.columns
             types = {c: column_type(pa.string(), raw=True) for c in columns}
         else:
             schema = parquet_schema(table)
             scan = f"read_parquet({files})"
+            self._read_how(role, table, PARQUET_ENCODING, "")
             columns = tuple(schema.names)
             types = {f.name: column_type(f.type, raw=False) for f in schema}
         relation, numbered = f"audit_{alias}", f"audit_{alias}_rows"

@@ -35,7 +35,7 @@ from audit.sources._files import (
     resolve,
 )
 from audit.sources._joins import Side
-from audit.sources._parquet import MSG_NO_ROWS
+from audit.sources._parquet import MSG_NO_ROWS, PARQUET_ENCODING
 from audit.sources._sql import SqlSource
 
 MSG_NO_SPARK = (
@@ -131,13 +131,16 @@ class SparkSource(SqlSource):
             if not self.spark.catalog.tableExists(name):
                 raise AuditInputError(MSG_NO_TABLE.format(name=name, given=given))
             self._tables.append(given)
+            self._read_how(role, given, "table", "")
             return self.spark.table(name), name, False
         reader = self.spark.read
         if is_remote(given):
             self._tables.append(given)
             name = clip(given.rstrip("/").rsplit("/", 1)[-1])
             if given.lower().endswith((".csv", ".tsv", ".txt")):
+                self._read_how(role, given, "utf-8", self._delimiter or ",")
                 return self._csv(reader, [given], self._delimiter or ",", "UTF-8", None), name, True
+            self._read_how(role, given, PARQUET_ENCODING, "")
             return reader.parquet(given), name, False
         table = resolve(given)
         self._tables.append(table)
@@ -148,8 +151,10 @@ class SparkSource(SqlSource):
             encoding = "UTF-8" if layout.encoding.startswith("utf-8") else "ISO-8859-1"
             frame = self._csv(reader, list(table.files), layout.delimiter, encoding,
                               list(layout.columns))
+            self._read_how(role, table, layout.encoding, layout.delimiter)
             return frame, table.name, True
         parquet_schema(table)
+        self._read_how(role, table, PARQUET_ENCODING, "")
         return reader.parquet(*table.files), table.name, False
 
     @staticmethod

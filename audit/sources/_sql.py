@@ -21,6 +21,7 @@ cell, the first score that is not a number) add a query each.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Sequence
@@ -32,10 +33,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from audit.inputs import AuditSpec
+from audit.inputs import AuditSpec, Provenance
 from audit.sources._cells import RANKS_ROWS, CellTable, RowSample, ScoreRanks
 from audit.sources._checks import Checked, check_profile, check_roles
 from audit.sources._dialect import ROW, ColumnType, Dialect
+from audit.sources._files import Table
 from audit.sources._joins import Side, join_sides
 from audit.sources._profile import ColumnProfile, Profile, column_profile
 from audit.sources._reduce import (
@@ -96,9 +98,11 @@ class SqlSource:
     def _open(self, data: str | os.PathLike[str], predictions: str | os.PathLike[str] | None,
               id_column: str | None) -> None:
         """Read the dataset (and the predictions), check and define the join."""
+        self._read_as: dict[str, tuple[Table | str, str, str]] = {}
         sides = [self._side(data, "dataset", "d")]
         if predictions is not None:
             sides.append(self._side(predictions, "predictions", "p"))
+        self._sides = tuple(sides)
         joined = join_sides(self, sides, id_column)
         self.id_column = id_column
         self._types, self.warnings = joined.types, joined.warnings
@@ -106,6 +110,27 @@ class SqlSource:
 
     def _side(self, path: str | os.PathLike[str], role: str, alias: str) -> Side:
         raise NotImplementedError
+
+    def _read_how(self, role: str, table: Table | str, encoding: str, delimiter: str) -> None:
+        """Note what a side was read from, for `provenance`: the resolved table (or a name
+        the engine resolves), its encoding (``parquet`` for Parquet) and separator."""
+        self._read_as[role] = (table, encoding, delimiter)
+
+    def provenance(self) -> tuple[tuple[str, Provenance], ...]:
+        """Each input's `Provenance`, as the in-memory path gives it for the same file: name,
+        sha256 of the bytes (of a folder: of its files' sorted hashes), rows, columns,
+        encoding, separator. A table of an engine's catalog has the sha256 of its name."""
+        out = []
+        for side in self._sides:
+            table, encoding, delimiter = self._read_as[side.role]
+            rows = int(self._query(f"SELECT count(*) AS n FROM {side.relation}")
+                       .column("n")[0].as_py())
+            digest = (table.sha256() if isinstance(table, Table)
+                      else hashlib.sha256(table.encode("utf-8")).hexdigest())
+            out.append((side.role, Provenance(name=side.name, sha256=digest, rows=rows,
+                                              columns=side.columns, encoding=encoding,
+                                              delimiter=delimiter)))
+        return tuple(out)
 
     def _view(self, name: str, sql: str) -> None:
         raise NotImplementedError
