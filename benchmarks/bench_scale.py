@@ -3,6 +3,13 @@
     python benchmarks/bench_scale.py [--folder /tmp/audit-scale] [--rows 100000000]
         [--pandas-rows 20000000] [--spark-rows 10000000] [--memory-limit 2GB]
         [--skip-spark] [--skip-reading] [--reading-rows 1000000]
+        [--cli-rows 1000000 ...] [--skip-cli]
+
+First, the whole CLI (``python -m audit run``, 1,000 bootstrap samples, a score, the PDF)
+on a ``--cli-rows`` × 20 CSV (and the same rows as Parquet) with ``--engine pandas`` and
+``--engine duckdb``: wall time and peak resident memory of each process
+(``/usr/bin/time``), their ratios, and whether the two audit.json are equal but for the
+audit's id, time and environment.
 
 Writes (once; kept for the next run) a Parquet folder of ``--rows`` rows in files of
 5,000,000: two sensitive columns with 5 observed combinations, a 0/1 label and prediction,
@@ -100,6 +107,72 @@ def wide_csv(path: Path, rows: int) -> Path:
     columns["c4"] = rng.choice(np.array(["alpha", "beta", "gamma", "delta"]), rows)
     pd.DataFrame(columns).to_csv(path, index=False)
     return path
+
+
+def cli_table(folder: Path, rows: int) -> tuple[Path, Path]:
+    """A rows × 20 CSV (and the same rows as Parquet) for the whole CLI: sex, race, a text
+    label and decision, a score, 15 numbers."""
+    import pandas as pd
+
+    csv, parquet = folder / f"cli-{rows}.csv", folder / f"cli-{rows}.parquet"
+    if csv.exists() and parquet.exists():
+        return csv, parquet
+    rng = np.random.default_rng(2)
+    combo = np.searchsorted(np.cumsum(SHARES), rng.random(rows) * 0.999999)
+    label = rng.random(rows) < 0.5
+    score = np.clip(0.3 + 0.3 * label - 0.05 * (combo == 2) + rng.normal(0, 0.2, rows), 0, 1)
+    columns = {"sex": np.array([c[0] for c in COMBINATIONS])[combo],
+               "race": np.array([c[1] for c in COMBINATIONS])[combo],
+               "outcome": np.where(label, "approved", "denied"),
+               "decision": np.where(score >= 0.5, "approved", "denied"),
+               "score": score.round(4)}
+    for i in range(FEATURES):
+        columns[f"x{i}"] = rng.normal(size=rows).round(4)
+    frame = pd.DataFrame(columns)
+    frame.to_csv(csv, index=False)
+    frame.to_parquet(parquet, index=False)
+    return csv, parquet
+
+
+def measured_cli(engine: str, data: Path, out: Path) -> dict:
+    """The whole ``python -m audit run`` with ``--engine``, under ``/usr/bin/time``."""
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "audit", "run", "--data", str(data), "--label", "outcome",
+               "--prediction", "decision", "--score", "score", "--sensitive", "sex",
+               "--sensitive", "race", "--favorable", "approved", "--bootstrap", "1000",
+               "--engine", engine, "--out", str(out)]
+    timer = shutil.which("time") or "/usr/bin/time"
+    started = time.perf_counter()
+    done = subprocess.run([timer, "-f", "PEAK_KB %M", *command], capture_output=True,
+                          text=True, cwd=ROOT)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1, 3):
+        raise SystemExit(f"the CLI failed ({engine}, status {done.returncode}):\n"
+                         f"{done.stderr[-3000:]}")
+    peak = [line for line in done.stderr.splitlines() if line.startswith("PEAK_KB ")]
+    record = json.loads((out / "audit.json").read_text())
+    same = {k: v for k, v in record.items() if k not in ("audit_id", "created_at",
+                                                            "environment", "inputs")}
+    return {"seconds": seconds, "peak_mb": int(peak[-1].split()[1]) / 1024, "record": same}
+
+
+def cli_figures(folder: Path, rows: int) -> None:
+    csv, parquet = cli_table(folder, rows)
+    print(f"Whole CLI, {rows:,} rows x 20 columns, 1,000 bootstrap samples, score, PDF "
+          f"(CSV {csv.stat().st_size / 1e6:.0f} MB, Parquet {parquet.stat().st_size / 1e6:.0f} "
+          "MB); each run in its own process:")
+    for data in (csv, parquet):
+        runs = {engine: measured_cli(engine, data, folder / f"out-{engine}")
+                for engine in ("pandas", "duckdb")}
+        pandas, duck = runs["pandas"], runs["duckdb"]
+        kind = "CSV" if data == csv else "Parquet"
+        for engine, figures in runs.items():
+            print(f"  {kind:7s} --engine {engine:6s} {figures['seconds']:6.1f} s  peak RSS "
+                  f"{figures['peak_mb']:6.0f} MB")
+        print(f"  {kind:7s} pandas / duckdb: time {pandas['seconds'] / duck['seconds']:.2f}x, "
+              f"peak RSS {pandas['peak_mb'] / duck['peak_mb']:.2f}x; same audit.json (but id, "
+              "time, environment, inputs): "
+              f"{'yes' if pandas['record'] == duck['record'] else 'NO'}")
 
 
 # --- measured steps (each runs in a child process) ---------------------------------------
@@ -213,6 +286,8 @@ def main() -> None:
     parser.add_argument("--skip-spark", action="store_true")
     parser.add_argument("--skip-reading", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--cli-rows", type=int, nargs="*", default=[1_000_000])
+    parser.add_argument("--skip-cli", action="store_true")
     parser.add_argument("--child")
     parser.add_argument("--path")
     parser.add_argument("--options", default="{}")
@@ -225,6 +300,9 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     scratch = folder / "tables"
     scratch.mkdir(exist_ok=True)
+    if not args.skip_cli:
+        for rows in args.cli_rows:
+            cli_figures(folder, rows)
     if not args.skip_scale:
         free = shutil.disk_usage(folder).free / 1e9
         print(f"Parquet data: {args.rows:,} rows in {folder} ({free:.0f} GB free before)")

@@ -170,6 +170,13 @@ def build_cells(groups: Groups, checked: Checked, *, engine: str,
 def cell_of(table: CellTable, groups: Groups, checked: Checked, index: np.ndarray) -> np.ndarray:
     """The finest cell of each row of ``index`` (value indices of the sensitive columns)."""
     codes = _codes(groups, checked, index)
+    sizes = [len(a.categories) for a in checked.attributes]
+    if codes.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    if float(np.prod(np.array(sizes, dtype=float))) < 2.0**62:  # one key per cell, sorted
+        known = np.ravel_multi_index(tuple(table.codes.T), sizes)
+        return np.searchsorted(known, np.ravel_multi_index(tuple(codes.T), sizes)).astype(
+            np.int64)
     lookup = {tuple(row): k for k, row in enumerate(table.codes.tolist())}
     return np.array([lookup[tuple(row)] for row in codes.tolist()], dtype=np.int64)
 
@@ -307,3 +314,21 @@ def _exact_sums(key: np.ndarray, values: np.ndarray, size: int) -> list[int]:
         sums.append(total.tolist())
     counts = np.bincount(key, minlength=size).tolist()
     return [combine(h, lo, n) for h, lo, n in zip(*sums, counts, strict=True)]
+
+
+def median_and_above(ranks: ScoreRanks, cells: int) -> tuple[float, np.ndarray]:
+    """The whole sample's median score (as `numpy.median`) and the rows scoring above it
+    per cell and label, from the rows per distinct score."""
+    if ranks.count.size == 0:
+        return math.nan, np.zeros((cells, 2), dtype=np.int64)
+    values, inverse = np.unique(ranks.score, return_inverse=True)
+    per_value = np.bincount(inverse.reshape(-1), weights=ranks.count).astype(np.int64)
+    total = int(per_value.sum())
+    ends = np.cumsum(per_value)  # rows up to and including each value
+    middle = [float(values[int(np.searchsorted(ends, rank, side="right"))])
+              for rank in sorted({(total - 1) // 2, total // 2})]
+    median = median_of(middle)
+    above = np.zeros((cells, 2), dtype=np.int64)
+    over = ranks.score > median
+    np.add.at(above, (ranks.cell[over], ranks.label[over]), ranks.count[over])
+    return median, above

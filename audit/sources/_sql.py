@@ -12,11 +12,14 @@ only to name rows in messages and to sample). Then, with a score, four scans:
    so the sums over cells are done in Python on the small result (at most cells × 4 ×
    bins rows). Not ``GROUPING SETS`` for the histograms either: Spark copies every row
    once per set;
-3. the median: the one or two middle scores, ordered within their bin only;
-4. the rows of the median's bin above it, per cell and label.
+3. up to ``RANKS_ROWS`` rows: the rows per cell, label and distinct score (exact AUCs,
+   and the exact median and the rows above it); beyond, the median from the one or two
+   middle scores, ordered within their bin only, and 4. the rows of the median's bin
+   above it, per cell and label.
 
-Without a score only scans 1 and 2 run. Error paths (naming the first rows with a missing
-cell, the first score that is not a number) add a query each.
+Without a score only scans 1 and 2 run; the sample then reuses their validation. Error
+paths (naming the first rows with a missing cell, the first score that is not a number)
+add a query each.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from audit.sources._reduce import (
     build_cells,
     cell_of,
     combine,
+    median_and_above,
     median_of,
     median_ranks,
     ranks_of,
@@ -94,6 +98,7 @@ class SqlSource:
     _types: dict[str, ColumnType]
     _data, _rows = DATA, ROWS  # the relations' names (unique per source where views are shared)
     groups_cap = GROUPS_CAP
+    _rows_counted: int | None = None
 
     def _open(self, data: str | os.PathLike[str], predictions: str | os.PathLike[str] | None,
               id_column: str | None) -> None:
@@ -123,8 +128,8 @@ class SqlSource:
         out = []
         for side in self._sides:
             table, encoding, delimiter = self._read_as[side.role]
-            rows = int(self._query(f"SELECT count(*) AS n FROM {side.relation}")
-                       .column("n")[0].as_py())
+            rows = self._rows_counted if self._rows_counted is not None else int(
+                self._query(f"SELECT count(*) AS n FROM {side.relation}").column("n")[0].as_py())
             digest = (table.sha256() if isinstance(table, Table)
                       else hashlib.sha256(table.encode("utf-8")).hexdigest())
             out.append((side.role, Provenance(name=side.name, sha256=digest, rows=rows,
@@ -355,14 +360,20 @@ class SqlSource:
             With ``prepare``'s message, for the first problem ``prepare`` finds.
         """
         v = self._validated(spec, bins)
+        self._last = (spec, v)  # the sample reuses the validation: one scan fewer
+        self._rows_counted = int(v.groups.rows.sum())  # every row of each side is joined
         table, _ = build_cells(v.groups, v.checked, engine=self.engine)
         if v.scale is None or spec.score is None:
             return table
         sums = score_sums(table, v.groups, v.checked, v.scale)
-        median = self._median(spec.score, v.scale, sums.counts)
-        in_bin = self._above_in_bin(spec, v, table, median)
-        above = above_from_bins(sums.counts, v.scale, median, in_bin)
-        ranks = self._ranks(spec, v, table) if table.rows <= RANKS_ROWS else None
+        ranks = None
+        if table.rows <= RANKS_ROWS:  # the rows per distinct score give the median too
+            ranks = self._ranks(spec, v, table)
+            median, above = median_and_above(ranks, table.cells)
+        else:
+            median = self._median(spec.score, v.scale, sums.counts)
+            in_bin = self._above_in_bin(spec, v, table, median)
+            above = above_from_bins(sums.counts, v.scale, median, in_bin)
         return replace(table, scores=score_table(sums, v.scale, median=median, above=above,
                                                  probabilities=v.probabilities, ranks=ranks))
 
@@ -435,7 +446,8 @@ class SqlSource:
     def sample(self, spec: AuditSpec, *, per_cell: int, seed: int) -> RowSample:
         """Up to ``per_cell`` rows of every finest cell, drawn inside the engine: rows whose
         seeded hash is below a per-cell bound come back, and the smallest are kept."""
-        v = self._validated(spec, bins=1)
+        last = getattr(self, "_last", None)
+        v = last[1] if last is not None and last[0] == spec else self._validated(spec, bins=1)
         checked, groups, result = v.checked, v.groups, v.result
         table, group_cell = build_cells(groups, checked, engine=self.engine)
         d = self.dialect
