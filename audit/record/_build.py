@@ -291,8 +291,9 @@ def build_record(run: AuditRun | SourceRun, *, explanations: _ToDict | None = No
                  engine: str | None = None) -> dict[str, Any]:
     """The JSON record of a finished run: the one path the CLI and the dashboard both take.
 
-    ``engine`` names where the rows were counted (``pandas``, ``duckdb``, ``spark``), kept
-    under ``environment.engine``; a `SourceRun` names its own.
+    ``engine`` names where the rows were counted, kept under ``environment.engine``:
+    ``pandas`` for an `AuditRun` (rows in memory), a `SourceRun` its own (``duckdb``,
+    ``spark``).
 
     The record names the columns of each file that the audit did not receive (identifier
     columns left out on upload) under ``inputs[].dropped_columns``, says what was audited
@@ -307,9 +308,8 @@ def build_record(run: AuditRun | SourceRun, *, explanations: _ToDict | None = No
         identity["audit_id"] = audit_id
     if created_at is not None:
         identity["created_at"] = created_at
-    engine = run.engine if isinstance(run, SourceRun) else engine
-    extra: dict[str, Mapping[str, str]] = (
-        {"environment": {**environment(), "engine": engine}} if engine else {})
+    engine = run.engine if isinstance(run, SourceRun) else (engine or "pandas")
+    extra: dict[str, Mapping[str, str]] = {"environment": {**environment(), "engine": engine}}
     return record_to_dict(AuditRecord(
         result=run.result, inputs=run.inputs, id_column=run.id_column,
         explanations=explanations, review=review, crosscheck=crosscheck,
