@@ -35,6 +35,13 @@ from audit._words import (
     status_label,
     verdict_label,
 )
+from audit.cli._engines import (
+    add_engine_arguments,
+    choose_engine,
+    open_source,
+    refuse_row_options,
+)
+from audit.cli._engines import load as load_input
 from audit.cli._history import add_history_parser, add_save_arguments, run_history, save_record
 from audit.cli._options import (
     DEBUG_FLAG,
@@ -46,19 +53,19 @@ from audit.cli._options import (
 )
 from audit.cli._verify import add_verify_parser, run_verify
 from audit.cli._whatif import add_whatif_parser, run_whatif_command
-from audit.engine import AuditRun, audit_inputs, crosscheck
+from audit.engine import AuditRun, SourceRun, audit_inputs, audit_source, crosscheck
 from audit.explain import MAX_MODEL_MB, Explanations, explain, load_model
 from audit.inputs import (
     DEFAULT_CRITERIA,
     MAX_INTERSECTION_CELLS,
     AuditSpec,
     Criterion,
+    IdentifierColumn,
     Limits,
     harm_warning,
     leave_out_identifiers,
     ll144_roles,
     parse_bins,
-    read_path,
 )
 from audit.record import (
     adverse_impact_csv,
@@ -116,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser("run", help="audit a dataset and the model's predictions",
                               epilog=EPILOG)
-    run.add_argument("--data", required=True, help="dataset CSV (features, label, groups)")
-    run.add_argument("--predictions", help="predictions CSV, joined to the dataset")
+    run.add_argument("--data", required=True, help="dataset (features, label, groups): a CSV "
+                     "or Parquet file, a folder or glob of them, or table:NAME (Spark)")
+    run.add_argument("--predictions", help="predictions, joined to the dataset (same forms)")
     run.add_argument("--id-column", help="column that joins the two files")
     run.add_argument("--label", required=True, help="true outcome column")
     run.add_argument("--prediction", required=True, help="model decision column")
@@ -202,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
                      metavar="N", help="beyond N groups in the intersection of every sensitive "
                      "column, audit the intersections of every two instead "
                      f"({MAX_INTERSECTION_CELLS:,})")
+    add_engine_arguments(run)
     add_contract_arguments(run)
     add_save_arguments(run)
     add_history_parser(commands)
@@ -291,20 +300,31 @@ def _run(args: argparse.Namespace) -> int:
     )
     if args.suppress_below < 0:
         raise AuditInputError(BAD_SUPPRESSION.format(k=args.suppress_below))
-    limits = Limits.from_env()
-    dataset = read_path(args.data, max_bytes=limits.max_bytes, max_rows=limits.max_rows)
-    predictions = (read_path(args.predictions, max_bytes=limits.max_bytes,
-                             max_rows=limits.max_rows) if args.predictions else None)
-    roles = [spec.label, spec.prediction, spec.score, *spec.sensitive, args.id_column,
-             *args.keep_column]
-    dataset, predictions, found = leave_out_identifiers(
-        dataset, predictions, keep=[r for r in roles if r])
-    run = audit_inputs(dataset=dataset, predictions=predictions, spec=spec,
-                       id_column=args.id_column)
-    check = crosscheck(run.data, run.result) if args.crosscheck else None
-    explanations = _explain(args, run) if args.explain or args.model else None
-    record = build_record(run, crosscheck=check, explanations=explanations, context=context,
-                          presets=presets)
+    engine = choose_engine(args.engine, [args.data, args.predictions])
+    refuse_row_options(args, engine)
+    found: Sequence[IdentifierColumn] = ()
+    run: AuditRun | SourceRun
+    if engine == "pandas":
+        limits = Limits.from_env()
+        dataset = load_input(args.data, limits)
+        predictions = load_input(args.predictions, limits) if args.predictions else None
+        roles = [spec.label, spec.prediction, spec.score, *spec.sensitive, args.id_column,
+                 *args.keep_column]
+        dataset, predictions, found = leave_out_identifiers(
+            dataset, predictions, keep=[r for r in roles if r])
+        in_memory = audit_inputs(dataset=dataset, predictions=predictions, spec=spec,
+                                 id_column=args.id_column)
+        check = crosscheck(in_memory.data, in_memory.result) if args.crosscheck else None
+        explanations = _explain(args, in_memory) if args.explain or args.model else None
+        record = build_record(in_memory, crosscheck=check, explanations=explanations,
+                              context=context, presets=presets, engine="pandas")
+        used = set(map(str, in_memory.data.frame.columns))
+        run = in_memory
+    else:
+        run = audit_source(open_source(engine, args), spec)
+        check, explanations = None, None
+        record = build_record(run, context=context, presets=presets)
+        used = set()
     export = (suppress_small_cells(record, k=args.suppress_below) if args.suppress_below
               else record)
     data = canonical_bytes(export)  # audit.json, byte for byte: its sha256 is the fingerprint
@@ -322,7 +342,7 @@ def _run(args: argparse.Namespace) -> int:
         largest = max(check.fairlearn_max_abs_difference, check.aif360_max_abs_difference)
         print(f"Cross-check: {check.compared} values recomputed with fairlearn and aif360; "
               f"largest difference {largest:.1e} ({'agrees' if check.agrees else 'DISAGREES'}).")
-    left_out = [f for f in found if f.column not in run.data.frame.columns]
+    left_out = [f for f in found if f.column not in used]
     if left_out:
         print("warning: left out of the audit as direct identifiers (keep one with "
               "--keep-column NAME): " + "; ".join(

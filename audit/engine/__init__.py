@@ -6,13 +6,15 @@ comparisons and intervals in an `AttributeView` (intervals from the counts, vali
 count: `_intervals`); `run_audit` derives the group metrics, disparities, adverse-impact
 tables (NYC LL144: `_ll144`), aggregates (`_aggregates`) and findings with three outcomes
 (`_findings`) from them, every p-value corrected once within its family (`_family`).
-`audit_inputs` is the whole path from loaded files to an `AuditRun`.
+`audit_inputs` is the whole path from loaded files to an `AuditRun`; `audit_cells` audits
+a cell table a source counted where the data lives (``audit.sources``), number for number
+as `run_audit` audits the same rows.
 """
 
 from __future__ import annotations
 
 from audit.engine._attribute import AttributeView
-from audit.engine._audit import run_audit
+from audit.engine._audit import audit_cells, consistency_per_cell, run_audit
 from audit.engine._consistency import consistency, consistency_features, consistency_score
 from audit.engine._counts import RATE_METRICS, Grouping
 from audit.engine._crosscheck import CrossCheck, crosscheck, fairlearn_functions
@@ -30,7 +32,14 @@ from audit.engine._intervals import (
     span_interval,
     wilson,
 )
-from audit.engine._pipeline import AuditRun, audit_inputs, column_sources
+from audit.engine._pipeline import (
+    AuditRun,
+    Source,
+    SourceRun,
+    audit_inputs,
+    audit_source,
+    column_sources,
+)
 from audit.engine._scores import SCORE_METRICS
 from audit.engine._types import (
     AdverseImpactRow,
@@ -63,12 +72,17 @@ __all__ = [
     "MONTE_CARLO_DRAWS",
     "RATE_METRICS",
     "SCORE_METRICS",
+    "Source",
+    "SourceRun",
     "Status",
+    "audit_cells",
     "audit_inputs",
+    "audit_source",
     "clopper_pearson",
     "column_sources",
     "consistency",
     "consistency_features",
+    "consistency_per_cell",
     "consistency_score",
     "crosscheck",
     "fairlearn_functions",

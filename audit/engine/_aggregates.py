@@ -37,11 +37,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from audit.engine._attribute import AttributeView
-from audit.engine._consistency import CONSISTENCY, consistency
+from audit.engine._consistency import CONSISTENCY
 from audit.engine._counts import FN, FP, TN, TP, Replicates, interval, rates
 from audit.engine._intervals import SPAN_BONFERRONI, span_interval
 from audit.engine._types import Aggregate, Disparity, Estimate
-from audit.inputs import AuditSpec, PreparedData
+from audit.inputs import AuditSpec
 
 FAIRLEARN = "fairlearn: max − min over groups (difference), min / max (ratio)"
 AIF360_PAIR = ("aif360: unprivileged (this group) − privileged (reference); "
@@ -159,14 +159,16 @@ def _span_estimate(value: float, view: AttributeView, metrics: tuple[str, ...]) 
     return Estimate(value, float(span.low), float(span.high), SPAN_BONFERRONI)
 
 
-def aggregates(data: PreparedData, boot: Replicates, spec: AuditSpec,
-               views: Sequence[AttributeView], disparities: Sequence[Disparity]
+def aggregates(boot: Replicates, spec: AuditSpec, views: Sequence[AttributeView],
+               disparities: Sequence[Disparity], consistent: tuple[float, int, int]
                ) -> tuple[Aggregate, ...]:
     """Every aggregate for every attribute, each with its interval (see the module).
 
     ``boot`` holds the bootstrap replicates of each view's counts and of the totals
     (`bootstrap_groups`). ``disparities`` are the audit's comparisons with the reference:
-    the aggregates that are one of them take its interval.
+    the aggregates that are one of them take its interval. ``consistent`` is the
+    consistency, the rows of the sample it was measured on (0: not defined) and the rows
+    taken per finest cell (`audit.engine._consistency.consistency`).
     """
     compared = {(d.attribute, d.group, d.metric): d for d in disparities}
     out: list[Aggregate] = []
@@ -219,10 +221,10 @@ def aggregates(data: PreparedData, boot: Replicates, spec: AuditSpec,
                                              generalized_entropy(boot.total, alpha),
                                              spec.confidence)
         add("all", name, estimate, "aif360", AIF360_INDEX, undefined)
-    similar, rows = consistency(data, spec)
+    similar, rows, per_cell = consistent
     if rows:
         add("all", "consistency", Estimate(similar, np.nan, np.nan), "aif360",
-            CONSISTENCY.format(rows=rows))
+            CONSISTENCY.format(rows=rows, per_cell=per_cell))
     return tuple(out)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -9,7 +10,14 @@ import numpy as np
 from audit._words import listed
 from audit.engine._aggregates import aggregates
 from audit.engine._attribute import AttributeView
-from audit.engine._counts import RATE_METRICS, bootstrap_groups, count_cells
+from audit.engine._consistency import consistency, consistency_of, sample_per_cell
+from audit.engine._counts import (
+    RATE_METRICS,
+    CellCounts,
+    bootstrap_groups,
+    cells_from_table,
+    count_cells,
+)
 from audit.engine._family import TEST_FAMILY, TestFamilies, pair_key
 from audit.engine._findings import draft_findings
 from audit.engine._ll144 import adjust, impact_table, scored_above, sex_race_grouping
@@ -23,7 +31,8 @@ from audit.engine._types import (
     Estimate,
     GroupMetrics,
 )
-from audit.inputs import AuditSpec, PreparedData
+from audit.inputs import AuditSpec, PreparedData, SensitiveColumn
+from audit.sources import CellTable, RowSample, ScoreTable, scores_from_rows, text_of
 
 SMALL_GROUP_WARNING = (
     "{count} group(s) have fewer than {minimum} people, too few to judge their selection "
@@ -41,6 +50,11 @@ NOT_TESTED_FOR_THE_MODEL = {"base_rate"}
 
 def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
     """Audit the model's decisions in ``data`` as ``spec`` says.
+
+    The rows are reduced to the cell table every source gives (confusion counts per finest
+    cell and the score facts: `audit.sources.scores_from_rows`), and the audit runs on it,
+    as `audit_cells` does for a table counted where the data lives; consistency runs on
+    the stratified sample every source draws.
 
     Parameters
     ----------
@@ -63,19 +77,80 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
     """
     cells = count_cells(data, intersections=spec.intersections,
                         max_intersection_cells=spec.max_intersection_cells)
+    scores = (scores_from_rows(data.score, data.y_true, cells.row_cell, cells.cells.shape[0])
+              if data.score is not None and data.rows else None)
+    return _audit(cells, spec, favorable=data.favorable, scores=scores,
+                  consistent=consistency(data, spec, cells.row_cell),
+                  sex_column=data.sex_column, race_column=data.race_column,
+                  bands={c.name: (c.cuts, c.categories) for c in data.sensitive
+                         if c.cuts is not None})
+
+
+def audit_cells(table: CellTable, spec: AuditSpec, *, sample: RowSample | None = None,
+                id_column: str | None = None) -> AuditResult:
+    """Audit from a cell table counted by a source (pandas, DuckDB, Spark): the same
+    `AuditResult`, number for number, as `run_audit` on the same rows.
+
+    Parameters
+    ----------
+    table : audit.sources.CellTable
+        Confusion counts per finest cell and score facts (``source.cell_table(spec)``).
+    spec : AuditSpec
+        The spec the table was counted for.
+    sample : audit.sources.RowSample, optional
+        The stratified sample for consistency, drawn with ``per_cell`` =
+        `consistency_per_cell` ``(table)`` and ``seed = spec.seed``; without it, no
+        consistency.
+    id_column : str, optional
+        The id column, left out of the features with the role columns.
+    """
+    sensitive = tuple(SensitiveColumn(name=a.name, codes=np.zeros(0, dtype=np.int64),
+                                      categories=a.categories, unknown=a.unknown)
+                      for a in table.attributes)
+    cells = cells_from_table(sensitive, table.codes, table.counts,
+                             intersections=spec.intersections,
+                             max_intersection_cells=spec.max_intersection_cells)
+    consistent: tuple[float, int, int] = (float("nan"), 0, 0)
+    if sample is not None and table.rows >= 10:
+        roles = {spec.label, spec.prediction, *spec.sensitive,
+                 *([spec.score] if spec.score else []), *([id_column] if id_column else [])}
+        features = tuple(str(c) for c in sample.frame.columns if c not in roles)
+        order = np.argsort(sample.position, kind="stable")
+        frame = sample.frame.iloc[order].reset_index(drop=True)
+        decisions = np.array([text_of(v) == table.favorable
+                              for v in frame[spec.prediction].tolist()], dtype=float)
+        value = consistency_of(frame, features, decisions)
+        if not np.isnan(value):
+            consistent = (value, len(frame), sample.per_cell)
+    return _audit(cells, spec, favorable=table.favorable, scores=table.scores,
+                  consistent=consistent, sex_column=table.sex_column,
+                  race_column=table.race_column)
+
+
+def consistency_per_cell(table: CellTable) -> int:
+    """The rows per finest cell of the sample `audit_cells` measures consistency on."""
+    return sample_per_cell(table.counts.sum(axis=1))
+
+
+def _audit(cells: CellCounts, spec: AuditSpec, *, favorable: str, scores: ScoreTable | None,
+           consistent: tuple[float, int, int], sex_column: str | None,
+           race_column: str | None,
+           bands: Mapping[str, tuple[tuple[float, ...], tuple[str, ...]]] | None = None
+           ) -> AuditResult:
     views = [AttributeView.build(g, cells, spec) for g in cells.groupings]
     families = TestFamilies(spec.sensitive)
 
     groups = tuple(gm for v in views for gm in _group_metrics(v, spec))
-    scored = score_metrics(data, cells, spec) if data.score is not None else {}
+    scored = score_metrics(cells, scores, spec) if scores is not None else {}
     if scored:
         groups = tuple(replace(g, metrics={**g.metrics, **scored.get((g.attribute, g.group), {})})
                        for g in groups)
     disparities = [d for v in views for d in _disparities(v, spec, families)]
-    tables = _adverse_impact(views, data, cells, spec, families)
+    tables = _adverse_impact(views, cells, spec, families, scores=scores,
+                             sex_column=sex_column, race_column=race_column)
     drafts = draft_findings(views, {t.attribute: t for t in tables
                                     if t.basis == "selection_rate" and not t.ll144_only},
-                            spec, data.favorable, families)
+                            spec, favorable, families)
     disparities = [_adjusted(d, families, spec) for d in disparities]
     tables = [adjust(t, families, spec) for t in tables]
     result_findings = tuple(draft(families) for draft in drafts)
@@ -86,11 +161,11 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
         warnings += (SMALL_GROUP_WARNING.format(
             count=len(small), minimum=spec.min_denominator, groups=listed(small)),)
     boot = bootstrap_groups(cells, samples=spec.bootstrap, seed=spec.seed)
-    aggregate_list = aggregates(data, boot, spec, views, disparities)
+    aggregate_list = aggregates(boot, spec, views, disparities, consistent)
     return AuditResult(
         spec=spec,
-        favorable=data.favorable,
-        rows=data.rows,
+        favorable=favorable,
+        rows=cells.rows,
         groups=groups,
         disparities=tuple(disparities),
         adverse_impact=tuple(tables),
@@ -100,9 +175,9 @@ def run_audit(data: PreparedData, spec: AuditSpec) -> AuditResult:
         warnings=warnings,
         bootstrap_samples=boot.samples,
         test_family=TEST_FAMILY,
-        sex_column=data.sex_column,
-        race_column=data.race_column,
-        bands={c.name: (c.cuts, c.categories) for c in data.sensitive if c.cuts is not None},
+        sex_column=sex_column,
+        race_column=race_column,
+        bands=bands or {},
     )
 
 
@@ -169,12 +244,14 @@ def _adjusted(d: Disparity, families: TestFamilies, spec: AuditSpec) -> Disparit
     return replace(d, p_adjusted=p, significant=bool(p < spec.alpha))
 
 
-def _adverse_impact(views: list[AttributeView], data: PreparedData, cells, spec: AuditSpec,
-                    families: TestFamilies) -> list[AdverseImpactTable]:
+def _adverse_impact(views: list[AttributeView], cells: CellCounts, spec: AuditSpec,
+                    families: TestFamilies, *, scores: ScoreTable | None,
+                    sex_column: str | None, race_column: str | None
+                    ) -> list[AdverseImpactTable]:
     """Per attribute a selection-rate table and, with a score, a scoring-rate table; then
     the NYC LL144 sex × race/ethnicity tables when that intersection is not audited."""
-    scoring = scored_above(data, cells)
-    extra = sex_race_grouping(data, cells)
+    scoring = scored_above(scores)
+    extra = sex_race_grouping(cells, sex_column, race_column)
     plan = [(v, False) for v in views]
     if extra is not None:
         plan.append((AttributeView.build(extra, cells, spec), True))

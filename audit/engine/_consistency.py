@@ -21,12 +21,15 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from audit.inputs import AuditSpec, PreparedData
+from audit.sources import stratified_rows
 
 NEIGHBOURS = 5
 CONSISTENCY_SAMPLE = 5000
 BLOCK_ROWS = 256
 CONSISTENCY = ("aif360: 1 − mean |decision − mean decision of 5 nearest neighbours|, on a seeded "
-               "sample of {rows} rows; numeric features standardised, text one-hot encoded")
+               "sample of {rows} rows stratified by finest cell (up to {per_cell} of each), "
+               "drawn where the data lives; numeric features standardised, text one-hot "
+               "encoded")
 
 
 def consistency_features(frame: pd.DataFrame, features: tuple[str, ...]) -> np.ndarray:
@@ -125,19 +128,52 @@ def consistency_score(x: np.ndarray, decisions: np.ndarray, *, k: int = NEIGHBOU
     return float(1.0 - np.abs(y - y[neighbours].mean(axis=1)).mean())
 
 
-def consistency(data: PreparedData, spec: AuditSpec) -> tuple[float, int]:
-    """Consistency of the decisions on a seeded sample, and the sample's size (0: not defined).
+def sample_per_cell(cell_rows: np.ndarray, total: int = CONSISTENCY_SAMPLE) -> int:
+    """The most rows per finest cell (``cell_rows``: each cell's size) that keep the
+    stratified sample within ``total`` rows (at least 1 per cell)."""
+    sizes = np.sort(np.asarray(cell_rows, dtype=np.int64))
+    if sizes.size == 0:
+        return 1
+    low, high = 1, int(sizes[-1])
+    while low < high:  # the largest p with sum(min(size, p)) <= total
+        middle = (low + high + 1) // 2
+        if int(np.minimum(sizes, middle).sum()) <= total:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def consistency_of(frame: pd.DataFrame, features: tuple[str, ...], decisions: np.ndarray
+                   ) -> float:
+    """Consistency of ``decisions`` (1.0 favorable) on the rows of ``frame``; nan when no
+    feature is usable or there are fewer than 10 rows."""
+    if not features or len(frame) < 10:
+        return float("nan")
+    x = consistency_features(frame, features)
+    if x.shape[1] == 0:
+        return float("nan")
+    return consistency_score(x, np.asarray(decisions, dtype=float))
+
+
+def consistency(data: PreparedData, spec: AuditSpec, row_cell: np.ndarray | None = None
+                ) -> tuple[float, int, int]:
+    """Consistency of the decisions on the seeded sample stratified by finest cell (the rows
+    every source draws: `audit.sources.stratified_rows`), the sample's size (0: not
+    defined) and the rows taken per cell. ``row_cell`` is each row's finest cell
+    (default: counted here).
 
     The sensitive columns are left out of the features, as are id-like text columns.
     """
     sensitive = {s.name for s in data.sensitive}
     features = tuple(f for f in data.features if f not in sensitive)
     if not features or data.rows < 10:
-        return float("nan"), 0
-    rng = np.random.default_rng(spec.seed)
-    take = min(CONSISTENCY_SAMPLE, data.rows)
-    rows = np.sort(rng.choice(data.rows, size=take, replace=False))
-    x = consistency_features(data.frame.iloc[rows], features)
-    if x.shape[1] == 0:
-        return float("nan"), 0
-    return consistency_score(x, data.y_pred[rows].astype(float)), take
+        return float("nan"), 0, 0
+    if row_cell is None:
+        from audit.engine._counts import count_cells
+
+        row_cell = count_cells(data, intersections=False).row_cell
+    per_cell = sample_per_cell(np.bincount(row_cell))
+    rows = stratified_rows(row_cell, per_cell, spec.seed)
+    value = consistency_of(data.frame.iloc[rows], features, data.y_pred[rows])
+    return (float("nan"), 0, 0) if np.isnan(value) else (value, int(rows.size), per_cell)

@@ -134,8 +134,10 @@ class CellCounts:
     cells: np.ndarray  # (K, 4) int64
     groupings: tuple[Grouping, ...]
     rows: int
-    row_cell: np.ndarray  # (rows,) index of each row's finest cell
+    row_cell: np.ndarray  # (rows,) index of each row's finest cell; empty from a cell table
     warnings: tuple[str, ...] = ()
+    sensitive: tuple[SensitiveColumn, ...] = ()
+    parts: np.ndarray | None = None  # (columns, K): each finest cell's category codes
 
     def row_groups(self, grouping: Grouping) -> np.ndarray:
         """The group index of every row in ``grouping``."""
@@ -175,21 +177,40 @@ def count_cells(data: PreparedData, *, intersections: bool = True,
     some_row[row_cell] = np.arange(data.rows)
     parts = np.array([s.codes[some_row] for s in data.sensitive]).reshape(
         len(data.sensitive), -1)
+    return _grouped(data.sensitive, parts, cells, row_cell, intersections=intersections,
+                    max_intersection_cells=max_intersection_cells)
 
-    groupings = [_crossed(data.sensitive, parts, (i,), cells)
-                 for i in range(len(data.sensitive))]
+
+def cells_from_table(sensitive: tuple[SensitiveColumn, ...], codes: np.ndarray,
+                     counts: np.ndarray, *, intersections: bool = True,
+                     max_intersection_cells: int = MAX_INTERSECTION_CELLS) -> CellCounts:
+    """`count_cells`' result from a cell table counted elsewhere (a source): the finest
+    cells' category ``codes`` (K, columns), in lexicographic order, and their ``counts``
+    (K, 4). ``sensitive`` names the columns (their ``codes`` are not used)."""
+    parts = np.asarray(codes, dtype=np.int64).T.reshape(len(sensitive), -1)
+    return _grouped(sensitive, parts, np.asarray(counts, dtype=np.int64),
+                    np.empty(0, dtype=np.int64), intersections=intersections,
+                    max_intersection_cells=max_intersection_cells)
+
+
+def _grouped(sensitive: tuple[SensitiveColumn, ...], parts: np.ndarray, cells: np.ndarray,
+             row_cell: np.ndarray, *, intersections: bool,
+             max_intersection_cells: int) -> CellCounts:
+    """Every attribute's grouping of the finest cells, and the intersection (or pairs)."""
+    groupings = [_crossed(sensitive, parts, (i,), cells) for i in range(len(sensitive))]
     warnings: tuple[str, ...] = ()
-    if intersections and len(data.sensitive) > 1:
-        every = tuple(range(len(data.sensitive)))
+    if intersections and len(sensitive) > 1:
+        every = tuple(range(len(sensitive)))
         if cells.shape[0] <= max_intersection_cells or len(every) == 2:
-            groupings.append(_crossed(data.sensitive, parts, every, cells))
+            groupings.append(_crossed(sensitive, parts, every, cells))
         else:
-            pairs, left_out = _pairs(data.sensitive, parts, cells, max_intersection_cells)
+            pairs, left_out = _pairs(sensitive, parts, cells, max_intersection_cells)
             groupings.extend(pairs)
-            warnings = (_limit_warning(data.sensitive, cells.shape[0], max_intersection_cells,
+            warnings = (_limit_warning(sensitive, cells.shape[0], max_intersection_cells,
                                        pairs, left_out),)
-    return CellCounts(cells=cells, groupings=tuple(groupings), rows=data.rows,
-                      row_cell=row_cell, warnings=warnings)
+    return CellCounts(cells=cells, groupings=tuple(groupings), rows=int(cells.sum()),
+                      row_cell=row_cell, warnings=warnings, sensitive=tuple(sensitive),
+                      parts=parts)
 
 
 def _crossed(sensitive: tuple[SensitiveColumn, ...], parts: np.ndarray,

@@ -28,36 +28,33 @@ from audit.engine._family import TestFamilies, pair_key
 from audit.engine._power import minimum_detectable_difference
 from audit.engine._stats import two_proportion_test
 from audit.engine._types import AdverseImpactRow, AdverseImpactTable, Estimate
-from audit.inputs import INTERSECTION_SEP, AuditSpec, PreparedData
+from audit.inputs import INTERSECTION_SEP, AuditSpec
+from audit.sources import ScoreTable
 
 NAN = float("nan")
 COMPARATOR = "the comparator: 1 by definition"
 
 
-def scored_above(data: PreparedData, cells: CellCounts) -> tuple[np.ndarray, float] | None:
+def scored_above(scores: ScoreTable | None) -> tuple[np.ndarray, float] | None:
     """People scoring strictly above the whole sample's median, per finest cell, and that
-    median; ``None`` without a score column."""
-    if data.score is None or data.rows == 0:
+    median (exact, from the cell table); ``None`` without a score column."""
+    if scores is None or np.isnan(scores.median):
         return None
-    median = float(np.median(data.score))
-    above = np.bincount(cells.row_cell, weights=(data.score > median).astype(float),
-                        minlength=cells.cells.shape[0])
-    return np.rint(above).astype(np.int64), median
+    return scores.above_median.sum(axis=1).astype(np.int64), float(scores.median)
 
 
-def sex_race_grouping(data: PreparedData, cells: CellCounts) -> Grouping | None:
+def sex_race_grouping(cells: CellCounts, sex_column: str | None, race_column: str | None
+                      ) -> Grouping | None:
     """The sex × race/ethnicity grouping of the finest cells, when both roles are among the
     sensitive columns and the audit's own intersection is not already exactly that."""
-    roles = (data.sex_column, data.race_column)
-    if None in roles:
+    if sex_column is None or race_column is None or cells.parts is None:
         return None
-    by_name = {s.name: s for s in data.sensitive}
-    if len(data.sensitive) == 2 and len(cells.groupings) > 2:
+    names = [s.name for s in cells.sensitive]
+    if len(names) == 2 and len(cells.groupings) > 2:
         return None  # the intersection of the two columns is already audited
-    sex, race = by_name[roles[0]], by_name[roles[1]]
-    some_row = np.zeros(cells.cells.shape[0], dtype=np.int64)
-    some_row[cells.row_cell] = np.arange(data.rows)
-    pair = sex.codes[some_row] * len(race.categories) + race.codes[some_row]
+    sex, race = (cells.sensitive[names.index(c)] for c in (sex_column, race_column))
+    sex_parts, race_parts = (cells.parts[names.index(c)] for c in (sex_column, race_column))
+    pair = sex_parts * len(race.categories) + race_parts
     present, member = np.unique(pair, return_inverse=True)
     sex_codes, race_codes = np.divmod(present, len(race.categories))
     labels = tuple(f"{sex.categories[a]}{INTERSECTION_SEP}{race.categories[b]}"
@@ -65,7 +62,7 @@ def sex_race_grouping(data: PreparedData, cells: CellCounts) -> Grouping | None:
     unknown = np.array([sex.categories[a] in sex.unknown or race.categories[b] in race.unknown
                         for a, b in zip(sex_codes, race_codes, strict=True)], dtype=bool)
     return Grouping(attribute=f"{sex.name}{INTERSECTION_SEP}{race.name}", labels=labels,
-                    member=member.astype(np.int64), unknown=unknown)
+                    member=member.reshape(-1).astype(np.int64), unknown=unknown)
 
 
 def impact_table(view: AttributeView, spec: AuditSpec, families: TestFamilies, *,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from audit.engine._audit import run_audit
+from audit.engine._audit import audit_cells, consistency_per_cell, run_audit
 from audit.engine._types import AuditResult
 from audit.inputs import AuditInput, AuditSpec, PreparedData, Provenance, join_inputs, prepare
+from audit.sources import CellTable, RowSample
 
 
 @dataclass(frozen=True)
@@ -43,3 +45,42 @@ def audit_inputs(*, dataset: AuditInput, predictions: AuditInput | None, spec: A
         inputs.append(("predictions", predictions.provenance))
     return AuditRun(data=data, result=result, inputs=tuple(inputs), id_column=id_column,
                     warnings=tuple(join_warnings) + result.warnings)
+
+
+class Source(Protocol):
+    """What `audit_source` asks of a source (``audit.sources``: pandas, DuckDB, Spark)."""
+
+    engine: str
+    warnings: tuple[str, ...]
+    id_column: str | None
+
+    def cell_table(self, spec: AuditSpec) -> CellTable: ...
+
+    def sample(self, spec: AuditSpec, *, per_cell: int, seed: int) -> RowSample: ...
+
+    def provenance(self) -> tuple[tuple[str, Provenance], ...]: ...
+
+
+@dataclass(frozen=True)
+class SourceRun:
+    """A finished audit counted by a source where the data lives: no rows in memory, only
+    the stratified ``sample`` (consistency ran on it)."""
+
+    result: AuditResult
+    inputs: tuple[tuple[str, Provenance], ...]
+    id_column: str | None
+    warnings: tuple[str, ...]
+    engine: str
+    sample: RowSample
+
+
+def audit_source(source: Source, spec: AuditSpec) -> SourceRun:
+    """Validate, count and audit inside ``source``'s engine: the same result, number for
+    number, as `audit_inputs` on the same files. Raises `AuditInputError` with the message
+    the in-memory path gives for the same mistake."""
+    table = source.cell_table(spec)
+    sample = source.sample(spec, per_cell=consistency_per_cell(table), seed=spec.seed)
+    result = audit_cells(table, spec, sample=sample, id_column=source.id_column)
+    return SourceRun(result=result, inputs=source.provenance(), id_column=source.id_column,
+                     warnings=tuple(source.warnings) + result.warnings, engine=source.engine,
+                     sample=sample)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any, Literal, Protocol
 
-from audit.engine import AdverseImpactRow, AuditResult, AuditRun, Estimate, Finding
+from audit.engine import AdverseImpactRow, AuditResult, AuditRun, Estimate, Finding, SourceRun
 from audit.inputs import AuditSpec, Provenance
 from audit.record._context import AuditContext
 
@@ -285,8 +285,11 @@ def _context(record: AuditRecord) -> AuditContext:
     return context
 
 
-def dropped_columns(run: AuditRun) -> dict[str, tuple[str, ...]]:
-    """For each input role, the columns of the file that the audit did not receive."""
+def dropped_columns(run: AuditRun | SourceRun) -> dict[str, tuple[str, ...]]:
+    """For each input role, the columns of the file that the audit did not receive (a
+    source reads every column: none)."""
+    if isinstance(run, SourceRun):
+        return {}
     used = set(map(str, run.data.frame.columns))
     out = {}
     for role, provenance in run.inputs:
@@ -296,12 +299,17 @@ def dropped_columns(run: AuditRun) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def build_record(run: AuditRun, *, explanations: _ToDict | None = None,
+def build_record(run: AuditRun | SourceRun, *, explanations: _ToDict | None = None,
                  review: Review | None = None, crosscheck: _ToDict | None = None,
                  context: AuditContext | None = None, presets: Sequence[str] = (),
                  audit_id: str | None = None, created_at: str | None = None,
-                 whatif: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                 whatif: Mapping[str, Any] | None = None,
+                 engine: str | None = None) -> dict[str, Any]:
     """The JSON record of a finished run: the one path the CLI and the dashboard both take.
+
+    ``engine`` names where the rows were counted, kept under ``environment.engine``:
+    ``pandas`` for an `AuditRun` (rows in memory), a `SourceRun` its own (``duckdb``,
+    ``spark``).
 
     The record names the columns of each file that the audit did not receive (identifier
     columns left out on upload) under ``inputs[].dropped_columns``, says what was audited
@@ -316,8 +324,10 @@ def build_record(run: AuditRun, *, explanations: _ToDict | None = None,
         identity["audit_id"] = audit_id
     if created_at is not None:
         identity["created_at"] = created_at
+    engine = run.engine if isinstance(run, SourceRun) else (engine or "pandas")
+    extra: dict[str, Mapping[str, str]] = {"environment": {**environment(), "engine": engine}}
     return record_to_dict(AuditRecord(
         result=run.result, inputs=run.inputs, id_column=run.id_column,
         explanations=explanations, review=review, crosscheck=crosscheck,
         dropped_columns=dropped_columns(run), whatif=whatif, context=context,
-        presets=tuple(presets), **identity))
+        presets=tuple(presets), **identity, **extra))  # type: ignore[arg-type]

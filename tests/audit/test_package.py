@@ -19,7 +19,7 @@ import pytest
 import audit
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ("inputs", "engine", "explain", "whatif", "record", "views", "cli")
+STAGES = ("inputs", "sources", "engine", "explain", "whatif", "record", "views", "cli")
 
 PUBLIC = [
     # errors

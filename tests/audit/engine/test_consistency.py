@@ -18,6 +18,8 @@ from audit.engine._consistency import (
     consistency_score,
     nearest_neighbours,
 )
+from audit.inputs import AuditInput, Provenance
+from audit.sources import PandasSource
 
 logging.disable(logging.WARNING)  # aif360's import-time notices about optional extras
 from aif360.sklearn.metrics import consistency_score as aif360_consistency  # noqa: E402
@@ -25,6 +27,8 @@ from aif360.sklearn.metrics import consistency_score as aif360_consistency  # no
 logging.disable(logging.NOTSET)
 
 ROOT = Path(__file__).resolve().parents[3]
+PROVENANCE = Provenance(name="lending", sha256="", rows=6000, columns=(), encoding="utf-8",
+                        delimiter=",")
 
 
 def mixed_rows(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -85,14 +89,24 @@ def test_a_bad_k_is_refused() -> None:
 def test_the_audits_consistency_equals_aif360_on_the_lending_sample(lending, lending_frame):
     data, result = lending
     (found,) = [a for a in result.aggregates if a.metric == "consistency"]
-    rng = np.random.default_rng(result.spec.seed)  # the engine's seeded sample
-    rows = np.sort(rng.choice(data.rows, size=min(CONSISTENCY_SAMPLE, data.rows), replace=False))
+    # the sample every source draws: up to per_cell rows of each finest cell (sex × race),
+    # per_cell the most that keeps it within CONSISTENCY_SAMPLE rows, picked by the row hash
+    cell = pd.factorize(pd.Series(list(zip(data.sensitive[0].codes, data.sensitive[1].codes,
+                                           strict=True))), sort=True)[0]
+    sizes = np.bincount(cell)
+    per_cell = max(p for p in range(1, sizes.max() + 1)
+                   if np.minimum(sizes, p).sum() <= CONSISTENCY_SAMPLE)
+    drawn = PandasSource(dataset=AuditInput(frame=lending_frame, provenance=PROVENANCE)).sample(
+        result.spec, per_cell=per_cell, seed=result.spec.seed)
+    rows = np.sort(drawn.position - 1)
+    assert rows.size == np.minimum(sizes, per_cell).sum() <= CONSISTENCY_SAMPLE
     features = tuple(f for f in data.features if f not in {s.name for s in data.sensitive})
     x = consistency_features(data.frame.iloc[rows], features)
     expected = aif360_consistency(x, data.y_pred[rows].astype(float))
     assert found.estimate.value == pytest.approx(expected, abs=1e-12)
-    assert found.convention.endswith(f"sample of {rows.size} rows; numeric features "
-                                     "standardised, text one-hot encoded")
+    assert found.convention.endswith(
+        f"sample of {rows.size} rows stratified by finest cell (up to {per_cell} of each), drawn "
+        "where the data lives; numeric features standardised, text one-hot encoded")
 
 
 def test_a_plain_audit_imports_neither_aif360_nor_scikit_learn() -> None:
