@@ -11,7 +11,7 @@ which controls the expected share of false discoveries (`audit.engine._family` s
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 Z_TEST = "two-proportion z-test"
 FISHER = "Fisher exact test"
@@ -39,6 +39,8 @@ def two_proportion_test(
     p_values = np.where(normal, 2.0 * special.ndtr(-np.abs(np.where(normal, z, 0.0))), np.nan)
     p_values = np.where(same, 1.0, p_values)  # all successes or all failures: equal rates
     seen: dict[tuple[int, int, int, int], float] = {}  # small tables repeat: test each once
+    if exact.any():
+        from scipy import stats  # seconds to import: only when a table is small
     for i in np.flatnonzero(exact.ravel()):
         table = (int(xa.flat[i]), int(na.flat[i] - xa.flat[i]),
                  int(xb.flat[i]), int(nb.flat[i] - xb.flat[i]))

@@ -25,6 +25,7 @@ from audit.views._charts import (
     metric_label,
     verdict_frame,
 )
+from audit.views._summary import GLOSSARY, VerdictLine, tests_frame, verdict_lines
 from audit.views._explain_charts import (
     fidelity_text,
     gap_groups,
@@ -59,11 +60,13 @@ from audit.views._whatif_charts import (
 __all__ = [
     "BASIS_LABELS",
     "BY_HAND",
+    "GLOSSARY",
     "METRIC_LABELS",
     "PointTarget",
     "SliderRange",
     "TOO_SMALL",
     "UPLOADED",
+    "VerdictLine",
     "adverse_impact_frame",
     "chart_metrics",
     "criteria_before_after_frame",
@@ -93,8 +96,10 @@ __all__ = [
     "roc_figure",
     "sample_text",
     "slider_range",
+    "tests_frame",
     "tradeoff_figure",
     "unit_label",
     "units_of",
     "verdict_frame",
+    "verdict_lines",
 ]
