@@ -146,9 +146,11 @@ def _timed(step: Callable[[], None], page) -> float:  # noqa: ANN001
 def _choose(page, key: str, value: str) -> None:  # noqa: ANN001
     """Pick ``value`` in the selectbox with key ``key``, as a person types it."""
     box = page.locator(f".st-key-{key}")
+    if value in [field.input_value() for field in box.locator("input").all()]:
+        return  # guessed already
     box.locator("input").click()
     box.locator("input").fill(value)
-    page.get_by_role("option", name=value, exact=True).click()
+    page.get_by_role("option").filter(has_text=re.compile(f"^{re.escape(value)}$")).first.click()
     _idle(page)
 
 

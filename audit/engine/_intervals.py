@@ -481,8 +481,8 @@ def homogeneity_test(x: npt.ArrayLike, n: npt.ArrayLike, *, seed: int | np.rando
 
     Pearson's chi-square (no continuity correction, G - 1 degrees of freedom) when every
     expected count is at least :data:`MIN_EXPECTED`; otherwise the Fisher-Freeman-Halton
-    exact test by Monte Carlo: ``draws`` tables with the observed margins from
-    ``scipy.stats.random_table``, ``p = (1 + #tables no more probable than observed) /
+    exact test by Monte Carlo: ``draws`` tables with the observed margins (numpy's
+    multivariate hypergeometric, the distribution of ``scipy.stats.random_table``), ``p = (1 + #tables no more probable than observed) /
     (1 + draws)`` (a valid p-value for any number of draws), seeded for reproducibility.
 
     Parameters
@@ -516,9 +516,12 @@ def homogeneity_test(x: npt.ArrayLike, n: npt.ArrayLike, *, seed: int | np.rando
     if expected.min() >= MIN_EXPECTED:
         statistic = float(np.sum(np.square(observed - expected) / expected))
         return float(special.chdtrc(x_.size - 1, statistic)), CHI_SQUARE  # = chi2.sf
-    from scipy import stats
-
-    tables = stats.random_table(n_, [outcomes, total - outcomes], seed=seed).rvs(size=draws)
+    # a random table with these margins: the favorable outcomes drawn without replacement
+    # from the groups (numpy's multivariate hypergeometric; scipy.stats.random_table draws
+    # the same distribution, but importing scipy.stats alone takes seconds)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    favorable = rng.multivariate_hypergeometric(n_, outcomes, size=draws)
+    tables = np.stack([favorable, n_ - favorable], axis=-1)
     # P(table) ∝ 1 / prod(cell!): a table is as extreme when its sum of log cell! is as large.
     observed_score = special.gammaln(observed + 1.0).sum()
     scores = special.gammaln(tables + 1.0).sum(axis=(-2, -1))
