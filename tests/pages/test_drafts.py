@@ -166,3 +166,16 @@ def test_without_an_audit_the_sample_loads_at_once():
     at.button(key="try_sample").click().run()
     assert not at.exception and not at.warning
     assert at.session_state["run"] is not None
+
+
+def test_the_what_if_sample_asks_before_it_replaces_an_audit(sample_inputs, sample_run):
+    at = _loaded("pages/screens/whatif.py", sample_inputs, sample_run)  # no score: offered
+    at.button(key="whatif_sample").click().run()
+    assert not at.exception
+    assert at.session_state["run"] is sample_run
+    assert REPLACE_WARNING.format(
+        names="lending\\_applicants.csv, lending\\_predictions.csv", rows=6000, work="",
+        what="The hiring sample") in [w.value for w in at.warning]
+    at.button(key="replace_yes_hiring").click().run()
+    assert not at.exception
+    assert at.session_state["run"].result.spec.score == "score"
