@@ -482,8 +482,9 @@ def homogeneity_test(x: npt.ArrayLike, n: npt.ArrayLike, *, seed: int | np.rando
     Pearson's chi-square (no continuity correction, G - 1 degrees of freedom) when every
     expected count is at least :data:`MIN_EXPECTED`; otherwise the Fisher-Freeman-Halton
     exact test by Monte Carlo: ``draws`` tables with the observed margins (numpy's
-    multivariate hypergeometric, the distribution of ``scipy.stats.random_table``), ``p = (1 + #tables no more probable than observed) /
-    (1 + draws)`` (a valid p-value for any number of draws), seeded for reproducibility.
+    multivariate hypergeometric, the distribution of ``scipy.stats.random_table``),
+    ``p = (1 + #tables no more probable than observed) / (1 + draws)`` (a valid p-value for
+    any number of draws), seeded for reproducibility.
 
     Parameters
     ----------
@@ -520,7 +521,7 @@ def homogeneity_test(x: npt.ArrayLike, n: npt.ArrayLike, *, seed: int | np.rando
     # from the groups (numpy's multivariate hypergeometric; scipy.stats.random_table draws
     # the same distribution, but importing scipy.stats alone takes seconds)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    favorable = rng.multivariate_hypergeometric(n_, outcomes, size=draws)
+    favorable = rng.multivariate_hypergeometric(n_.astype(np.int64), outcomes, size=draws)
     tables = np.stack([favorable, n_ - favorable], axis=-1)
     # P(table) ∝ 1 / prod(cell!): a table is as extreme when its sum of log cell! is as large.
     observed_score = special.gammaln(observed + 1.0).sum()

@@ -27,7 +27,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import streamlit as st
 
@@ -104,7 +104,7 @@ def owner() -> str:
     return f"email\n{(person.email or person.name).strip().lower()}"
 
 
-def _valid(token: object) -> bool:
+def _valid(token: str | None) -> TypeGuard[str]:
     return isinstance(token, str) and 20 <= len(token) <= 64 and token.replace(
         "-", "").replace("_", "").isalnum()
 
