@@ -149,8 +149,10 @@ def _choose(page, key: str, value: str) -> None:  # noqa: ANN001
     if value in [field.input_value() for field in box.locator("input").all()]:
         return  # guessed already
     box.locator("input").click()
-    box.locator("input").fill(value)
-    page.get_by_role("option").filter(has_text=re.compile(f"^{re.escape(value)}$")).first.click()
+    page.keyboard.type(value)  # as a person types: the list narrows to matching options
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"""() => [...document.querySelectorAll('.st-key-{key} input')]
+                               .some((i) => i.value === {value!r})""")
     _idle(page)
 
 
