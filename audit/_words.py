@@ -29,6 +29,7 @@ __all__ = [
     "DENOMINATOR_WORDS",
     "JUDGEMENT_WORDS",
     "METRIC_NAMES",
+    "NOTES_LEFT_OVER",
     "PASS_TOLERANCE",
     "STATUS_LABELS",
     "STATUS_WORDS",
@@ -53,6 +54,8 @@ __all__ = [
     "quoted",
     "reference_note",
     "rule_name",
+    "second_look",
+    "second_looks",
     "status_label",
     "verdict_detail",
     "verdict_label",
@@ -172,6 +175,13 @@ DECISION_LABELS: dict[str, str] = {
     "reject": "Rejected",
 }
 NOT_REVIEWED = "Not reviewed"
+# a review note whose finding changed verdict (a criterion changed) or is gone from the audit
+_SECOND_LOOK = ("Look at this note again: the verdict on this finding changed from {before} to "
+                "{now} since it was written ({why}). Saving the review confirms it.")
+_SECOND_LOOK_ALL = ("{count} note(s) were written when their finding had another verdict; "
+                    "they are marked below. Saving the review confirms them.")
+NOTES_LEFT_OVER = ("Notes on findings this audit no longer has (kept here, not in the record "
+                   "until the finding is back):")
 
 NULL = "—"  # how an undefined number is printed everywhere
 CLIP = 80  # characters of a name or value quoted in a message
@@ -225,6 +235,17 @@ def rule_name(metric: str, threshold: float) -> str:
     """A criterion in words with its threshold: ``the four-fifths rule (impact ratio at least
     0.80)``."""
     return _RULES.get(metric, metric.replace("_", " ") + " ({t:.2f})").format(t=threshold)
+
+
+def second_look(before: str, now: str, *, why: str = "a criterion changed") -> str:
+    """Why a review note is marked for a second look: its finding's status moved from
+    ``before`` to ``now`` (``FAIL`` to ``INCONCLUSIVE``)."""
+    return _SECOND_LOOK.format(before=status_label(before), now=status_label(now), why=why)
+
+
+def second_looks(count: int) -> str:
+    """Above the notes, when ``count`` of them are marked by `second_look`."""
+    return _SECOND_LOOK_ALL.format(count=count)
 
 
 def people(count: int, metric: str = "selection_rate") -> str:

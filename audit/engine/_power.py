@@ -23,7 +23,7 @@ from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
+from scipy import special
 
 from audit.engine._intervals import (
     BOUND_ERROR,
@@ -101,7 +101,7 @@ def minimum_detectable_difference(n1: npt.ArrayLike, n2: npt.ArrayLike, p_ref: n
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
             raise ValueError(message.format(value=value))
     _check_option(direction, get_args(Direction), DIRECTION_ERROR)
-    z_alpha = float(stats.norm.isf(alpha / 2))
+    z_alpha = float(-special.ndtri(alpha / 2))  # = stats.norm.isf
     n1_, n2_, p = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(n1, n2, p_ref))
     sign = -1.0 if direction == "lower" else 1.0
     room = p if direction == "lower" else 1.0 - p

@@ -41,6 +41,7 @@ from audit.views._explain_charts import (
     unit_label,
     units_of,
 )
+from audit.views._summary import GLOSSARY, VerdictLine, tests_frame, verdict_lines
 from audit.views._whatif_charts import (
     BY_HAND,
     UPLOADED,
@@ -61,11 +62,13 @@ from audit.views._whatif_charts import (
 __all__ = [
     "BASIS_LABELS",
     "BY_HAND",
+    "GLOSSARY",
     "METRIC_LABELS",
     "PointTarget",
     "SliderRange",
     "TOO_SMALL",
     "UPLOADED",
+    "VerdictLine",
     "adverse_impact_frame",
     "chart_metrics",
     "criteria_before_after_frame",
@@ -97,8 +100,10 @@ __all__ = [
     "roc_figure",
     "sample_text",
     "slider_range",
+    "tests_frame",
     "tradeoff_figure",
     "unit_label",
     "units_of",
     "verdict_frame",
+    "verdict_lines",
 ]

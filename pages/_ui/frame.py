@@ -1,5 +1,6 @@
 """The dashboard's frame, run before every page: page config, session state, navigation,
-the sign-in gate, the once-per-session sample.
+the sign-in gate, the session kept across a refresh (`pages._ui.sessions`), the Review
+page's draft (`pages._ui.drafts`), the once-per-session sample.
 
 `app.py` calls `run`. So do the one-line scripts directly in ``pages/``: Streamlit serves a
 script found there on its own (its first multipage mode) on the first request a server
@@ -14,6 +15,7 @@ import sys
 
 import streamlit as st
 
+from pages._ui import drafts, sessions
 from pages._ui.actions import load_sample
 from pages._ui.auth import require_login
 from pages._ui.state import init_state
@@ -46,8 +48,13 @@ def run() -> None:
     page = st.navigation(_pages())
     require_login()  # stops here, before any page runs, unless the visitor may see it
     state = st.session_state
+    sessions.resume(state)
+    drafts.sync(state)  # the Review page's boxes, before a page switch forgets them
     if state["run"] is None and "--sample" in sys.argv[1:] and not state["sample_offered"]:
         state["sample_offered"] = True
         with st.spinner("Auditing the sample lending data…"):
             load_sample()
-    page.run()
+    try:
+        page.run()
+    finally:  # also when the page stops early (st.stop) or switches page
+        sessions.keep(state)

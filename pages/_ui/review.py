@@ -85,8 +85,8 @@ def identity(run: AuditRun) -> RecordIdentity:
     """This run's record identity, made on first use (a new run gets a new one)."""
     current = st.session_state.get(IDENTITY_KEY)
     if current is None or current.run is not run:
-        if current is not None:
-            st.session_state["review"] = None  # it was the review of the previous run
+        # a re-run of the same files keeps the review (`actions.store_run` drops it with
+        # other files): its notes stay on their findings' ids
         current = RecordIdentity(run, str(uuid.uuid4()), now_utc())
         st.session_state[IDENTITY_KEY] = current
     return current

@@ -12,6 +12,9 @@ spec : audit.AuditSpec | None              the column roles and options of the l
 run : audit.AuditRun | None                the last successful audit (what every page shows)
 explanations : object | None               explanations for ``run`` (Explanations page)
 review : audit.Review | None               the board's notes and decision (Review page)
+review_draft : pages._ui.drafts.Draft | None  what is typed in the Review page's boxes, saved
+                                           or not; kept across page switches, criterion
+                                           changes and a refresh
 record_identity : object | None            the audit id and time kept for ``run`` so that the
                                            PDF, JSON and history entry are one record
 dropped_columns : dict | None              per role, (sha256, columns left out as identifiers)
@@ -30,6 +33,10 @@ cleared_predictions : str | None           a predictions file a single upload cl
                                            until a predictions file is uploaded again
 private_board : str | None                 this session's private history board (no sign-in,
                                            no AUDIT_BOARD), made on first use
+session_token : str | None                 this session's id in the URL (``?session=``), under
+                                           which the server keeps it (pages._ui.sessions)
+replace_pending : str | None               what is waiting for the user to confirm that it may
+                                           replace the loaded audit (``"sample"``)
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ DEFAULTS: dict[str, object] = {
     "run": None,
     "explanations": None,
     "review": None,
+    "review_draft": None,
     "record_identity": None,
     "dropped_columns": None,
     "record_pdf": None,
@@ -55,6 +63,8 @@ DEFAULTS: dict[str, object] = {
     "private_board": None,
     "mapping_for": None,
     "cleared_predictions": None,
+    "session_token": None,
+    "replace_pending": None,
 }
 
 

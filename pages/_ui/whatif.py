@@ -53,7 +53,7 @@ from audit.whatif import (
     words,
 )
 from pages._ui import cache, widgets
-from pages._ui.actions import SAMPLE_DIR, store_run
+from pages._ui.actions import SAMPLE_DIR, ask_to_replace, confirm_replace, store_run
 from pages._ui.explain import run_key
 from pages._ui.widgets import plain
 
@@ -87,7 +87,9 @@ def needs_score(run: AuditRun | None) -> None:
         words.NO_SCORE.format(favorable=run.result.favorable))))
     widgets.nav_link("pages/screens/upload.py", "Upload: choose the model score column",
                      ":material/upload_file:")
-    if st.button("Audit the hiring sample (it has a score column)", key="whatif_sample"):
+    if (st.button("Audit the hiring sample (it has a score column)", key="whatif_sample")
+            and not ask_to_replace("hiring")) or confirm_replace("The hiring sample",
+                                                                 key="hiring"):
         with st.spinner("Auditing the hiring sample…"):
             load_hiring_sample()
         st.rerun()

@@ -22,6 +22,7 @@ from audit.engine import AdverseImpactTable, AuditResult, AuditRun
 from audit.inputs import INTERSECTION_SEP, AuditInput, AuditSpec, Provenance, ll144_roles
 from audit.views import (
     BASIS_LABELS,
+    GLOSSARY,
     adverse_impact_frame,
     chart_metrics,
     impact_band,
@@ -29,7 +30,9 @@ from audit.views import (
     intersection_parts,
     metric_label,
     reference_words,
+    tests_frame,
     verdict_frame,
+    verdict_lines,
 )
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]$~])")
@@ -109,8 +112,15 @@ def inputs_caption(run: AuditRun) -> None:
                f"Judgement: {JUDGEMENT_WORDS[result.spec.judgement]}.")
 
 
+STATUS_ICONS = {"fail": ":red[:material/cancel:]", "pass": ":green[:material/check_circle:]",
+                "inconclusive": ":orange[:material/help:]",
+                "not_judged": ":gray[:material/remove:]"}
+
+
 def findings_summary(result: AuditResult) -> None:
-    """The verdict, a criterion-by-attribute overview, then every finding in plain words."""
+    """The verdict, then one short line per attribute and criterion (outcome, number,
+    interval); the terms in a popover; each finding in full and the tests behind them in
+    expanders."""
     verdict = result.verdict
     text = (f"**Overall: {verdict_label(verdict)}.** "
             f"{verdict_detail(verdict, [f.status for f in result.findings])}")
@@ -119,10 +129,18 @@ def findings_summary(result: AuditResult) -> None:
             "not_judged": (st.info, ":material/remove:")}
     element, icon = show.get(verdict, (st.warning, ":material/help:"))
     element(text, icon=icon)
-    st.dataframe(verdict_frame(result), hide_index=True)
-    for finding in result.findings:
-        element, icon = show[finding.status]
-        element(plain(finding.message), icon=icon)
+    with st.popover("What the words mean", icon=":material/menu_book:"):
+        st.markdown("\n\n".join(f"**{term}**: {meaning}" for term, meaning in GLOSSARY.items()))
+    st.markdown("  \n".join(f"{STATUS_ICONS.get(line.status, '')} {plain(line.text)}"
+                            for line in verdict_lines(result)))
+    with st.expander("Each finding in full"):
+        st.dataframe(verdict_frame(result), hide_index=True)
+        for finding in result.findings:
+            element, icon = show[finding.status]
+            element(plain(finding.message), icon=icon)
+    with st.expander("Statistical detail: the tests and their adjusted p-values"):
+        st.dataframe(tests_frame(result), hide_index=True)
+        st.caption(GLOSSARY["Adjusted p"])
 
 
 def warnings_box(run: AuditRun) -> None:
@@ -159,8 +177,11 @@ def heatmap_section(result: AuditResult) -> None:
 
 def _impact_table(result: AuditResult, table: AdverseImpactTable) -> None:
     minimum, _ = impact_band(result)
-    st.dataframe(adverse_impact_frame(table, confidence=result.spec.confidence,
-                                      impact_ratio=minimum), hide_index=True)
+    frame = adverse_impact_frame(table, confidence=result.spec.confidence, impact_ratio=minimum)
+    detail = ["category", "adjusted p", "smallest detectable gap"]
+    st.dataframe(frame.drop(columns=detail[1:], errors="ignore"), hide_index=True)
+    with st.expander("Statistical detail: adjusted p-values per category"):
+        st.dataframe(frame[[c for c in detail if c in frame.columns]], hide_index=True)
     rate = BASIS_LABELS[table.basis].lower()
     cut = (f" Scoring rate = the share scoring above {table.median_score:.4g}, the median "
            "score of the whole sample." if table.median_score is not None else "")

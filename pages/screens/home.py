@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages._ui import widgets
-from pages._ui.actions import load_sample
+from pages._ui.actions import ask_to_replace, confirm_replace, load_sample
 
 st.title("Fairness audit")
 st.markdown(
@@ -39,10 +39,18 @@ with steps[2]:
 st.divider()
 st.markdown("**No data at hand?** The bundled lending sample (6,000 synthetic applicants, with "
             "a bias planted on purpose) shows what an audit finds.")
-if st.button("Try it with sample data", key="try_sample", type="primary"):
+
+def audit_the_sample() -> None:
     with st.spinner("Auditing the sample lending data…"):
         load_sample()
     st.switch_page("pages/screens/fairness.py")
+
+
+if st.button("Try it with sample data", key="try_sample", type="primary") and not ask_to_replace(
+        "sample"):
+    audit_the_sample()
+if confirm_replace("The sample lending data", key="sample"):
+    audit_the_sample()
 
 run = st.session_state["run"]
 if run is not None:

@@ -1,7 +1,9 @@
 """Review: the board's notes and decision on the findings; filing, sign-off and exports.
 
-The decision rests on the criteria table (from the run's findings). "Save review" keeps a
-`Review` in session state; "Save to history" files the record built from the run and that
+The decision rests on the criteria table (from the run's findings). What is typed is kept
+as a draft (`pages._ui.drafts`) across page switches, criterion changes and a refresh; a
+note whose finding changed verdict since is marked for a second look. "Save review" keeps
+a `Review` in session state; "Save to history" files the record built from the run and that
 review on this session's board; each reviewer then signs it off in their own session.
 With sign-in the reviewer is the signed-in identity, never a typed name. The downloads are
 the record as filed (with its sign-offs and the history's head hash) once it is filed,
@@ -13,9 +15,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from audit import DECISION_CHOICES, AuditInputError, HistoryError, status_label
+from audit import (
+    DECISION_CHOICES,
+    NOTES_LEFT_OVER,
+    AuditInputError,
+    HistoryError,
+    second_look,
+    second_looks,
+    status_label,
+)
 from audit.record import Review, adverse_impact_csv, fingerprint, metrics_csv, now_utc
-from pages._ui import auth, signoff, widgets
+from pages._ui import auth, drafts, signoff, widgets
 from pages._ui import review as ui
 from pages._ui import whatif as whatif_ui
 
@@ -33,27 +43,39 @@ st.subheader("The criteria the decision rests on")
 st.dataframe(ui.criteria_frame(draft), hide_index=True)
 
 st.subheader("Notes and decision")
+state = st.session_state
+statuses = {f["id"]: f["status"] for f in draft["findings"]}
+drafts.remember(state, statuses)
+kept = drafts.current(state)
+drafts.seed(state, kept, list(statuses))
+changed = drafts.second_looks(kept, statuses)
+marks = [st.empty()]  # the second-look marks, gone once the review is saved
+if changed:
+    marks[0].warning(second_looks(len(changed)), icon=":material/visibility:")
 if person is not None:
     st.markdown(f"Reviewer: **{widgets.plain(person.display)}** (from your sign-in)")
 else:
-    reviewers = st.text_input(
-        "Reviewer name(s), separated by commas", key="review_reviewers",
-        value=", ".join(saved.reviewers) if saved else "")
+    reviewers = st.text_input("Reviewer name(s), separated by commas", key=drafts.REVIEWERS)
 notes: dict[str, str] = {}
 for finding in draft["findings"]:
+    if finding["id"] in changed:
+        marks.append(st.empty())
+        marks[-1].warning(second_look(*changed[finding["id"]]), icon=":material/visibility:")
     label = f"{status_label(finding['status'])} — {finding['message']}"
-    notes[finding["id"]] = st.text_area(
-        widgets.plain(label), key=f"review_note_{finding['id']}", height=80,
-        value=saved.finding_notes.get(finding["id"], "") if saved else "")
-overall = st.text_area("Overall notes", key="review_notes", value=saved.notes if saved else "")
+    notes[finding["id"]] = st.text_area(widgets.plain(label), key=drafts.note_key(finding["id"]),
+                                        height=80)
+left_over = drafts.orphans(kept, list(statuses))
+if left_over:
+    st.caption(NOTES_LEFT_OVER)
+    for finding_id, note in left_over.items():
+        st.markdown(f"- `{widgets.plain(finding_id)}`: {widgets.plain(note)}")
+overall = st.text_area("Overall notes", key=drafts.NOTES)
 codes = list(DECISION_CHOICES)
-decision = st.radio(
-    "Decision", codes, format_func=DECISION_CHOICES.__getitem__, key="review_decision",
-    index=codes.index(saved.decision) if saved else None, horizontal=True)
+decision = st.radio("Decision", codes, format_func=DECISION_CHOICES.__getitem__,
+                    key=drafts.DECISION, index=None, horizontal=True)
 whatif_ui.citation(run)
-conditions = st.text_area(
-    "Conditions (required when approving with conditions)", key="review_conditions",
-    value=saved.conditions if saved else "")
+conditions = st.text_area("Conditions (required when approving with conditions)",
+                          key=drafts.CONDITIONS)
 
 if st.button("Save review", key="review_save", type="primary"):
     names = (person.name,) if person is not None else ui.parse_reviewers(reviewers)
@@ -65,7 +87,10 @@ if st.button("Save review", key="review_save", type="primary"):
                        conditions=conditions.strip(),
                        finding_notes={k: v.strip() for k, v in notes.items() if v.strip()},
                        reviewed_at=now_utc())
-        st.session_state["review"] = saved
+        state["review"] = saved
+        state[drafts.DRAFT_KEY] = drafts.current(state).with_seen(statuses)  # looked again
+        for mark in marks:
+            mark.empty()
         if ident.saved_seq is not None:  # the previous record is filed: this is a new one
             ui.renew_identity(run)
             ident = ui.identity(run)

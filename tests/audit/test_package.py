@@ -26,11 +26,12 @@ PUBLIC = [
     "AuditInputError", "CSVFormatError", "ColumnError", "HistoryError", "JoinError",
     # words
     "CRITERION_NAMES", "CRITERION_TITLES", "DECISION_CHOICES", "DECISION_LABELS",
-    "DEFAULT_UNKNOWN_VALUES", "JUDGEMENT_WORDS", "PASS_TOLERANCE", "STATUS_LABELS",
+    "DEFAULT_UNKNOWN_VALUES", "JUDGEMENT_WORDS", "NOTES_LEFT_OVER", "PASS_TOLERANCE",
+    "STATUS_LABELS",
     "STATUS_WORDS", "TOO_FEW", "UNDER_2_PERCENT_JUSTIFICATION", "VERDICT_LABELS",
     "format_against", "format_estimate",
     "format_interval", "format_number", "format_p", "format_percent", "outcome_label",
-    "reference_note", "rule_name",
+    "reference_note", "rule_name", "second_look", "second_looks",
     "status_label", "verdict_detail", "verdict_label", "verdict_of",
     # inputs
     "AuditInput", "AuditSpec", "Criterion", "DEFAULT_CRITERIA", "IdentifierColumn", "Limits",

@@ -10,8 +10,8 @@ from audit import format_number as fmt
 from audit import verdict_detail, verdict_label
 from audit.engine import audit_inputs
 from audit.inputs import Criterion
-from audit.views import TOO_SMALL
-from pages._ui.widgets import plain
+from audit.views import GLOSSARY, TOO_SMALL, verdict_lines
+from pages._ui.widgets import STATUS_ICONS, plain
 from tests.conftest import HIRING, ROOT, open_page, upload
 
 TIMEOUT = 120
@@ -28,8 +28,9 @@ def page() -> AppTest:
 
 
 def _table(at: AppTest):
-    """The adverse-impact table (the last dataframe on the page), indexed by category."""
-    return at.dataframe[-1].value.set_index("category")
+    """The adverse-impact table (the last one with impact ratios), indexed by category."""
+    return next(d.value for d in reversed(at.dataframe)
+                if "impact ratio" in d.value.columns).set_index("category")
 
 
 def test_without_a_run_it_points_to_upload_and_sample():
@@ -169,3 +170,29 @@ def test_scoring_rates_and_the_ll144_sex_by_race_table_are_shown():
     assert frames[0].set_index("category").loc["40 and over", "impact ratio"] == fmt(
         older.impact_ratio.value)
     assert any("the median score of the whole sample" in c.value for c in at.caption)
+
+
+def test_plain_words_first_then_definitions_and_statistics_on_request(page, sample_run):
+    result = sample_run.result
+    lines = verdict_lines(result)
+    assert [line.text for line in lines][:1] == [
+        "sex · Four-fifths rule (at least 0.80): FAILS — 0.70 (95% interval 0.67–0.74)"]
+    sex = result.findings[0]
+    assert (f"{sex.estimate.ci_low:.2f}", f"{sex.estimate.ci_high:.2f}") == ("0.67", "0.74")
+    assert len(lines) == len(result.findings) == 9
+    # the first markdown under the verdict holds one line per attribute and criterion
+    summary = next(m.value for m in page.markdown if "Four-fifths rule (at least" in m.value)
+    assert summary.split("  \n") == [f"{STATUS_ICONS[line.status]} {plain(line.text)}"
+                                     for line in lines]
+    kinds = [(n.type, getattr(n, "label", None)) for n in _in_order(page.main)]
+    labels = [label for _, label in kinds]
+    assert labels.index("Each finding in full") > [k for k, _ in kinds].index("error")
+    assert "Statistical detail: the tests and their adjusted p-values" in labels
+    glossary = "\n\n".join(f"**{term}**: {meaning}" for term, meaning in GLOSSARY.items())
+    assert glossary in [m.value for m in page.markdown]  # in the popover, said once
+    tests = next(d.value for d in page.dataframe if "adjusted p" in d.value.columns
+                 and "test" in d.value.columns)
+    assert len(tests) == sum(len(f.tests) for f in result.findings)
+    # no p-value or definition in the lines a board member reads first
+    assert "adjusted p" not in summary and "p =" not in summary
+    assert "impact ratio" not in _table(page).columns or "adjusted p" not in _table(page).columns
