@@ -175,6 +175,10 @@ def journey(page, base: str, people: Path, predictions: Path) -> dict[str, float
     _choose(page, "role_label", "y_true")
     _choose(page, "role_prediction", "y_pred")
     _choose(page, "role_score", "score")
+    _choose(page, "role_favorable", "1")  # a 0/1 label: nothing runs until it is confirmed
+    page.locator(".st-key-outcome_meaning input").fill("earning over 50K")
+    page.keyboard.press("Tab")
+    _idle(page)
     tags = page.locator(".st-key-role_sensitive [data-baseweb='tag']")
     while tags.filter(has_text="marital_status").count():
         tags.filter(has_text="marital_status").locator("[role='presentation']").first.click()
