@@ -116,6 +116,13 @@ def confirm_replace(what: str, *, key: str) -> bool:
     return False
 
 
+def review_work() -> bool:
+    """Whether the board typed or saved a review for the loaded audit."""
+    state = st.session_state
+    return state["run"] is not None and (state["review"] is not None
+                                         or not drafts.current(state).empty)
+
+
 def ask_to_replace(key: str) -> bool:
     """Whether an audit is loaded that ``key``'s action would replace; if so, the question
     (`confirm_replace`) is put to the user on this and the next runs."""

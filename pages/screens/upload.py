@@ -13,7 +13,13 @@ import streamlit as st
 from audit import AuditInputError, verdict_label
 from audit.inputs import DEFAULT_CRITERIA, AuditSpec
 from pages._ui import cache, mapping, widgets
-from pages._ui.actions import inputs_of, store_run
+from pages._ui.actions import (
+    ask_to_replace,
+    confirm_replace,
+    inputs_of,
+    review_work,
+    store_run,
+)
 from pages._ui.privacy import identifier_step
 
 CONFIDENCE_LEVELS = [0.90, 0.95, 0.99]
@@ -128,7 +134,15 @@ with st.expander("Advanced options"):
         and prior.confidence in CONFIDENCE_LEVELS else 1)
     ll144 = widgets.ll144_options(sensitive, prior)
 
-if st.button("Run audit", key="run_audit", type="primary", disabled=not (ready and bands_ok)):
+run_now = st.button("Run audit", key="run_audit", type="primary",
+                    disabled=not (ready and bands_ok))
+# other files would replace an audit the board has typed a review for: ask first
+if (run_now and review_work() and inputs_of(state["run"]) is None
+        and ask_to_replace("upload")):
+    run_now = False
+if confirm_replace("The files above", key="upload"):
+    run_now = True
+if run_now:
     if label is None or prediction is None:
         st.error("Choose the column with the true outcome (label) and the column with the "
                  "model's decision (prediction).")

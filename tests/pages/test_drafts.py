@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from audit import NOTES_LEFT_OVER, second_look, second_looks
 from pages._ui import drafts, sessions
 from pages._ui.actions import REPLACE_WARNING, REVIEW_WORK, SAMPLE_ID_COLUMN, sample_spec
-from tests.conftest import open_page
+from tests.conftest import open_page, upload
 
 REVIEW = "pages/screens/review.py"
 FAIRNESS = "pages/screens/fairness.py"
@@ -179,3 +179,34 @@ def test_the_what_if_sample_asks_before_it_replaces_an_audit(sample_inputs, samp
     at.button(key="replace_yes_hiring").click().run()
     assert not at.exception
     assert at.session_state["run"].result.spec.score == "score"
+
+
+def test_other_files_ask_before_they_replace_an_audit_with_a_review(home_with_review,
+                                                                     sample_run):
+    at = home_with_review.switch_page("pages/screens/upload.py").run()
+    # another dataset, on its own: the loaded audit and its typed review would go
+    data = "id,sex,y_true,y_pred\n" + "".join(
+        f"{i},{'fm'[i % 2]},{i % 3 % 2},{i % 5 % 2}\n" for i in range(60))
+    upload(at, "upload_dataset", name="other.csv", data=data.encode())
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key="role_label").set_value("y_true")
+    at.selectbox(key="role_prediction").set_value("y_pred")
+    at.multiselect(key="role_sensitive").set_value(["sex"])
+    at.selectbox(key="role_favorable").set_value("1").run()
+    at.button(key="run_audit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [w.value for w in at.warning if "replaces" in w.value] == [REPLACE_WARNING.format(
+        names="lending\\_applicants.csv, lending\\_predictions.csv", rows=6000,
+        work=REVIEW_WORK, what="The files above")]
+    assert at.session_state["run"] is sample_run  # nothing replaced yet
+
+    at.button(key="replace_no_upload").click().run()
+    assert at.session_state["run"] is sample_run
+    assert drafts.current(at.session_state).reviewers == "Ada Lovelace, Grace Hopper"
+
+    at.button(key="run_audit").click().run()
+    at.button(key="replace_yes_upload").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    replaced = at.session_state["run"]
+    assert replaced is not sample_run and replaced.result.rows == 60
+    assert at.session_state["review_draft"] is None and at.session_state["review"] is None
