@@ -142,10 +142,13 @@ def _vm_size() -> int:
 
 
 def _limit_self(memory_mb: int, seconds: int) -> None:
-    """Cap this process: address space (what it uses now plus ``memory_mb``), CPU seconds,
-    and no core file."""
+    """Cap this process: address space (what it uses now plus ``memory_mb``, never above a
+    limit it inherited), CPU seconds, and no core file."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     budget = _vm_size() + memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:  # a server started under `ulimit -v`: stay within it
+        budget = min(budget, hard)
     resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
 
