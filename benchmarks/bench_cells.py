@@ -11,7 +11,7 @@ Two parts:
 2. The whole command line (``python -m audit run``: read, audit, JSON, CSV, PDF) on
    synthetic data with A sensitive attributes of C categories each, in a child process:
    wall time, CPU time and peak resident memory (``wait4``) against the number of
-   intersection cells. Beyond ``max_intersection_cells`` (5,000) the audit reports each
+   intersection cells. Beyond ``max_intersection_cells`` (1,000) the audit reports each
    attribute and the pairwise intersections; the line says which. The 10 × 10 line is the
    budget: 200,000 rows, within 60 s and 2 GB on a quiet two-core machine.
 """

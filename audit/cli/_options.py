@@ -103,7 +103,7 @@ def check_audit_options(args: argparse.Namespace) -> list[str]:
         ("explain_sample", "--explain-sample", lambda v: 10 <= v <= MAX_EXPLAIN_SAMPLE,
          f"a whole number from 10 to {MAX_EXPLAIN_SAMPLE:,}", "2000", 2000),
         ("max_intersection_cells", "--max-intersection-cells", lambda v: v >= 1,
-         "a whole number of at least 1", "5000", 5000),
+         "a whole number of at least 1", "1000", 1000),
     ]
     problems = []
     for name, option, ok, expected, example, default in checks:

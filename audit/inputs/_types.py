@@ -25,7 +25,9 @@ INTERSECTION_SEP = " × "
 Judgement = Literal["interval", "point"]
 JUDGEMENTS: tuple[str, ...] = ("interval", "point")
 # the most groups an intersection may have before pairwise intersections replace it
-MAX_INTERSECTION_CELLS = 5_000
+# (the simultaneous intervals compare every pair of an attribute's groups: 1,000 groups are
+# half a million pairs, 4,096 would be 8.4 million and gigabytes)
+MAX_INTERSECTION_CELLS = 1_000
 
 
 @dataclass(frozen=True)
