@@ -23,6 +23,7 @@ the line ``history: not saved`` on stderr (``history: saved`` when it worked).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,7 +72,6 @@ from audit.record import (
     adverse_impact_csv,
     build_record,
     canonical_bytes,
-    fingerprint,
     load_presets,
     metrics_csv,
     preset,
@@ -328,7 +328,7 @@ def _run(args: argparse.Namespace) -> int:
     export = (suppress_small_cells(record, k=args.suppress_below) if args.suppress_below
               else record)
     data = canonical_bytes(export)  # audit.json, byte for byte: its sha256 is the fingerprint
-    pdf = sealed_pdf(export, signer=signing)  # data embedded; signed when a key is set
+    pdf = sealed_pdf(export, signer=signing, record_bytes=data)  # embedded; signed with a key
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -372,7 +372,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"warning: the audit's files were written, but it was not saved to the "
                   f"history: {err}", file=sys.stderr)
             print("history: not saved", file=sys.stderr)
-    print(SEALED.format(pdf=out / "audit.pdf", json=out / "audit.json", sha=fingerprint(export),
+    print(SEALED.format(pdf=out / "audit.pdf", json=out / "audit.json",
+                        sha=hashlib.sha256(data).hexdigest(),
                         signed=(SIGNED_BY.format(name=signing.signer) if signing is not None
                                 else NOT_SIGNED)))
     print(f"{verdict_label(run.result.verdict)}: {len(record['findings'])} criteria checked; "

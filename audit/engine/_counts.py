@@ -29,6 +29,7 @@ MAX_DENSE_CELLS = 1 << 20
 # up to this many finest cells, a bootstrap replicate is one multinomial draw over them all
 # (its cost grows with the cells); beyond, each grouping is drawn over its own groups
 MAX_JOINT_CELLS = MAX_INTERSECTION_CELLS
+PAIRWISE_TOTAL = 5  # the pairwise intersections' groups, all told, as a multiple of the limit
 CHUNK_BYTES = 64 * 1024 * 1024  # replicates of the finest cells held at once
 
 INTERSECTION_LIMIT_WARNING = (
@@ -247,13 +248,15 @@ def _crossed(sensitive: tuple[SensitiveColumn, ...], parts: np.ndarray,
 
 def _pairs(sensitive: tuple[SensitiveColumn, ...], parts: np.ndarray, cells: np.ndarray,
            limit: int) -> tuple[list[Grouping], list[str]]:
-    """Every two columns' intersection, in column order, while their groups fit ``limit``."""
+    """Every two columns' intersection, in column order: each of at most ``limit`` groups
+    (the simultaneous intervals compare every pair of an attribute's groups), while all of
+    them together fit `PAIRWISE_TOTAL` times ``limit`` (the record and its tables)."""
     kept: list[Grouping] = []
     left_out: list[str] = []
     used = 0
     for i, j in combinations(range(len(sensitive)), 2):
         pair = _crossed(sensitive, parts, (i, j), cells)
-        if used + len(pair.labels) <= limit:
+        if len(pair.labels) <= limit and used + len(pair.labels) <= PAIRWISE_TOTAL * limit:
             kept.append(pair)
             used += len(pair.labels)
         else:

@@ -309,7 +309,8 @@ def _integrity(sha: str, signature: str) -> str:
             f"PDF. {esc(signature)}")
 
 
-def render_pdf(record: Mapping[str, Any], *, signature: str | None = None) -> bytes:
+def render_pdf(record: Mapping[str, Any], *, signature: str | None = None,
+               record_bytes: bytes | None = None) -> bytes:
     """Render the board's PDF from a JSON record (``record_to_dict`` or a stored record).
 
     Parameters
@@ -320,6 +321,9 @@ def render_pdf(record: Mapping[str, Any], *, signature: str | None = None) -> by
         The sentence page 1 prints, under the verdict, about the file's digital signature
         (`signature_status_text`), next to the fingerprint; given by `sealed_pdf`, which
         seals the result. None (a PDF that will not be sealed) prints no such note.
+    record_bytes : bytes, optional
+        ``canonical_bytes(record)`` when the caller has them already (a large record takes
+        seconds to serialise).
 
     Returns
     -------
@@ -328,9 +332,9 @@ def render_pdf(record: Mapping[str, Any], *, signature: str | None = None) -> by
         footer of every page shows ``fingerprint(record)``.
     """
     register_fonts()
-    text = to_json(record)
-    record = json.loads(text)  # canonical key order: reopened records match
-    sha = hashlib.sha256((text + "\n").encode("utf-8")).hexdigest()  # fingerprint(record)
+    data = record_bytes if record_bytes is not None else (to_json(record) + "\n").encode("utf-8")
+    record = json.loads(data)  # canonical key order: reopened records match
+    sha = hashlib.sha256(data).hexdigest()  # fingerprint(record)
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(
         buffer, pagesize=LETTER, invariant=1, leftMargin=0.75 * inch, rightMargin=0.75 * inch,

@@ -121,7 +121,7 @@ SPEC_ORDER = {"label": "Label column", "prediction": "Prediction column",
               "max_intersection_cells": "Largest intersection (groups)"}
 CHART_GROUPS = 30  # groups per chart before it is split in two
 CHARTED_GROUPS = 60  # groups charted per attribute (the tables list every one)
-DETAIL_GROUPS = 1_000  # intersection groups listed one by one; beyond, only their findings
+DETAIL_GROUPS = 250  # intersection groups listed one by one; beyond, only their findings
 DETAIL_NOTE = (
     "To keep this record readable, the {groups:,} groups of {count} intersection(s) ({names}) "
     "are not listed one by one in the tables and charts below; their findings are above, and "

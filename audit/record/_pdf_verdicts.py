@@ -21,9 +21,9 @@ from audit._words import (
 from audit.record._pdf_doc import (
     CELL_LIMIT,
     Doc,
-    attributes_of,
     confidence_words,
     criterion_title,
+    detailed,
     esc,
     methods_of,
 )
@@ -49,7 +49,7 @@ def score_metrics_section(doc: Doc) -> None:
         "a favorable label (0 is calibrated on average; it does not check calibration at "
         "each score). Brier and calibration need scores between 0 and 1."
         + (f" Intervals: {esc(methods)}." if methods else ""), "small"))
-    for attribute in attributes_of(record):
+    for attribute in detailed(record)[0]:  # intersections of very many groups: the JSON
         rows = [[esc(g["group"], CELL_LIMIT), f"{g['n']:,}",
                  *(format_estimate(g["metrics"].get(name)) for name, _ in SCORE_COLUMNS)]
                 for g in groups if g["attribute"] == attribute]
@@ -81,7 +81,7 @@ def disparities_section(doc: Doc) -> None:
         "corrected within the attribute's test family. Smallest gap seen: the smallest "
         "difference the test would detect with 80% power at these sizes.", "small"))
     names = dict(COMPARED)
-    for attribute in attributes_of(record):
+    for attribute in detailed(record)[0]:  # intersections of very many groups: the JSON
         items = [d for d in shown if d["attribute"] == attribute]
         if not items:
             continue

@@ -28,7 +28,8 @@ from audit.record._sign import Signing, sign_writer, signature_status_text
 __all__ = ["seal_pdf", "sealed_pdf"]
 
 
-def sealed_pdf(record: Mapping[str, Any], *, signer: Signing | None) -> bytes:
+def sealed_pdf(record: Mapping[str, Any], *, signer: Signing | None,
+               record_bytes: bytes | None = None) -> bytes:
     """The board's PDF of ``record``, sealed: what the CLI writes and the dashboard offers.
 
     Parameters
@@ -39,6 +40,9 @@ def sealed_pdf(record: Mapping[str, Any], *, signer: Signing | None) -> bytes:
     signer : Signing or None
         The board's key (`signing_from_env`); None gives an unsigned PDF whose page 1 says
         so and how to sign.
+    record_bytes : bytes, optional
+        ``canonical_bytes(record)`` when the caller has them already (a large record takes
+        seconds to serialise).
 
     Returns
     -------
@@ -46,8 +50,9 @@ def sealed_pdf(record: Mapping[str, Any], *, signer: Signing | None) -> bytes:
         ``seal_pdf(render_pdf(record, signature=signature_status_text(signer)),
         canonical_bytes(record), signer=signer)``.
     """
-    page = render_pdf(record, signature=signature_status_text(signer))
-    return seal_pdf(page, canonical_bytes(record), signer=signer)
+    data = record_bytes if record_bytes is not None else canonical_bytes(record)
+    page = render_pdf(record, signature=signature_status_text(signer), record_bytes=data)
+    return seal_pdf(page, data, signer=signer)
 
 
 def seal_pdf(pdf: bytes, record_bytes: bytes, *, signer: Signing | None) -> bytes:
