@@ -47,7 +47,7 @@ from benchmarks.server import (  # noqa: E402
 )
 
 HIRING = ROOT / "sample_data" / "hiring.csv"
-SAMPLE_VERDICT = "sex: female are approved at 0.70 times the rate of male"
+SAMPLE_VERDICT = "sex · Four-fifths rule (at least 0.80): FAILS — 0.70"  # the first line
 
 Metrics = dict[tuple[str, str, str], tuple[float, float, float]]
 

@@ -117,6 +117,9 @@ def test_upload_run_and_read_the_planted_disparity(server: str, page: Page, samp
     page.get_by_role("link", name="Read the disparities").click()
 
     page.get_by_text("Overall: FAILED").wait_for()
+    # plain words first: one line per criterion; each finding in full behind an expander
+    page.get_by_text(f"sex · Four-fifths rule (at least 0.80): FAILS — {ratio}").wait_for()
+    page.get_by_text("Each finding in full").click()
     page.get_by_text(f"sex: female are approved at {ratio} times the rate of male").wait_for()
     page.locator(".js-plotly-plot").nth(2).wait_for()
     assert page.get_by_text("Traceback").count() == 0
@@ -128,5 +131,5 @@ def test_sample_button_opens_the_fairness_page(server: str, page: Page):
     page.goto(server)
     page.get_by_role("button", name="Try it with sample data").click()
     page.get_by_text("2. Read the disparities").wait_for()
-    page.get_by_text("sex: female are approved at 0.70 times the rate of male").wait_for()
+    page.get_by_text("sex · Four-fifths rule (at least 0.80): FAILS — 0.70").wait_for()
     _screenshot(page, "home_sample.png", 1000)

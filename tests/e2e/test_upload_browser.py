@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, stop_server
 from pages._ui.mapping import CLEARED
@@ -166,7 +166,7 @@ def test_a_coded_label_waits_for_its_meaning_and_age_is_cut_into_bands(
     _choose(page, bands, "cut points I type")
     _type(page, "Cut points for age", "25, 40, 60")
     page.get_by_text("Bands: 18–24, 25–39, 40–59, 60–79").wait_for()
-    assert run.is_enabled()
+    expect(run).to_be_enabled()  # once the page has rerun with the bands
     page.locator(".st-key-role_favorable").scroll_into_view_if_needed()
     _screenshot(page, "upload_outcome_and_bands.png", 1900)
     run.click()

@@ -150,7 +150,7 @@ def test_two_sessions_see_only_their_own_data_and_review(downloads):
     a.radio(key="review_decision").set_value("reject")
     a.button(key="review_save").click().run()
     assert not a.exception and not a.error
-    assert NOTE in downloads["download_json"]
+    assert NOTE in downloads["download_json"].decode("utf-8")  # the canonical bytes
     b.switch_page("pages/screens/review.py").run()
     assert not b.exception
     assert b.session_state["review"] is None
@@ -158,7 +158,8 @@ def test_two_sessions_see_only_their_own_data_and_review(downloads):
     assert b.text_area(key="review_notes").value == ""
     record_b = json.loads(downloads["download_json"])
     assert record_b["review"] is None and record_b["inputs"][0]["name"] == "hiring.csv"
-    assert NOTE not in downloads["download_json"] and REVIEWER not in downloads["download_json"]
+    shown_b = downloads["download_json"].decode("utf-8")
+    assert NOTE not in shown_b and REVIEWER not in shown_b
 
     # nothing A typed is in a cache another session could read
     values = list(_cached_values())
@@ -176,7 +177,7 @@ def test_two_sessions_see_only_their_own_data_and_review(downloads):
     c.switch_page("pages/screens/review.py").run()
     assert c.session_state["review"] is None
     assert c.text_area(key="review_notes").value == ""
-    assert NOTE not in downloads["download_json"]
+    assert NOTE not in downloads["download_json"].decode("utf-8")
     assert a.session_state["review"].notes == NOTE  # A's review is untouched
 
 
