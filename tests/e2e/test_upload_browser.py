@@ -174,6 +174,7 @@ def test_a_coded_label_waits_for_its_meaning_and_age_is_cut_into_bands(
     _idle(page)
 
     _nav(page, "Fairness")
+    page.get_by_text("Each finding in full").click()  # plain-words lines first, then these
     page.get_by_text("sex: female are approved at ").first.wait_for()
     _idle(page)
     text = page.locator("section.main, [data-testid='stMain']").first.text_content() or ""
