@@ -18,15 +18,15 @@ from __future__ import annotations
 import argparse
 import glob
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from audit._errors import AuditInputError
 from audit.inputs import AuditInput, Limits, read_path
 from audit.inputs._read import MSG_FILE_NOT_FOUND  # read_path's own words, for every engine
+from audit.sources import duckdb_above_bytes, is_parquet  # shared with the dashboard
 
 ENGINES = ("auto", "pandas", "duckdb", "spark")
-DEFAULT_DUCKDB_ABOVE_MB = 100
 TABLE_PREFIX = "table:"
 NEEDS_ROWS = (
     "{option} needs the rows in memory, and the {engine} engine keeps them where they are. "
@@ -53,20 +53,6 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --engine spark: a Spark setting (repeat for more)")
 
 
-def duckdb_above_bytes(environ: Mapping[str, str] | None = None) -> int:
-    """CSV files larger than this go to DuckDB under ``--engine auto``."""
-    value = (os.environ if environ is None else environ).get("AUDIT_DUCKDB_ABOVE_MB", "")
-    megabytes = int(value) if value.strip().isdigit() else DEFAULT_DUCKDB_ABOVE_MB
-    return megabytes * 2**20
-
-
-def _is_parquet(path: str) -> bool:
-    if os.path.isfile(path):
-        with open(path, "rb") as handle:
-            return handle.read(4) == b"PAR1"
-    return path.lower().endswith((".parquet", ".parq", ".pq"))
-
-
 def choose_engine(engine: str, paths: Sequence[str | None]) -> str:
     """The engine ``--engine`` asks for; for ``auto``, by format and size."""
     given = [p for p in paths if p]
@@ -79,7 +65,7 @@ def choose_engine(engine: str, paths: Sequence[str | None]) -> str:
     if any(p.startswith(TABLE_PREFIX) for p in given):
         return "spark"
     for path in given:
-        if glob.has_magic(path) or os.path.isdir(path) or _is_parquet(path):
+        if glob.has_magic(path) or os.path.isdir(path) or is_parquet(path):
             return "duckdb"
         if os.path.isfile(path) and os.path.getsize(path) > duckdb_above_bytes():
             return "duckdb"
@@ -97,7 +83,7 @@ def refuse_row_options(args: argparse.Namespace, engine: str) -> None:
 
 def load(path: str, limits: Limits) -> AuditInput:
     """One input for the pandas engine: Parquet (a file, folder or glob) or a CSV file."""
-    if glob.has_magic(path) or os.path.isdir(path) or _is_parquet(path):
+    if glob.has_magic(path) or os.path.isdir(path) or is_parquet(path):
         from audit.sources import read_parquet  # pyarrow.parquet loads on use
 
         return read_parquet(path, max_bytes=limits.max_bytes, max_rows=limits.max_rows)

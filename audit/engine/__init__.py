@@ -38,6 +38,7 @@ from audit.engine._pipeline import (
     SourceRun,
     audit_inputs,
     audit_source,
+    audit_uploads,
     column_sources,
 )
 from audit.engine._scores import SCORE_METRICS
@@ -78,6 +79,7 @@ __all__ = [
     "audit_cells",
     "audit_inputs",
     "audit_source",
+    "audit_uploads",
     "clopper_pearson",
     "column_sources",
     "consistency",

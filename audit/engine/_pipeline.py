@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from audit.engine._audit import audit_cells, consistency_per_cell, run_audit
 from audit.engine._types import AuditResult
+from audit._errors import AuditInputError
 from audit.inputs import AuditInput, AuditSpec, PreparedData, Provenance, join_inputs, prepare
 from audit.sources import CellTable, RowSample
 
@@ -34,6 +35,10 @@ def column_sources(dataset: AuditInput, predictions: AuditInput | None) -> dict[
 def audit_inputs(*, dataset: AuditInput, predictions: AuditInput | None, spec: AuditSpec,
                  id_column: str | None = None) -> AuditRun:
     """Join, validate and audit. Raises `AuditInputError` for any mistake in the input."""
+    if dataset.on_disk is not None or (predictions is not None
+                                       and predictions.on_disk is not None):
+        raise ValueError("audit_inputs was given an input held on disk (only its first rows "
+                         "are in memory); audit it with audit_uploads")
     frame, join_warnings = join_inputs(dataset=dataset, predictions=predictions,
                                        id_column=id_column,
                                        as_written=[c for c in spec.sensitive
@@ -84,3 +89,48 @@ def audit_source(source: Source, spec: AuditSpec) -> SourceRun:
     return SourceRun(result=result, inputs=source.provenance(), id_column=source.id_column,
                      warnings=tuple(source.warnings) + result.warnings, engine=source.engine,
                      sample=sample)
+
+
+NEEDS_ALL_ON_DISK = (
+    "{big} is counted out of core by DuckDB, so {small} must be read the same way, and its "
+    "upload is no longer on the page. Fix: upload {small} again, then run the audit."
+)
+BANDS_NEED_ROWS = (
+    "Bands of a numeric column ({columns}) need every row in memory, and {file} is counted "
+    "out of core by DuckDB. Fix: audit the column's values as they are (choose no bands), "
+    "or write the bands into the file as a column of their own."
+)
+
+
+def audit_uploads(*, dataset: AuditInput, predictions: AuditInput | None, spec: AuditSpec,
+                  id_column: str | None = None) -> AuditRun | SourceRun:
+    """Audit uploaded files where they are: in memory (`audit_inputs`), or, when they are
+    held on disk (``AuditInput.on_disk``, files above the in-memory threshold), counted by
+    DuckDB out of core (`audit_source`): the same result, number for number.
+
+    Raises `AuditInputError` for any mistake in the input, for bands of a numeric column
+    out of core, and when only one of two files is held on disk.
+    """
+    files = [f for f in (dataset, predictions) if f is not None]
+    on_disk = [f for f in files if f.on_disk is not None]
+    if not on_disk:
+        return audit_inputs(dataset=dataset, predictions=predictions, spec=spec,
+                            id_column=id_column)
+    in_memory = [f for f in files if f.on_disk is None]
+    if in_memory:
+        raise AuditInputError(NEEDS_ALL_ON_DISK.format(big=on_disk[0].provenance.name,
+                                                       small=in_memory[0].provenance.name))
+    if spec.bins:
+        raise AuditInputError(BANDS_NEED_ROWS.format(columns=", ".join(b.column for b in spec.bins),
+                                                     file=on_disk[0].provenance.name))
+    from audit.sources import DuckDBSource  # DuckDB loads on use
+
+    paths = [f.on_disk.path for f in files if f.on_disk is not None]
+    with DuckDBSource(paths[0], predictions=paths[1] if len(paths) > 1 else None,
+                      id_column=id_column) as source:
+        run = audit_source(source, spec)
+    names = {"dataset": dataset.provenance, "predictions": predictions.provenance
+             if predictions is not None else None}
+    # the upload's own names and hashes (the private copy's name may have been made safe)
+    inputs = tuple((role, names[role] or provenance) for role, provenance in run.inputs)
+    return replace(run, inputs=inputs)

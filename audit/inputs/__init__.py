@@ -48,6 +48,7 @@ from audit.inputs._types import (
     PreparedData,
     Provenance,
     SensitiveColumn,
+    SpilledFile,
 )
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "Provenance",
     "RoleGuess",
     "SensitiveColumn",
+    "SpilledFile",
     "UNKNOWN_REFERENCE",
     "band_labels",
     "band_preview",

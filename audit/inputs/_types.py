@@ -9,6 +9,9 @@ computed per group from the four confusion counts.
 
 from __future__ import annotations
 
+import os
+import shutil
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -42,9 +45,29 @@ class Provenance:
     delimiter: str
 
 
+class SpilledFile:
+    """A private temporary copy of an uploaded file (``path``), in a folder of its own that
+    only this process's user may read. The folder is removed when the last input holding it
+    is garbage collected, when the process ends, or on `remove`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._cleanup = weakref.finalize(self, shutil.rmtree, os.path.dirname(path),
+                                         ignore_errors=True)
+
+    def remove(self) -> None:
+        """Delete the file and its folder now."""
+        self._cleanup()
+
+
 @dataclass(frozen=True)
 class AuditInput:
     """One loaded CSV and its provenance. ``frame`` is never mutated after loading.
+
+    ``on_disk``, when set, is the private temporary file holding *every* row of an upload
+    above the in-memory threshold; ``frame`` then holds only its first rows (the preview),
+    ``provenance`` describes the whole file, and the audit counts the file out of core
+    (``audit.engine.audit_uploads``).
 
     ``frame`` holds the values as pandas types them (``007`` reads as the number 7, ``NA``
     as missing). Ids and sensitive attributes are read *as written* instead
@@ -56,6 +79,7 @@ class AuditInput:
     frame: pd.DataFrame
     provenance: Provenance
     text: TextSource | None = field(default=None, repr=False, compare=False)
+    on_disk: SpilledFile | None = field(default=None, repr=False, compare=False)
 
     def as_written(self, column: str) -> np.ndarray:
         """The cells of ``column`` as written in the file: text without surrounding spaces,

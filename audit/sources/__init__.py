@@ -22,7 +22,10 @@ Three sources, one contract:
 Bad input gets ``audit.inputs``' own messages from every source: the checks run over a
 profile of the role columns (missing cells and the rows holding them, distinct values,
 numeric range), not over the rows. `read_parquet` loads a Parquet table into an
-``AuditInput`` for the in-memory path.
+``AuditInput`` for the in-memory path. For uploads (the dashboard): `read_upload` reads a
+CSV or Parquet upload in memory; `upload_engine` sends files above `duckdb_above_bytes`
+(``AUDIT_DUCKDB_ABOVE_MB``, shared with the CLI) to DuckDB, and `spill_upload` writes
+such a file to a private temporary file, keeping only its first rows in memory.
 """
 
 from __future__ import annotations
@@ -47,22 +50,34 @@ __getattr__, __dir__ = lazy_names(__name__, {
     "SparkSource": "audit.sources._spark",
     "read_parquet": "audit.sources._parquet",
     "spark_session": "audit.sources._spark",
+    **{name: "audit.sources._uploads" for name in (
+        "DEFAULT_DUCKDB_ABOVE_MB", "OUT_OF_CORE", "PREVIEW_ROWS", "duckdb_above_bytes",
+        "is_parquet", "out_of_core_note", "read_upload", "spill_upload", "upload_engine")},
 })
 
 __all__ = [
     "Attribute",
     "CellTable",
     "DEFAULT_BINS",
+    "DEFAULT_DUCKDB_ABOVE_MB",
     "DuckDBSource",
+    "OUT_OF_CORE",
+    "PREVIEW_ROWS",
     "PandasSource",
     "RANKS_ROWS",
     "RowSample",
     "ScoreRanks",
     "ScoreTable",
     "SparkSource",
+    "duckdb_above_bytes",
+    "is_parquet",
+    "out_of_core_note",
     "read_parquet",
+    "read_upload",
     "scores_from_rows",
     "spark_session",
+    "spill_upload",
     "stratified_rows",
     "text_of",
+    "upload_engine",
 ]
