@@ -51,8 +51,8 @@ __getattr__, __dir__ = lazy_names(__name__, {
     "read_parquet": "audit.sources._parquet",
     "spark_session": "audit.sources._spark",
     **{name: "audit.sources._uploads" for name in (
-        "DEFAULT_DUCKDB_ABOVE_MB", "OUT_OF_CORE", "PREVIEW_ROWS", "duckdb_above_bytes",
-        "is_parquet", "out_of_core_note", "read_upload", "spill_upload", "upload_engine")},
+        "DEFAULT_DUCKDB_ABOVE_MB", "NEEDS_ROWS_IN_MEMORY", "OUT_OF_CORE", "PREVIEW_ROWS",
+        "duckdb_above_bytes", "is_parquet", "needs_rows_note", "out_of_core_note", "read_upload", "spill_upload", "upload_engine")},
 })
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "DEFAULT_BINS",
     "DEFAULT_DUCKDB_ABOVE_MB",
     "DuckDBSource",
+    "NEEDS_ROWS_IN_MEMORY",
     "OUT_OF_CORE",
     "PREVIEW_ROWS",
     "PandasSource",
@@ -71,6 +72,7 @@ __all__ = [
     "SparkSource",
     "duckdb_above_bytes",
     "is_parquet",
+    "needs_rows_note",
     "out_of_core_note",
     "read_parquet",
     "read_upload",

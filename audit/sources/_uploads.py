@@ -52,6 +52,13 @@ OUT_OF_CORE = (
     "preview and the choices below use its first {preview:,} rows; explanations and what-if "
     "need every row in memory, so they are not offered for this audit."
 )
+NEEDS_ROWS_IN_MEMORY = (
+    "{files} {verb} counted by DuckDB out of memory, so {what} cannot run here: {it_needs} "
+    "every row in memory. The audit itself is complete, and every number on the Fairness "
+    "and Review pages is the whole file's. Fix: for {what}, upload an extract smaller than "
+    "{limit} (a random sample of the rows), or ask the operator to raise "
+    "AUDIT_DUCKDB_ABOVE_MB."
+)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]")
 
 
@@ -231,4 +238,14 @@ def _megabytes(size: int) -> str:
     megabytes = size / 2**20
     if megabytes >= 10:
         return f"{megabytes:,.0f} MB"
-    return f"{megabytes:.1f} MB" if megabytes >= 0.1 else f"{size / 1024:,.0f} KB"
+    return f"{megabytes:.1f} MB" if megabytes >= 1 else f"{size / 1024:,.0f} KB"
+
+
+def needs_rows_note(names: Iterable[str], what: str, *, plural: bool = False) -> str:
+    """Why a page that needs every row in memory (``what``: "explanations", "what-if")
+    does not run for an audit counted out of core, and the fix."""
+    listed = list(names)
+    return NEEDS_ROWS_IN_MEMORY.format(
+        files=" and ".join(listed), verb="are" if len(listed) > 1 else "is", what=what,
+        it_needs="they need" if plural else "it needs",
+        limit=_megabytes(duckdb_above_bytes()))

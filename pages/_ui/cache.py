@@ -24,7 +24,7 @@ from typing import Protocol
 import streamlit as st
 
 from audit import AuditInputError
-from audit.engine import AuditRun, audit_inputs
+from audit.engine import AuditRun, SourceRun, audit_uploads
 from audit.inputs import (
     MAX_CATEGORIES,
     AuditInput,
@@ -38,6 +38,8 @@ from audit.inputs import (
     guess_roles,
     read_csv,
 )
+from audit.sources import read_upload as read_file
+from audit.sources import spill_upload
 
 MAX_ENTRIES = 16
 TTL = "2h"
@@ -65,7 +67,8 @@ def input_key(source: AuditInput | None) -> str:
     present = set(source.frame.columns)
     left_out = [c for c in source.provenance.columns if c not in present]
     suffix = f":-{json.dumps(left_out)}" if left_out else ""
-    return f"{source.provenance.sha256}:{source.provenance.name}{suffix}"
+    where = ":on-disk" if source.on_disk is not None else ""
+    return f"{source.provenance.sha256}:{source.provenance.name}{suffix}{where}"
 
 
 def upload_limits() -> Limits:
@@ -80,23 +83,27 @@ def upload_limits() -> Limits:
 
 
 @st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL, show_spinner=False)
-def _read(file_id: str, name: str, size: int, max_bytes: int, max_rows: int,
+def _read(file_id: str, name: str, size: int, max_bytes: int, max_rows: int, engine: str,
           _upload: Upload) -> AuditInput | AuditInputError:
     try:
-        return read_csv(_upload.getvalue(), name=name, max_bytes=max_bytes, max_rows=max_rows)
+        if engine == "duckdb":  # a private temporary file, only the first rows in memory
+            return spill_upload(_upload.getvalue(), name=name)
+        return read_file(_upload.getvalue(), name=name, max_bytes=max_bytes, max_rows=max_rows)
     except AuditInputError as err:
         # remembered, so a bad upload is not parsed again on every rerun; a fresh copy
         # without the traceback, whose frames would keep the file's bytes alive
         return type(err)(str(err))
 
 
-def read_upload(upload: Upload, limits: Limits) -> AuditInput:
-    """Read an uploaded file once per upload, within ``limits``.
+def read_upload(upload: Upload, limits: Limits, *, engine: str = "pandas") -> AuditInput:
+    """Read an uploaded CSV or Parquet file once per upload and engine: in memory within
+    ``limits`` (``pandas``), or written to a private temporary file to be counted out of
+    core (``duckdb``, `audit.sources.upload_engine`; only its first rows in memory).
 
     Raises `AuditInputError` for a bad file or one over a limit (the message states it).
     """
     outcome = _read(upload.file_id, upload.name, upload.size, limits.max_bytes,
-                    limits.max_rows, _upload=upload)
+                    limits.max_rows, engine, _upload=upload)
     if isinstance(outcome, AuditInputError):
         raise outcome
     return outcome
@@ -133,14 +140,16 @@ def read_bundled(path: str) -> AuditInput:
 
 @st.cache_resource(max_entries=MAX_ENTRIES, ttl=TTL, show_spinner=False)
 def _audit(dataset_key: str, predictions_key: str, spec_json: str, id_column: str | None, *,
-           _dataset: AuditInput, _predictions: AuditInput | None, _spec: AuditSpec) -> AuditRun:
-    return audit_inputs(dataset=_dataset, predictions=_predictions, spec=_spec,
-                        id_column=id_column)
+           _dataset: AuditInput, _predictions: AuditInput | None, _spec: AuditSpec
+           ) -> AuditRun | SourceRun:
+    return audit_uploads(dataset=_dataset, predictions=_predictions, spec=_spec,
+                         id_column=id_column)
 
 
 def run_audit(*, dataset: AuditInput, predictions: AuditInput | None, spec: AuditSpec,
-              id_column: str | None) -> AuditRun:
-    """`audit.audit_inputs`, computed once per (input hashes, spec, id column).
+              id_column: str | None) -> AuditRun | SourceRun:
+    """`audit.engine.audit_uploads` (in memory, or out of core by DuckDB for files held on
+    disk), computed once per (input hashes, where they are, spec, id column).
 
     Raises `AuditInputError` (not cached) when the inputs do not fit the spec.
     """

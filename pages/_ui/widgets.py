@@ -18,8 +18,9 @@ from audit import (
     verdict_detail,
     verdict_label,
 )
-from audit.engine import AdverseImpactTable, AuditResult, AuditRun
+from audit.engine import AdverseImpactTable, AuditResult, AuditRun, SourceRun
 from audit.inputs import INTERSECTION_SEP, AuditInput, AuditSpec, Provenance, ll144_roles
+from audit.sources import needs_rows_note
 from audit.views import (
     BASIS_LABELS,
     GLOSSARY,
@@ -46,6 +47,17 @@ T = TypeVar("T")
 
 NO_RUN = ("No audit has been run yet. Upload a dataset and the model's predictions on the "
           "Upload page, or try the sample data from the Home page.")
+
+
+def require_rows(run: AuditRun | SourceRun, what: str, *, plural: bool = False) -> AuditRun:
+    """``run`` when its rows are in memory; for an audit counted out of core, say why the
+    page cannot run and stop it here."""
+    if isinstance(run, SourceRun):
+        st.info(plain(needs_rows_note([p.name for _, p in run.inputs], what, plural=plural)),
+                icon=":material/storage:")
+        nav_link("pages/screens/fairness.py", "Read the disparities", ":material/bar_chart:")
+        st.stop()
+    return run
 
 
 def require_run() -> AuditRun:

@@ -33,7 +33,7 @@ DEFAULT_SAMPLE_SIZE = 2000
 state = st.session_state
 st.title("3. Why the model treats groups differently")
 
-run = widgets.require_run()
+run = widgets.require_rows(widgets.require_run(), "explanations", plural=True)
 
 st.markdown("The board uploads decisions, not a model, so by default a **surrogate** model is "
             "trained to reproduce them and explained with SHAP; how faithfully it reproduces "

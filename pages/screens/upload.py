@@ -1,4 +1,6 @@
-"""Upload: the two CSV files, a preview of each, the column roles, and the audit run.
+"""Upload: the two files (CSV or Parquet), a preview of each, the column roles, and the
+audit run. A file above the in-memory threshold is counted out of core by DuckDB, and the
+page says so (`pages._ui.uploads`).
 
 A file is kept in session state only once it was read without error (within the size and
 row limits the operator set), and a run only once it finished; a bad upload or a failed
@@ -12,7 +14,7 @@ import streamlit as st
 
 from audit import AuditInputError, verdict_label
 from audit.inputs import DEFAULT_CRITERIA, AuditSpec
-from pages._ui import cache, mapping, widgets
+from pages._ui import cache, mapping, uploads, widgets
 from pages._ui.actions import (
     ask_to_replace,
     confirm_replace,
@@ -35,28 +37,16 @@ try:
 except AuditInputError as err:  # the operator's AUDIT_MAX_* setting, not the user's file
     widgets.error(err)
     st.stop()
-roles, fresh = ("dataset", "predictions"), {}
+roles = ("dataset", "predictions")
 places = st.columns(2)
-for column, key, role, title in zip(places, ("upload_dataset", "upload_predictions"), roles,
-                                    ("Dataset CSV", "Predictions CSV (optional)"), strict=True):
-    with column:
-        upload = st.file_uploader(title, type=["csv"], key=key,
-                                  max_upload_size=limits.max_upload_mb)
-        if upload is not None:
-            try:
-                with st.spinner(f"Reading {upload.name}…"):
-                    fresh[role] = cache.read_upload(upload, limits)
-            except AuditInputError as err:
-                widgets.error(err)
-                if state[role] is not None:
-                    st.caption(f"Still using the earlier {role} file "
-                               f"{widgets.plain(state[role].provenance.name)}.")
+fresh = uploads.upload_step(places, limits)
 mapping.clear_old_predictions(fresh)  # a new dataset alone drops an older predictions file
 identifier_step(fresh)  # keeps each new file in session state, without identifier columns
 for column, role in zip(places, roles, strict=True):
     if state[role] is not None:
         with column:
             widgets.preview(state[role], role=role.capitalize())
+            uploads.out_of_core(state[role])
 if state["predictions"] is not None and state["upload_predictions"] is None and st.button(
         "Audit without a predictions file", key="clear_predictions"):
     state["predictions"] = None

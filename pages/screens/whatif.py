@@ -31,6 +31,7 @@ st.title("What if the cut-offs were different?")
 run = st.session_state["run"]
 if run is None or run.result.spec.score is None:
     ui.needs_score(run)
+run = widgets.require_rows(run, "what-if")
 st.markdown("The model gives every person a **score**; a person gets the favorable outcome "
             "when the score is at or above a **cut-off**. Here you can try other cut-offs "
             "— one for everyone, or one per group — and see the same audit again, before "
