@@ -110,6 +110,9 @@ def test_a_file_above_the_threshold_is_counted_by_duckdb(upload_page, monkeypatc
     assert [p.rows for _, p in run.inputs] == [6_000, 6_000]
     same_numbers(record, csv_record())
 
+    for page in ("fairness", "review", "about", "whatif"):  # they read the result alone
+        at.switch_page(f"pages/screens/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
     at.switch_page("pages/screens/explanations.py").run()
     assert not at.exception
     assert at.info[0].value == plain(
