@@ -51,7 +51,8 @@ __getattr__, __dir__ = lazy_names(__name__, {
     "read_parquet": "audit.sources._parquet",
     "spark_session": "audit.sources._spark",
     **{name: "audit.sources._uploads" for name in (
-        "DEFAULT_DUCKDB_ABOVE_MB", "NEEDS_ROWS_IN_MEMORY", "OUT_OF_CORE", "PREVIEW_ROWS",
+        "DEFAULT_DUCKDB_ABOVE_MB", "NEEDS_ROWS_IN_MEMORY", "OUT_OF_CORE", "OUT_OF_CORE_WITH",
+        "PREVIEW_ROWS",
         "duckdb_above_bytes", "is_parquet", "needs_rows_note", "out_of_core_note", "read_upload", "spill_upload", "upload_engine")},
 })
 
@@ -63,6 +64,7 @@ __all__ = [
     "DuckDBSource",
     "NEEDS_ROWS_IN_MEMORY",
     "OUT_OF_CORE",
+    "OUT_OF_CORE_WITH",
     "PREVIEW_ROWS",
     "PandasSource",
     "RANKS_ROWS",

@@ -52,6 +52,12 @@ OUT_OF_CORE = (
     "preview and the choices below use its first {preview:,} rows; explanations and what-if "
     "need every row in memory, so they are not offered for this audit."
 )
+OUT_OF_CORE_WITH = (
+    "{file} is {size}, but the other file is more than the {limit} this server reads into "
+    "memory, so both are counted by DuckDB out of memory, together; every number of the "
+    "audit is the whole files'. The preview and the choices below use its first {preview:,} "
+    "rows."
+)
 NEEDS_ROWS_IN_MEMORY = (
     "{files} {verb} counted by DuckDB out of memory, so {what} cannot run here: {it_needs} "
     "every row in memory. The audit itself is complete, and every number on the Fairness "
@@ -226,11 +232,13 @@ def _parquet_head(path: str, name: str, rows: int) -> pd.DataFrame:
 
 
 def out_of_core_note(source: AuditInput, *, limit_bytes: int | None = None) -> str:
-    """What the page says about a file counted out of core, in plain words."""
+    """What the page says about a file counted out of core, in plain words: a file above
+    the threshold (``limit_bytes``, default `duckdb_above_bytes`), or one counted with it."""
     assert source.on_disk is not None
     size = os.path.getsize(source.on_disk.path)
     limit = duckdb_above_bytes() if limit_bytes is None else limit_bytes
-    return OUT_OF_CORE.format(file=source.provenance.name, size=_megabytes(size),
+    words = OUT_OF_CORE if size > limit else OUT_OF_CORE_WITH  # with a larger file
+    return words.format(file=source.provenance.name, size=_megabytes(size),
                               limit=_megabytes(limit), preview=len(source.frame))
 
 

@@ -101,6 +101,12 @@ def test_a_file_above_the_threshold_is_counted_by_duckdb(upload_page, monkeypatc
         "counted by DuckDB out of memory, and every number of the audit is the whole file's. "
         "The preview and the choices below use its first 6,000 rows; explanations and "
         "what-if need every row in memory, so they are not offered for this audit.")
+    size = f"{len(data[1]) / 1024:,.0f} KB"  # below the threshold, counted with the dataset
+    assert at.info[1].value == plain(
+        f"{names[1]} is {size}, but the other file is more than the 102 KB this server reads "
+        "into memory, so both are counted by DuckDB out of memory, together; every number of "
+        "the audit is the whole files'. The preview and the choices below use its first "
+        "6,000 rows.")
     at = run_audit(at)
 
     run = at.session_state["run"]
