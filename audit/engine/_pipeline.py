@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from audit._errors import AuditInputError
 from audit.engine._audit import audit_cells, consistency_per_cell, run_audit
 from audit.engine._types import AuditResult
-from audit._errors import AuditInputError
 from audit.inputs import AuditInput, AuditSpec, PreparedData, Provenance, join_inputs, prepare
 from audit.sources import CellTable, RowSample
 

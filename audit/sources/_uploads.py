@@ -17,8 +17,8 @@ import hashlib
 import os
 import re
 import tempfile
-from dataclasses import replace
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Literal
 
 import pandas as pd

@@ -11,8 +11,9 @@ carries a kept id starts from what was kept.
 The store is this server process's memory (``st.cache_resource``), not a file: uploaded
 rows and the board's notes are never written to disk (the history keeps only filed
 records, which hold aggregates; a file above ``AUDIT_DUCKDB_ABOVE_MB`` is the exception:
-it stays in a private temporary file while an entry holds it), and entries go after `TTL_S` of disuse or when more than
-`MAX_SESSIONS` are kept. A server restart ends every session, as it always did.
+it stays in a private temporary file while an entry holds it), and entries go after
+`TTL_S` of disuse or when more than `MAX_SESSIONS` are kept. A server restart ends every
+session, as it always did.
 
 Who may resume: the id is 128 random bits, and is never shown in another session, so
 without sign-in it is the capability. With sign-in an entry also carries the identity

@@ -148,8 +148,9 @@ def test_corrupt_parquet_gets_its_own_message(upload_page):
     assert not at.exception
     assert [e.value for e in at.error] == [plain(
         "The Parquet file 'broken.parquet' could not be read: the reader stopped with the "
-        "remark \"Couldn't deserialize thrift: No more data to read.\". Fix: write the file again with pandas, pyarrow, Spark or DuckDB (a copy "
-        "cut short or edited by hand cannot be read), then upload it again.")]
+        "remark \"Couldn't deserialize thrift: No more data to read.\". Fix: write the file "
+        "again with pandas, pyarrow, Spark or DuckDB (a copy cut short or edited by hand "
+        "cannot be read), then upload it again.")]
 
 
 def test_a_parquet_file_cut_short_says_so(upload_page):
