@@ -443,9 +443,10 @@ class SqlSource:
 
     # --- sample ------------------------------------------------------------------------
 
-    def sample(self, spec: AuditSpec, *, per_cell: int, seed: int) -> RowSample:
-        """Up to ``per_cell`` rows of every finest cell, drawn inside the engine: rows whose
-        seeded hash is below a per-cell bound come back, and the smallest are kept."""
+    def sample(self, spec: AuditSpec, *, per_cell: int | np.ndarray, seed: int) -> RowSample:
+        """Up to ``per_cell`` rows of every finest cell (``per_cell[k]`` of cell ``k``),
+        drawn inside the engine: rows whose seeded hash is below a per-cell bound come
+        back, and the smallest are kept."""
         last = getattr(self, "_last", None)
         v = last[1] if last is not None and last[0] == spec else self._validated(spec, bins=1)
         checked, groups, result = v.checked, v.groups, v.result
@@ -454,8 +455,17 @@ class SqlSource:
         keys = list(spec.sensitive)
         combos = result.group_by([f"k{i}" for i in range(len(keys))],
                                  use_threads=False).aggregate([("n", "sum")])
-        bounds = pa.array([candidates(int(n), per_cell)
-                           for n in combos.column("n_sum").to_pylist()], pa.int64())
+        quota = np.asarray(per_cell, dtype=np.int64)
+        if quota.ndim:  # each raw combination takes its finest cell's quota
+            combo_index = np.column_stack([_positions(combos.column(f"k{i}"),
+                                                      _uniques(result, i))
+                                           for i in range(len(keys))])
+            wanted = quota[cell_of(table, groups, checked, combo_index)].tolist()
+        else:
+            wanted = [int(quota)] * combos.num_rows
+        bounds = pa.array([candidates(int(n), int(w)) for n, w in
+                           zip(combos.column("n_sum").to_pylist(), wanted, strict=True)],
+                          pa.int64())
         bounds_view = f"{self._data}_bounds"
         self._register(bounds_view, combos.drop_columns(["n_sum"]).append_column(
             "bound", bounds))
