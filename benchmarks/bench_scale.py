@@ -2,7 +2,7 @@
 
     python benchmarks/bench_scale.py [--folder /tmp/audit-scale] [--rows 100000000]
         [--pandas-rows 20000000] [--spark-rows 10000000] [--memory-limit 2GB]
-        [--skip-spark] [--skip-reading] [--reading-rows 1000000]
+        [--skip-spark] [--skip-whole] [--skip-reading] [--reading-rows 1000000]
         [--cli-rows 1000000 ...] [--skip-cli] [--skip-scale]
         [--cli-scale] [--cli-pandas-rows 10000000] [--step-timeout 3600]
 
@@ -457,6 +457,9 @@ def main() -> None:
     parser.add_argument("--skip-spark", action="store_true")
     parser.add_argument("--skip-reading", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-whole", action="store_true",
+                        help="skip the cell table of every row (the --pandas-rows and "
+                        "--spark-rows comparisons still run; 0 skips one)")
     parser.add_argument("--cli-rows", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--skip-cli", action="store_true")
     parser.add_argument("--cli-scale", action="store_true",
@@ -490,12 +493,14 @@ def main() -> None:
         files = generate(folder / "parquet", args.rows)
         size = sum(f.stat().st_size for f in files) / 1e9
         print(f"  {len(files)} files, {size:.1f} GB")
-        whole = measured("duckdb", subset_of(folder, files, args.rows),
-                         memory_limit=args.memory_limit)
-        print(f"duckdb, {whole['rows']:,} rows ({whole['cells']} cells): "
-              f"{whole['seconds']:.1f} s, peak RSS {whole['peak_mb']:,.0f} MB "
-              f"(memory_limit {args.memory_limit}, 2 threads); median {whole['median']:.6f}, "
-              f"bin width {whole['width']:.2e}, AUC binning bound {whole['auc_bound']:.1e}")
+        if not args.skip_whole:
+            whole = measured("duckdb", subset_of(folder, files, args.rows),
+                             memory_limit=args.memory_limit)
+            print(f"duckdb, {whole['rows']:,} rows ({whole['cells']} cells): "
+                  f"{whole['seconds']:.1f} s, peak RSS {whole['peak_mb']:,.0f} MB "
+                  f"(memory_limit {args.memory_limit}, 2 threads); median "
+                  f"{whole['median']:.6f}, bin width {whole['width']:.2e}, AUC binning bound "
+                  f"{whole['auc_bound']:.1e}")
         for label, rows in (("in-memory", args.pandas_rows), ("spark", args.spark_rows)):
             if rows <= 0 or (label == "spark" and args.skip_spark):
                 continue
