@@ -2,8 +2,9 @@
 
     python benchmarks/bench_scale.py [--folder /tmp/audit-scale] [--rows 100000000]
         [--pandas-rows 20000000] [--spark-rows 10000000] [--memory-limit 2GB]
-        [--skip-spark] [--skip-reading] [--reading-rows 1000000]
-        [--cli-rows 1000000 ...] [--skip-cli]
+        [--skip-spark] [--skip-whole] [--skip-reading] [--reading-rows 1000000]
+        [--cli-rows 1000000 ...] [--skip-cli] [--skip-scale]
+        [--cli-scale] [--cli-pandas-rows 10000000] [--step-timeout 3600]
 
 First, the whole CLI (``python -m audit run``, 1,000 bootstrap samples, a score, the PDF)
 on a ``--cli-rows`` × 20 CSV (and the same rows as Parquet) with ``--engine pandas`` and
@@ -26,6 +27,18 @@ resident memory is its own (``os.wait4``):
   (``audit.inputs.read_path``), and the whole cell table from the CSV through DuckDB and
   through the in-memory path.
 
+Then (``--cli-scale``) the whole CLI where the data lives: ``python -m audit run --engine
+duckdb`` on every row of the Parquet folder, with 1,000 bootstrap samples, the score,
+``--explain`` (on a stratified sample drawn inside DuckDB) and the PDF, under
+``/usr/bin/time -v``; next to it the whole CLI with ``--engine pandas`` on the largest
+subset the in-memory engine holds here (``--cli-pandas-rows``, default 10,000,000).
+
+Peak memory: ``/usr/bin/time`` gives the largest single process (and the processes it
+waited for); Spark's JVM is a child the Python process never waits for, so every measured
+step also samples the resident memory of its whole process tree (``/proc``, every 0.2 s)
+and both are printed. Each step has a time limit (``--step-timeout``); a step that fails
+or runs out of time is reported and the others still run.
+
 Every figure is printed; nothing is asserted.
 """
 
@@ -33,9 +46,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -132,6 +148,88 @@ def cli_table(folder: Path, rows: int) -> tuple[Path, Path]:
     frame.to_csv(csv, index=False)
     frame.to_parquet(parquet, index=False)
     return csv, parquet
+
+
+def _children() -> dict[int, list[int]]:
+    """Every process's children, from /proc."""
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                parent = int(handle.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        tree.setdefault(parent, []).append(int(entry))
+    return tree
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class TreePeak:
+    """The peak of the summed resident memory of a process and all its descendants
+    (a JVM a Python process started included), sampled every ``every`` seconds."""
+
+    def __init__(self, pid: int, every: float = 0.2) -> None:
+        self.pid, self.every, self.peak_kb = pid, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            tree, total, todo = _children(), 0, [self.pid]
+            while todo:
+                pid = todo.pop()
+                total += _rss_kb(pid)
+                todo += tree.get(pid, [])
+            self.peak_kb = max(self.peak_kb, total)
+            self._stop.wait(self.every)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kb / 1024
+
+
+STEP_TIMEOUT = 3600
+
+
+def timed(command: list[str], *, timeout: float, env: dict[str, str] | None = None) -> dict:
+    """Run ``command`` under ``/usr/bin/time -v`` in its own process group, sampling its
+    process tree: status, seconds, stdout, stderr, peak RSS of the largest process
+    (``time``) and of the whole tree (sampled); a command past ``timeout`` is stopped
+    (status None)."""
+    timer = shutil.which("time") or "/usr/bin/time"
+    started = time.perf_counter()
+    child = subprocess.Popen([timer, "-v", *command], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                             start_new_session=True, env=env)
+    peak = TreePeak(child.pid)
+    try:
+        out, err = child.communicate(timeout=timeout)
+        status: int | None = child.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        out, err = child.communicate()
+        status = None
+    seconds = time.perf_counter() - started
+    tree_mb = peak.stop()
+    largest = [line for line in err.splitlines()
+               if line.strip().startswith("Maximum resident set size")]
+    return {"status": status, "seconds": seconds, "stdout": out, "stderr": err,
+            "peak_mb": int(largest[-1].split()[-1]) / 1024 if largest else float("nan"),
+            "tree_peak_mb": tree_mb}
 
 
 def measured_cli(engine: str, data: Path, out: Path) -> dict:
@@ -244,15 +342,19 @@ def measured(name: str, path: str | Path, **options) -> dict:
     own size (Linux copies the high-water mark on fork); ``time`` is small."""
     command = [sys.executable, __file__, "--child", name, "--path", str(path),
                "--options", json.dumps(options)]
-    timer = shutil.which("time") or "/usr/bin/time"
-    done = subprocess.run([timer, "-f", "PEAK_KB %M", *command], capture_output=True,
-                          text=True, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"{name} failed (status {done.returncode}):\n{done.stderr[-3000:]}")
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
-    peak = [line for line in done.stderr.splitlines() if line.startswith("PEAK_KB ")]
-    figures["peak_mb"] = int(peak[-1].split()[1]) / 1024
+    done = timed(command, timeout=STEP_TIMEOUT)
+    if done["status"] is None:
+        raise StepFailed(f"{name} ran out of time ({done['seconds']:.0f} s; --step-timeout)")
+    if done["status"] != 0:
+        raise StepFailed(f"{name} failed (status {done['status']}):\n"
+                         f"{done['stderr'][-3000:]}")
+    figures = json.loads(done["stdout"].strip().splitlines()[-1])
+    figures["peak_mb"], figures["tree_peak_mb"] = done["peak_mb"], done["tree_peak_mb"]
     return figures
+
+
+class StepFailed(RuntimeError):
+    """A measured step that failed or ran out of time: reported, and the run goes on."""
 
 
 def subset_of(folder: Path, files: list[Path], rows: int) -> Path:
@@ -272,10 +374,79 @@ def same_tables(first: str, second: str) -> bool:
     return all(np.array_equal(a[k], b[k]) for k in a.files)
 
 
+# --- the whole CLI where the data lives ----------------------------------------------------
+
+
+def scale_command(engine: str, data: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "audit", "run", "--data", str(data), "--label", "label",
+            "--prediction", "prediction", "--score", "score", "--sensitive", "sex",
+            "--sensitive", "race", "--favorable", "1", "--bootstrap", "1000", "--explain",
+            "--engine", engine, "--out", str(out), "--force"]
+
+
+def scale_cli(engine: str, data: Path, out: Path, rows: int) -> dict | None:
+    """``python -m audit run`` on ``data`` (every row), with ``--explain``; its figures,
+    or None when it failed (printed)."""
+    shutil.rmtree(out, ignore_errors=True)
+    env = {**os.environ, "AUDIT_MAX_ROWS": str(rows), "AUDIT_MAX_UPLOAD_MB": "100000"}
+    done = timed(scale_command(engine, data, out), timeout=STEP_TIMEOUT, env=env)
+    if done["status"] not in (0, 1, 3):
+        why = ("ran out of time" if done["status"] is None else f"status {done['status']}")
+        print(f"  --engine {engine}: the CLI failed ({why}, {done['seconds']:.0f} s):\n"
+              f"{done['stderr'][-2000:]}")
+        return None
+    record = json.loads((out / "audit.json").read_text())
+    explanations = record.get("explanations") or {}
+    drawn = explanations.get("drawn_sample") or {}
+    return {**done, "rows": rows,
+            "explained": explanations.get("sample_size"), "drawn": drawn,
+            "pdf_kb": (out / "audit.pdf").stat().st_size / 1024}
+
+
+def cli_scale_figures(folder: Path, files: list[Path], pandas_rows: int) -> None:
+    whole = files[0].parent
+    rows = sum(_rows_of(f) for f in files)
+    print(f"Whole CLI where the data lives: {rows:,} rows x 20 columns (Parquet, {len(files)} "
+          "files), 1,000 bootstrap samples, score, --explain, PDF; /usr/bin/time -v, and the "
+          "process tree's resident memory sampled:")
+    duck = scale_cli("duckdb", whole, folder / "out-cli-duckdb", rows)
+    if duck is not None:
+        print(f"  --engine duckdb  {rows:>11,} rows: {duck['seconds']:7.1f} s, peak RSS "
+              f"{duck['peak_mb']:,.0f} MB (time -v), process tree {duck['tree_peak_mb']:,.0f} "
+              f"MB; {'within' if duck['tree_peak_mb'] <= 3072 else 'OVER'} 3 GB; "
+              f"exit {duck['status']}; PDF {duck['pdf_kb']:,.0f} KB")
+        if duck["drawn"]:
+            print(f"    explanations: {duck['explained']:,} rows explained of a sample of "
+                  f"{duck['drawn']['rows']:,} drawn in DuckDB (per cell "
+                  f"{duck['drawn']['per_cell']}, seed {duck['drawn']['seed']})")
+    if pandas_rows <= 0:
+        return
+    subset = subset_of(folder, files, pandas_rows)
+    held = sum(_rows_of(f) for f in sorted(subset.iterdir()))
+    pandas = scale_cli("pandas", subset, folder / "out-cli-pandas", held)
+    if pandas is not None:
+        print(f"  --engine pandas  {held:>11,} rows: {pandas['seconds']:7.1f} s, peak RSS "
+              f"{pandas['peak_mb']:,.0f} MB (time -v), process tree "
+              f"{pandas['tree_peak_mb']:,.0f} MB; exit {pandas['status']} (the largest size "
+              "the in-memory engine is run at here)")
+    if duck is not None and pandas is not None:
+        print(f"  per million rows: duckdb {duck['seconds'] / rows * 1e6:.2f} s, pandas "
+              f"{pandas['seconds'] / held * 1e6:.2f} s; duckdb on {rows / held:.0f}x the rows "
+              f"in {duck['seconds'] / pandas['seconds']:.2f}x the time, "
+              f"{duck['tree_peak_mb'] / pandas['tree_peak_mb']:.2f}x the memory")
+
+
+def _rows_of(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
 # --- the run ---------------------------------------------------------------------------
 
 
 def main() -> None:
+    global STEP_TIMEOUT
     parser = argparse.ArgumentParser()
     parser.add_argument("--folder", default="/tmp/audit-scale")
     parser.add_argument("--rows", type=int, default=100_000_000)
@@ -286,8 +457,17 @@ def main() -> None:
     parser.add_argument("--skip-spark", action="store_true")
     parser.add_argument("--skip-reading", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-whole", action="store_true",
+                        help="skip the cell table of every row (the --pandas-rows and "
+                        "--spark-rows comparisons still run; 0 skips one)")
     parser.add_argument("--cli-rows", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--skip-cli", action="store_true")
+    parser.add_argument("--cli-scale", action="store_true",
+                        help="the whole CLI on every row of the Parquet folder (duckdb) and "
+                        "on --cli-pandas-rows rows (pandas)")
+    parser.add_argument("--cli-pandas-rows", type=int, default=10_000_000)
+    parser.add_argument("--step-timeout", type=float, default=STEP_TIMEOUT,
+                        help="seconds each measured step may take (3600)")
     parser.add_argument("--child")
     parser.add_argument("--path")
     parser.add_argument("--options", default="{}")
@@ -296,6 +476,7 @@ def main() -> None:
         print(json.dumps(task(args.child, args.path, json.loads(args.options))), flush=True)
         return
 
+    STEP_TIMEOUT = args.step_timeout
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
     scratch = folder / "tables"
@@ -303,18 +484,23 @@ def main() -> None:
     if not args.skip_cli:
         for rows in args.cli_rows:
             cli_figures(folder, rows)
+    if args.cli_scale:
+        files = generate(folder / "parquet", args.rows)  # reused when already written
+        cli_scale_figures(folder, files, args.cli_pandas_rows)
     if not args.skip_scale:
         free = shutil.disk_usage(folder).free / 1e9
         print(f"Parquet data: {args.rows:,} rows in {folder} ({free:.0f} GB free before)")
         files = generate(folder / "parquet", args.rows)
         size = sum(f.stat().st_size for f in files) / 1e9
         print(f"  {len(files)} files, {size:.1f} GB")
-        whole = measured("duckdb", subset_of(folder, files, args.rows),
-                         memory_limit=args.memory_limit)
-        print(f"duckdb, {whole['rows']:,} rows ({whole['cells']} cells): "
-              f"{whole['seconds']:.1f} s, peak RSS {whole['peak_mb']:,.0f} MB "
-              f"(memory_limit {args.memory_limit}, 2 threads); median {whole['median']:.6f}, "
-              f"bin width {whole['width']:.2e}, AUC binning bound {whole['auc_bound']:.1e}")
+        if not args.skip_whole:
+            whole = measured("duckdb", subset_of(folder, files, args.rows),
+                             memory_limit=args.memory_limit)
+            print(f"duckdb, {whole['rows']:,} rows ({whole['cells']} cells): "
+                  f"{whole['seconds']:.1f} s, peak RSS {whole['peak_mb']:,.0f} MB "
+                  f"(memory_limit {args.memory_limit}, 2 threads); median "
+                  f"{whole['median']:.6f}, bin width {whole['width']:.2e}, AUC binning bound "
+                  f"{whole['auc_bound']:.1e}")
         for label, rows in (("in-memory", args.pandas_rows), ("spark", args.spark_rows)):
             if rows <= 0 or (label == "spark" and args.skip_spark):
                 continue
@@ -329,7 +515,9 @@ def main() -> None:
             extra = (f", of which reading {other['read']:.1f} s" if engine == "pandas" else
                      f", after {other['startup']:.0f} s to start Spark")
             print(f"{engine}, {other['rows']:,} rows: {other['seconds']:.1f} s{extra}, peak RSS "
-                  f"{other['peak_mb']:,.0f} MB (Python process)")
+                  f"{other['peak_mb']:,.0f} MB (largest process, time -v), "
+                  f"{other['tree_peak_mb']:,.0f} MB (process tree"
+                  f"{': Python and the JVM' if engine == 'spark' else ''}, sampled)")
             print(f"duckdb, same {duck['rows']:,} rows: {duck['seconds']:.1f} s, peak RSS "
                   f"{duck['peak_mb']:,.0f} MB; {engine} / duckdb time "
                   f"{other['seconds'] / duck['seconds']:.1f}x; identical cell tables: "
@@ -341,11 +529,16 @@ def main() -> None:
         figures = {}
         for name in ("read-pyarrow", "read-pandas", "read-duckdb", "read-audit",
                      "count-duckdb", "count-pandas"):
-            runs = [measured(name, csv) for _ in range(3)]
+            try:
+                runs = [measured(name, csv) for _ in range(3)]
+            except StepFailed as err:  # reported; the other readers are still measured
+                print(f"  {err}")
+                continue
             figures[name] = min(runs, key=lambda r: r["seconds"])
             figures[name]["peak_mb"] = max(r["peak_mb"] for r in runs)
-        fastest = min(figures[n]["seconds"] for n in ("read-pyarrow", "read-pandas",
-                                                     "read-duckdb"))
+        readers = [figures[n]["seconds"] for n in ("read-pyarrow", "read-pandas",
+                                                   "read-duckdb") if n in figures]
+        fastest = min(readers) if readers else float("nan")
         for name, f in figures.items():
             print(f"  {name:13s} {f['seconds']:6.2f} s ({f['seconds'] / fastest:4.1f}x the fastest"
                   f" reader)  peak RSS {f['peak_mb']:6.0f} MB")

@@ -3,7 +3,8 @@
 - ``pandas``: the files are loaded into memory (CSV with ``read_path``, Parquet with
   ``read_parquet``), within the upload limits;
 - ``duckdb``: an embedded DuckDB counts CSV or Parquet files, folders or globs out of
-  core; only the cell table and a stratified sample come back;
+  core; only the cell table and stratified samples come back (``--explain`` explains one,
+  and the record says so);
 - ``spark``: the same in Spark (``--spark-master``, ``--spark-conf``), also
   ``table:NAME`` for a table of the session's catalog.
 
@@ -73,10 +74,13 @@ def choose_engine(engine: str, paths: Sequence[str | None]) -> str:
 
 
 def refuse_row_options(args: argparse.Namespace, engine: str) -> None:
-    """Explanations, models, the cross-check and bands need the rows: only the pandas
-    engine."""
-    for option, used in (("--explain", args.explain), ("--model", args.model),
-                         ("--crosscheck", args.crosscheck), ("--bin", getattr(args, "bin", None))):
+    """A model, the cross-check and bands need every row: only the pandas engine.
+    (``--explain`` runs on a sample drawn inside the engine: `audit.explain.explain_source`.)
+
+    ``--bin`` stays here: quantile bands (``age=q4``) need the whole column's quantiles, and
+    a band's category has to be checked and sorted as ``prepare`` does before any count."""
+    for option, used in (("--model", args.model), ("--crosscheck", args.crosscheck),
+                         ("--bin", getattr(args, "bin", None))):
         if used and engine != "pandas":
             raise AuditInputError(NEEDS_ROWS.format(option=option, engine=engine))
 

@@ -27,6 +27,7 @@ import hashlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from audit._errors import AuditInputError, HistoryError
 from audit._words import (
@@ -55,7 +56,7 @@ from audit.cli._options import (
 from audit.cli._verify import add_verify_parser, run_verify
 from audit.cli._whatif import add_whatif_parser, run_whatif_command
 from audit.engine import AuditRun, SourceRun, audit_inputs, audit_source, crosscheck
-from audit.explain import MAX_MODEL_MB, Explanations, explain, load_model
+from audit.explain import MAX_MODEL_MB, Explanations, explain, explain_source, load_model
 from audit.inputs import (
     DEFAULT_CRITERIA,
     MAX_INTERSECTION_CELLS,
@@ -63,6 +64,7 @@ from audit.inputs import (
     Criterion,
     IdentifierColumn,
     Limits,
+    find_identifiers,
     harm_warning,
     leave_out_identifiers,
     ll144_roles,
@@ -251,6 +253,25 @@ def _explain(args: argparse.Namespace, run: AuditRun) -> Explanations:
                    leave_out=args.explain_exclude, keep=args.explain_keep)
 
 
+def _explain_source(args: argparse.Namespace, source: Any, run: SourceRun
+                    ) -> tuple[Explanations, Sequence[IdentifierColumn]]:
+    """Explanations on a sample drawn inside the engine; direct identifiers (found on the
+    consistency sample) left out of it as the pandas engine leaves them out of the files."""
+    spec = run.result.spec
+    roles = [spec.label, spec.prediction, spec.score, *spec.sensitive, args.id_column,
+             *args.keep_column]
+    found = find_identifiers(run.sample.frame, file=run.inputs[0][1].name)
+    drop = [f.column for f in found if f.column not in {r for r in roles if r}]
+    rates = {(g.attribute, g.group): g.metrics["selection_rate"].value
+             for g in run.result.groups}
+    explanations = explain_source(
+        source, spec, cell_rows=run.sample.cell_rows, favorable=run.result.favorable,
+        references=run.result.references, selection_rates=rates,
+        sample_size=args.explain_sample, seed=args.seed, leave_out=args.explain_exclude,
+        keep=args.explain_keep, drop=drop, files=getattr(source, "files", None))
+    return explanations, [f for f in found if f.column in drop]
+
+
 def _ll144_roles(args: argparse.Namespace) -> tuple[str, str, str | None]:
     """The sex and race/ethnicity columns, given or guessed by name, written into the spec
     as the dashboard writes the ones its user confirmed ("" for none); and a note to show
@@ -321,10 +342,15 @@ def _run(args: argparse.Namespace) -> int:
         used = set(map(str, in_memory.data.frame.columns))
         run = in_memory
     else:
-        run = audit_source(open_source(engine, args), spec)
+        source = open_source(engine, args)
+        run = audit_source(source, spec)
         check, explanations = None, None
-        record = build_record(run, context=context, presets=presets)
-        used = set()
+        if args.explain:
+            explanations, found = _explain_source(args, source, run)
+            used = set(run.sample.frame.columns) - {f.column for f in found}
+        else:
+            used = set()
+        record = build_record(run, explanations=explanations, context=context, presets=presets)
     export = (suppress_small_cells(record, k=args.suppress_below) if args.suppress_below
               else record)
     data = canonical_bytes(export)  # audit.json, byte for byte: its sha256 is the fingerprint

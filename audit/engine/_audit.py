@@ -121,7 +121,7 @@ def audit_cells(table: CellTable, spec: AuditSpec, *, sample: RowSample | None =
                               for v in frame[spec.prediction].tolist()], dtype=float)
         value = consistency_of(frame, features, decisions)
         if not np.isnan(value):
-            consistent = (value, len(frame), sample.per_cell)
+            consistent = (value, len(frame), int(np.max(sample.per_cell)))
     return _audit(cells, spec, favorable=table.favorable, scores=table.scores,
                   consistent=consistent, sex_column=table.sex_column,
                   race_column=table.race_column)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+import numpy as np
+
 from audit._errors import AuditInputError
 from audit.engine._audit import audit_cells, consistency_per_cell, run_audit
 from audit.engine._types import AuditResult
@@ -61,7 +63,8 @@ class Source(Protocol):
 
     def cell_table(self, spec: AuditSpec) -> CellTable: ...
 
-    def sample(self, spec: AuditSpec, *, per_cell: int, seed: int) -> RowSample: ...
+    def sample(self, spec: AuditSpec, *, per_cell: int | np.ndarray, seed: int
+               ) -> RowSample: ...
 
     def provenance(self) -> tuple[tuple[str, Provenance], ...]: ...
 

@@ -7,11 +7,14 @@ between groups into per-feature SHAP contributions, in percentage points of the 
 decision (the Fairness page's unit) and in the model's own output. `detect_proxies` names
 the features that predict a sensitive attribute itself; `detect_copies` those that copy
 the label or the prediction, which are left out (`LeftOut` says what was and why).
+`explain_source` explains a sample drawn where the data lives (DuckDB, Spark) and says so
+(`DrawnSample`).
 """
 
 from __future__ import annotations
 
 from audit.explain._copies import COPY_AUC, LeftOut, OutcomeCopy, detect_copies
+from audit.explain._drawn import DRAWN_ROWS, explain_source
 from audit.explain._explain import choose_columns, explain
 from audit.explain._model_io import (
     MAX_MODEL_MB,
@@ -29,7 +32,9 @@ from audit.explain._proxy import (
     strength_of,
 )
 from audit.explain._result import (
+    DRAWN_STATEMENT,
     Contribution,
+    DrawnSample,
     Explanations,
     FeatureImportance,
     GapAttribution,
@@ -40,6 +45,9 @@ from audit.explain._surrogate import Fidelity
 __all__ = [
     "COPY_AUC",
     "Contribution",
+    "DRAWN_ROWS",
+    "DRAWN_STATEMENT",
+    "DrawnSample",
     "Explanations",
     "FeatureImportance",
     "Fidelity",
@@ -58,6 +66,7 @@ __all__ = [
     "detect_copies",
     "detect_proxies",
     "explain",
+    "explain_source",
     "import_shap",
     "load_model",
     "strength_of",

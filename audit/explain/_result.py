@@ -114,6 +114,41 @@ class GapAttribution:
         return self.observed_gap - self.gap_probability
 
 
+DRAWN_STATEMENT = (
+    "Explanations and proxies were computed on a seeded sample of {rows:,} of the "
+    "{population:,} audited rows, drawn where the data lives ({engine}) and stratified by "
+    "finest cell in proportion to each cell's size, at least {minimum} rows of each cell "
+    "(all rows of a smaller one): {smallest:,} to {largest:,} rows per cell, seed {seed}. "
+    "The rows audited and each group's selection rate are those of every audited row."
+)
+
+
+@dataclass(frozen=True)
+class DrawnSample:
+    """The sample explanations were computed on when the rows stayed in their engine."""
+
+    engine: str
+    rows: int
+    population_rows: int
+    seed: int
+    min_per_cell: int
+    per_cell: tuple[int, ...]  # rows drawn from each finest cell, in the cell table's order
+
+    @property
+    def statement(self) -> str:
+        return DRAWN_STATEMENT.format(
+            rows=self.rows, population=self.population_rows, engine=self.engine,
+            minimum=self.min_per_cell, smallest=min(self.per_cell, default=0),
+            largest=max(self.per_cell, default=0), seed=self.seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"engine": self.engine, "rows": self.rows,
+                "population_rows": self.population_rows, "seed": self.seed,
+                "stratified_by": "finest cell", "allocation": "proportional",
+                "min_per_cell": self.min_per_cell, "per_cell": list(self.per_cell),
+                "statement": self.statement}
+
+
 @dataclass(frozen=True)
 class Explanations:
     """Global, per-group and gap explanations, proxy scores, and how far to trust them.
@@ -123,6 +158,8 @@ class Explanations:
     ``population_rows`` were explained; the surrogate was fitted on ``surrogate_rows``.
     ``left_out`` lists the columns the explanations did not use and why; ``kept`` the
     copies of the outcome that stayed in (kept by the user, or inputs of the model).
+    ``drawn`` is the sample a source drew where the data lives (``DrawnSample``), when the
+    rows stayed in their engine.
     """
 
     method: Method
@@ -140,6 +177,8 @@ class Explanations:
     left_out: tuple[LeftOut, ...] = ()
     kept: tuple[LeftOut, ...] = ()
     outcome_meaning: str = ""  # what the favorable outcome means (AuditSpec.outcome_meaning)
+    # the sample drawn where the data lives (DuckDB, Spark: `explain_source`); None in memory
+    drawn: DrawnSample | None = None
 
     @property
     def attributes(self) -> tuple[str, ...]:
@@ -186,6 +225,7 @@ class Explanations:
             "gap_attribution": [_gap_dict(a) for a in self.gap_attribution],
             "proxies": [s.to_dict() for s in self.proxies.scores],
             "proxy_all_features": [s.to_dict() for s in self.proxies.all_features],
+            **({"drawn_sample": self.drawn.to_dict()} if self.drawn is not None else {}),
         })
 
     def summary(self, attribute: str) -> list[str]:
@@ -217,11 +257,12 @@ class Explanations:
         return lines
 
     def notes(self) -> list[str]:
-        """One sentence per copy of the outcome (left out or kept), then the other columns
-        left out."""
+        """The sample drawn where the data lives (if any), then one sentence per copy of the
+        outcome (left out or kept), then the other columns left out."""
         copies = self.copies
         rest = [c for c in self.left_out if c not in copies]
-        return [c.message for c in (*copies, *rest)]
+        drawn = [self.drawn.statement] if self.drawn is not None else []
+        return [*drawn, *(c.message for c in (*copies, *rest))]
 
 
 def _optional(**values: float | None) -> dict[str, float | None]:

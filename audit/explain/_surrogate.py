@@ -32,6 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from audit._errors import AuditInputError
 from audit.inputs import INTERSECTION_SEP, PreparedData, SensitiveColumn
+from audit.sources import proportional_quotas
 
 if TYPE_CHECKING:
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -145,17 +146,7 @@ def stratified_sample(
     if size >= n:
         return np.arange(n)
     counts = np.bincount(cells)
-    floor = np.minimum(counts, min_per_cell)
-    alloc = floor.copy()
-    budget = size - int(floor.sum())
-    if budget > 0:  # the rest in proportion to what each cell has left (largest remainder)
-        room = counts - floor
-        quota = room * (budget / room.sum())
-        extra = np.floor(quota).astype(np.int64)
-        short = budget - int(extra.sum())
-        order = np.lexsort((np.arange(counts.size), -(quota - extra)))
-        extra[order[:short]] += 1
-        alloc += extra
+    alloc = proportional_quotas(counts, size, min_per_cell)
     rng = np.random.default_rng(seed)
     if counts.size <= 64:  # a scan per cell is cheaper than sorting a million rows
         picked = [

@@ -234,6 +234,9 @@ def explanations_section(doc: Doc) -> None:
              if isinstance(ex.get(k), int)]
     doc.add(doc.para(f"SHAP values of {method}, in {esc(ex.get('output', 'model output'))} units"
                      + (f" ({'; '.join(sizes)})." if sizes else ".")))
+    drawn = ex.get("drawn_sample") or {}
+    if drawn.get("statement"):
+        doc.add(doc.para(esc(drawn["statement"])))
     fidelity = ex.get("fidelity") or {}
     if fidelity.get("warning"):
         doc.add(doc.para(f"<b>Caution:</b> {esc(fidelity['warning'])}"))

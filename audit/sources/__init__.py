@@ -9,7 +9,8 @@ row order) and answers two questions about it for an `AuditSpec`:
   (`CellTable`, `ScoreTable`). Every statistic of the audit is a function of these sums;
 - ``sample(spec, per_cell=..., seed=...)``: a stratified, seeded sample of rows drawn
   inside the engine, for what needs rows (explanations, proxies, consistency)
-  (`RowSample`).
+  (`RowSample`): up to ``per_cell`` rows of every finest cell, or ``per_cell[k]`` of
+  cell ``k`` (`proportional_quotas`: in proportion to the cells' sizes).
 
 Three sources, one contract:
 
@@ -41,7 +42,7 @@ from audit.sources._cells import (
 )
 from audit.sources._pandas import PandasSource
 from audit.sources._reduce import DEFAULT_BINS, scores_from_rows
-from audit.sources._sample import stratified_rows
+from audit.sources._sample import proportional_quotas, stratified_rows
 from audit.sources._values import text_of
 
 # the engines load on first use: importing the face (as the engine does) loads no DuckDB
@@ -76,6 +77,7 @@ __all__ = [
     "is_parquet",
     "needs_rows_note",
     "out_of_core_note",
+    "proportional_quotas",
     "read_parquet",
     "read_upload",
     "scores_from_rows",

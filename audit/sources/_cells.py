@@ -182,7 +182,8 @@ def _same_float(a: float, b: float) -> bool:
 class RowSample:
     """A stratified, seeded sample of rows drawn inside the engine.
 
-    Up to ``per_cell`` rows of every finest cell (all of a smaller cell's rows), picked by
+    Up to ``per_cell`` rows of every finest cell (all of a smaller cell's rows), or
+    ``per_cell[k]`` of cell ``k`` when it is an array of quotas, picked by
     the smallest values of a seeded integer hash of the row's position, so pandas and
     DuckDB draw the same rows. ``cell[i]`` is row ``i``'s finest cell and ``position[i]``
     its 1-based data row; ``cell_rows[k]`` is the size of cell ``k`` in the whole data, so a
@@ -193,5 +194,5 @@ class RowSample:
     cell: np.ndarray  # (n,) int64
     position: np.ndarray  # (n,) int64
     cell_rows: np.ndarray  # (K,) int64
-    per_cell: int
+    per_cell: int | np.ndarray  # one cap for every cell, or (K,) int64 quotas
     seed: int

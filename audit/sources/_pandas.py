@@ -133,8 +133,9 @@ class PandasSource:
         score = pd.to_numeric(self.frame[column]).to_numpy(dtype=float)
         return replace(table, scores=scores_from_rows(score, y, cell, table.cells, bins))
 
-    def sample(self, spec: AuditSpec, *, per_cell: int, seed: int) -> RowSample:
-        """Up to ``per_cell`` rows of every finest cell, picked by the seeded row hash."""
+    def sample(self, spec: AuditSpec, *, per_cell: int | np.ndarray, seed: int) -> RowSample:
+        """Up to ``per_cell`` rows of every finest cell (``per_cell[k]`` of cell ``k``),
+        picked by the seeded row hash."""
         table, row_cell = self._cells(spec, bins=1)
         position = np.arange(len(self.frame), dtype=np.int64)
         kept = pick(RowHash.of(seed).numpy(position), position, row_cell, per_cell)

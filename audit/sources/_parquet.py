@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from audit._errors import AuditInputError
 from audit._words import clip
 from audit.inputs import AuditInput, Provenance
-from audit.inputs._read import MSG_TOO_LARGE, MSG_TOO_MANY_ROWS
+from audit.inputs._read import MSG_TOO_LARGE, MSG_TOO_MANY_ROWS, _refuse_long_values
 from audit.sources._files import (
     MSG_NOT_PARQUET,
     MSG_PARQUET_UNREADABLE,
@@ -79,6 +79,7 @@ def read_parquet(path: str | os.PathLike[str], *, max_bytes: int | None = None,
         raise AuditInputError(MSG_PARQUET_UNREADABLE.format(
             file=table.name, detail=clip(str(err).strip() or type(err).__name__))) from err
     frame = arrow.to_pandas(ignore_metadata=True)
+    _refuse_long_values(frame, table.name)
     provenance = Provenance(name=table.name, sha256=table.sha256(), rows=len(frame),
                             columns=tuple(schema.names), encoding=PARQUET_ENCODING,
                             delimiter="")

@@ -56,17 +56,40 @@ def candidates(rows: int, per_cell: int) -> int:
 
 
 def pick(hash_values: np.ndarray, position: np.ndarray, cell: np.ndarray,
-         per_cell: int) -> np.ndarray:
-    """Indices of the rows kept: the ``per_cell`` smallest (hash, position) of each cell,
-    in cell then hash order."""
+         per_cell: int | np.ndarray) -> np.ndarray:
+    """Indices of the rows kept: the ``per_cell`` smallest (hash, position) of each cell
+    (``per_cell[k]`` of cell ``k`` when it is an array), in cell then hash order."""
     order = np.lexsort((position, hash_values, cell))
     sorted_cell = cell[order]
     start = np.searchsorted(sorted_cell, sorted_cell, side="left")
     rank = np.arange(order.size) - start
-    return order[rank < per_cell]
+    quota = np.asarray(per_cell, dtype=np.int64)
+    return order[rank < (quota[sorted_cell] if quota.ndim else quota)]
 
 
-def stratified_rows(cell: np.ndarray, per_cell: int, seed: int) -> np.ndarray:
+def proportional_quotas(cell_rows: np.ndarray, size: int, min_per_cell: int) -> np.ndarray:
+    """Rows to take from each cell (``cell_rows``: each cell's size) for a sample of
+    ``size`` rows in proportion to the cells' sizes: every cell keeps at least
+    ``min(min_per_cell, its size)``, the rest is shared in proportion to what each cell
+    has left (largest remainder). All rows when there are no more than ``size``."""
+    counts = np.asarray(cell_rows, dtype=np.int64)
+    if int(counts.sum()) <= size:
+        return counts.copy()
+    floor = np.minimum(counts, min_per_cell)
+    alloc = floor.copy()
+    budget = size - int(floor.sum())
+    if budget > 0:
+        room = counts - floor
+        quota = room * (budget / room.sum())
+        extra = np.floor(quota).astype(np.int64)
+        short = budget - int(extra.sum())
+        order = np.lexsort((np.arange(counts.size), -(quota - extra)))
+        extra[order[:short]] += 1
+        alloc += extra
+    return alloc
+
+
+def stratified_rows(cell: np.ndarray, per_cell: int | np.ndarray, seed: int) -> np.ndarray:
     """0-based positions of the rows of the stratified sample of rows held in memory
     (``cell``: each row's finest cell), in row order: the rows every source samples."""
     position = np.arange(cell.size, dtype=np.int64)

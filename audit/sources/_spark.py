@@ -214,7 +214,10 @@ class SparkSource(SqlSource):
                 if offsets else f"({row} & {mask})")
 
     def _rows_to_numbers(self, values: Sequence[object]) -> list[int]:
-        offsets = self._partition_offsets(f"audit_d_rows_{self._prefix}")
+        return self._side_rows_to_numbers(f"audit_d_rows_{self._prefix}", values)
+
+    def _side_rows_to_numbers(self, numbered: str, values: Sequence[object]) -> list[int]:
+        offsets = self._partition_offsets(numbered)
         mask = (1 << _PARTITION_BITS) - 1
         return [offsets[int(v) >> _PARTITION_BITS] + (int(v) & mask) + 1  # type: ignore[call-overload]
                 for v in values]

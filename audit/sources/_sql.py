@@ -36,7 +36,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from audit._errors import ColumnError
+from audit._words import clip
 from audit.inputs import AuditSpec, Provenance
+from audit.inputs._read import MAX_VALUE_CHARS, MSG_VALUE_TOO_LONG
 from audit.sources._cells import RANKS_ROWS, CellTable, RowSample, ScoreRanks
 from audit.sources._checks import Checked, check_profile, check_roles
 from audit.sources._dialect import ROW, ColumnType, Dialect
@@ -105,8 +108,10 @@ class SqlSource:
         """Read the dataset (and the predictions), check and define the join."""
         self._read_as: dict[str, tuple[Table | str, str, str]] = {}
         sides = [self._side(data, "dataset", "d")]
+        self._refuse_long_values(sides[0])
         if predictions is not None:
             sides.append(self._side(predictions, "predictions", "p"))
+            self._refuse_long_values(sides[1])
         self._sides = tuple(sides)
         joined = join_sides(self, sides, id_column)
         self.id_column = id_column
@@ -115,6 +120,31 @@ class SqlSource:
 
     def _side(self, path: str | os.PathLike[str], role: str, alias: str) -> Side:
         raise NotImplementedError
+
+    def _refuse_long_values(self, side: Side) -> None:
+        """Refuse a text value longer than `MAX_VALUE_CHARS`, as the in-memory reader does
+        (its message, naming the first such column and its first such row): one scan of
+        the side's text columns."""
+        d = self.dialect
+        text = [c for c in side.columns if side.types.get(c) in ("raw", "text")]
+        if not text:
+            return
+        longest = self._query("SELECT " + ", ".join(
+            f"max(length({d.ident(c)})) AS m{i}" for i, c in enumerate(text))
+            + f" FROM {side.relation}").to_pylist()[0]
+        column = next((c for i, c in enumerate(text)
+                       if (longest[f"m{i}"] or 0) > MAX_VALUE_CHARS), None)
+        if column is None:
+            return
+        c = d.ident(column)
+        first = self._query(
+            f"SELECT {d.ident(ROW)} AS r, length({c}) AS n FROM {side.numbered} "
+            f"WHERE length({c}) > {MAX_VALUE_CHARS} ORDER BY {d.ident(ROW)} LIMIT 1"
+        ).to_pylist()[0]
+        row = self._side_rows_to_numbers(side.numbered, [first["r"]])[0]
+        raise ColumnError(MSG_VALUE_TOO_LONG.format(
+            file=side.name, length=int(first["n"]), column=clip(column), row=row,
+            limit=MAX_VALUE_CHARS))
 
     def _read_how(self, role: str, table: Table | str, encoding: str, delimiter: str) -> None:
         """Note what a side was read from, for `provenance`: the resolved table (or a name
@@ -152,6 +182,10 @@ class SqlSource:
     def _rows_to_numbers(self, values: Sequence[object]) -> list[int]:
         """1-based data rows from values of the ``__audit_row`` column (which an engine
         may number sparsely, in order)."""
+        return [int(v) for v in values]  # type: ignore[call-overload]
+
+    def _side_rows_to_numbers(self, numbered: str, values: Sequence[object]) -> list[int]:
+        """The same for the rows of one side's ``numbered`` relation."""
         return [int(v) for v in values]  # type: ignore[call-overload]
 
     def _position_sql(self, row: str) -> str:
@@ -443,9 +477,10 @@ class SqlSource:
 
     # --- sample ------------------------------------------------------------------------
 
-    def sample(self, spec: AuditSpec, *, per_cell: int, seed: int) -> RowSample:
-        """Up to ``per_cell`` rows of every finest cell, drawn inside the engine: rows whose
-        seeded hash is below a per-cell bound come back, and the smallest are kept."""
+    def sample(self, spec: AuditSpec, *, per_cell: int | np.ndarray, seed: int) -> RowSample:
+        """Up to ``per_cell`` rows of every finest cell (``per_cell[k]`` of cell ``k``),
+        drawn inside the engine: rows whose seeded hash is below a per-cell bound come
+        back, and the smallest are kept."""
         last = getattr(self, "_last", None)
         v = last[1] if last is not None and last[0] == spec else self._validated(spec, bins=1)
         checked, groups, result = v.checked, v.groups, v.result
@@ -454,8 +489,17 @@ class SqlSource:
         keys = list(spec.sensitive)
         combos = result.group_by([f"k{i}" for i in range(len(keys))],
                                  use_threads=False).aggregate([("n", "sum")])
-        bounds = pa.array([candidates(int(n), per_cell)
-                           for n in combos.column("n_sum").to_pylist()], pa.int64())
+        quota = np.asarray(per_cell, dtype=np.int64)
+        if quota.ndim:  # each raw combination takes its finest cell's quota
+            combo_index = np.column_stack([_positions(combos.column(f"k{i}"),
+                                                      _uniques(result, i))
+                                           for i in range(len(keys))])
+            wanted = quota[cell_of(table, groups, checked, combo_index)].tolist()
+        else:
+            wanted = [int(quota)] * combos.num_rows
+        bounds = pa.array([candidates(int(n), int(w)) for n, w in
+                           zip(combos.column("n_sum").to_pylist(), wanted, strict=True)],
+                          pa.int64())
         bounds_view = f"{self._data}_bounds"
         self._register(bounds_view, combos.drop_columns(["n_sum"]).append_column(
             "bound", bounds))

@@ -175,11 +175,13 @@ def test_auto_takes_duckdb_for_parquet_folders_and_large_files(tmp_path, monkeyp
     assert choose_engine("pandas", [str(data)]) == "pandas"
 
 
-def test_row_options_need_the_pandas_engine(tmp_path, capsys):
+@pytest.mark.parametrize("option", [["--crosscheck"], ["--model", "model.skops"],
+                                    ["--bin", "income=40,60"]])
+def test_row_options_need_the_pandas_engine(tmp_path, capsys, option):
     data, predictions = written(tmp_path, "csv", *tables(40))
-    code = main(command(data, predictions, tmp_path / "out", "duckdb", "--explain"))
+    code = main(command(data, predictions, tmp_path / "out", "duckdb", "--explain", *option))
     assert code == 2
     assert capsys.readouterr().err == (
-        "error: --explain needs the rows in memory, and the duckdb engine keeps them where "
+        f"error: {option[0]} needs the rows in memory, and the duckdb engine keeps them where "
         "they are. Fix: run with --engine pandas (files up to the upload limit), or leave "
-        "--explain out.\n")
+        f"{option[0]} out.\n")

@@ -48,10 +48,12 @@ from audit.inputs._prepare import (
     VALUES_DISAGREE,
 )
 from audit.inputs._read import (
+    MAX_VALUE_CHARS,
     MSG_BLANK_COLUMNS,
     MSG_DUPLICATE_COLUMNS,
     MSG_HEADER_ONLY,
     MSG_RAGGED_ROW,
+    MSG_VALUE_TOO_LONG,
 )
 from audit.sources._checks import SCORE_NOT_FINITE
 from audit.sources._sql import CAP
@@ -319,3 +321,59 @@ def test_a_header_without_rows_gets_read_csvs_message(tmp_path):
     with pytest.raises(AuditInputError) as duck:
         duckdb_source(path)
     assert str(duck.value) == MSG_HEADER_ONLY.format(file="empty.csv")
+
+
+def _long_value_cases(folder: Path, fmt: str) -> dict[str, tuple[Path, Path | None, str | None]]:
+    """A 10,001-character note in the dataset (row 8), and one of 12,345 characters in the
+    predictions (row 3 of that file), each the first over-long value of its file."""
+    left, right = _split(base())
+    notes = changed(left.assign(note="short"), "note", [7], "x" * (MAX_VALUE_CHARS + 1))
+    notes = changed(notes, "note", [20], "y" * (MAX_VALUE_CHARS + 5))
+    long_ids = changed(right.assign(comment="ok"), "comment", [2], "é" * 12_345)
+    return {
+        "dataset": (write(notes, folder / "dataset", "people", fmt),
+                    write(right, folder / "dataset", "decisions", fmt), "person"),
+        "predictions": (write(left, folder / "predictions", "people", fmt),
+                        write(long_ids, folder / "predictions", "decisions", fmt), "person"),
+    }
+
+
+def _long_message(file: str, length: int, column: str, row: int) -> str:
+    return MSG_VALUE_TOO_LONG.format(file=file, length=length, column=column, row=row,
+                                     limit=MAX_VALUE_CHARS)
+
+
+LONG = {"dataset": ("people", MAX_VALUE_CHARS + 1, "note", 8),
+        "predictions": ("decisions", 12_345, "comment", 3)}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_an_over_long_value_gets_the_readers_message_from_every_source(tmp_path, fmt):
+    for side, found in _long_value_cases(tmp_path, fmt).items():
+        name, length, column, row = LONG[side]
+        expected = _long_message(f"{name}.{fmt}", length, column, row)
+        assert expected.startswith(
+            f"The file '{name}.{fmt}' has a value of {length:,} characters in column "
+            f"'{column}' (data row {row}, counting the rows below the column names from 1). "
+            "Values longer than 10,000 characters are not read")
+        data, extra, id_column = found
+        with pytest.raises(AuditInputError) as memory:  # the in-memory reader (CLI: pandas)
+            load(data if side == "dataset" else extra)
+        assert str(memory.value) == expected
+        with pytest.raises(AuditInputError) as duck:
+            duckdb_source(data, extra, id_column)
+        assert str(duck.value) == expected
+
+
+def test_spark_refuses_an_over_long_value_with_the_readers_message(spark, tmp_path):
+    for side, (data, extra, id_column) in _long_value_cases(tmp_path, "csv").items():
+        name, length, column, row = LONG[side]
+        with pytest.raises(AuditInputError) as info:
+            spark_builder(spark)(data, extra, id_column)
+        assert str(info.value) == _long_message(f"{name}.csv", length, column, row)
+
+
+def test_a_value_of_exactly_the_limit_is_read(tmp_path):
+    left = base().assign(note="z" * MAX_VALUE_CHARS)
+    data = write(left, tmp_path, "people", "parquet")
+    assert duckdb_source(data).cell_table(SPEC).rows == ROWS
