@@ -29,8 +29,15 @@ __all__ = [
     "DENOMINATOR_WORDS",
     "JUDGEMENT_WORDS",
     "METRIC_NAMES",
+    "IN_HISTORY",
     "NOTES_LEFT_OVER",
+    "NOT_SIGNED",
+    "PDF_FAILED",
     "PASS_TOLERANCE",
+    "SAVED_TO_HISTORY",
+    "SEALED",
+    "SIGNED_BY",
+    "SIGNING_KEY_UNUSABLE",
     "STATUS_LABELS",
     "STATUS_WORDS",
     "TOO_FEW",
@@ -182,6 +189,23 @@ _SECOND_LOOK_ALL = ("{count} note(s) were written when their finding had another
                     "they are marked below. Saving the review confirms them.")
 NOTES_LEFT_OVER = ("Notes on findings this audit no longer has (kept here, not in the record "
                    "until the finding is back):")
+
+# the record filed, sealed, or not made: the dashboard's and the CLI's lines
+SAVED_TO_HISTORY = "Saved to the audit history as #{seq}. Record sha256: {sha}"
+IN_HISTORY = "This record is in the audit history as #{seq}."
+SEALED = ("Sealed {pdf}: the record is embedded; its fingerprint (sha256 of {json}) is {sha}; "
+          "{signed}.")
+SIGNED_BY = "digitally signed by {name}"
+NOT_SIGNED = ("not digitally signed (set AUDIT_SIGNING_KEY and AUDIT_SIGNING_CERT to sign; the "
+              "PDF says so)")
+PDF_FAILED = ("The PDF record could not be made: this is a fault in the tool, not in your "
+              "data or your review, and it has been logged for whoever runs this server. "
+              "The review is unaffected: download the JSON record, save it to the history, and "
+              "please report the problem.")
+# board members read this; the reason, with the server's file paths, goes to the server log
+SIGNING_KEY_UNUSABLE = ("The server's signing key could not be loaded, so the PDF record is "
+                        "not offered; the JSON record and saving to the history are "
+                        "unaffected. The operator has the details in the server log.")
 
 NULL = "—"  # how an undefined number is printed everywhere
 CLIP = 80  # characters of a name or value quoted in a message

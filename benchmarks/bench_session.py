@@ -49,7 +49,10 @@ from benchmarks.census_twin import ROWS, write_census  # noqa: E402
 from benchmarks.server import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
+    choose,
     free_port,
+    idle,
+    nav,
     start_server,
     stop_server,
 )
@@ -131,33 +134,11 @@ def consistency_against_aif360(people: Path, predictions: Path) -> tuple[float, 
 # --- the browser journey ------------------------------------------------------------------
 
 
-def _idle(page) -> None:  # noqa: ANN001 - playwright's Page
-    """Until the script run is over (Streamlit's running indicator is gone)."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-
-
 def _timed(step: Callable[[], None], page) -> float:  # noqa: ANN001
     started = time.perf_counter()
     step()
-    _idle(page)
+    idle(page)
     return time.perf_counter() - started
-
-
-def _choose(page, key: str, value: str) -> None:  # noqa: ANN001
-    """Pick ``value`` in the selectbox with key ``key``, as a person types it."""
-    box = page.locator(f".st-key-{key}")
-    if value in [field.input_value() for field in box.locator("input").all()]:
-        return  # guessed already
-    box.locator("input").click()
-    page.keyboard.type(value)  # as a person types: the list narrows to matching options
-    page.keyboard.press("Enter")
-    page.wait_for_function(f"""() => [...document.querySelectorAll('.st-key-{key} input')]
-                               .some((i) => i.value === {value!r})""")
-    _idle(page)
-
-
-def _nav(page, title: str) -> None:  # noqa: ANN001
-    page.locator('[data-testid="stSidebarNavLink"]').filter(has_text=title).first.click()
 
 
 def journey(page, base: str, people: Path, predictions: Path) -> dict[str, float]:  # noqa: ANN001
@@ -166,23 +147,23 @@ def journey(page, base: str, people: Path, predictions: Path) -> dict[str, float
     page.goto(f"{base}/upload")
     page.locator(".st-key-upload_dataset input[type=file]").set_input_files(str(people))
     page.get_by_text(f"{ROWS_SHOWN[0]} rows × 16 columns").wait_for()
-    _idle(page)
+    idle(page)
     page.locator(".st-key-upload_predictions input[type=file]").set_input_files(str(predictions))
     page.get_by_text(f"{ROWS_SHOWN[0]} rows × 4 columns").wait_for()
     page.get_by_text("Column roles").wait_for()
-    _idle(page)
-    _choose(page, "role_id", "id")
-    _choose(page, "role_label", "y_true")
-    _choose(page, "role_prediction", "y_pred")
-    _choose(page, "role_score", "score")
-    _choose(page, "role_favorable", "1")  # a 0/1 label: nothing runs until it is confirmed
+    idle(page)
+    choose(page, "role_id", "id")
+    choose(page, "role_label", "y_true")
+    choose(page, "role_prediction", "y_pred")
+    choose(page, "role_score", "score")
+    choose(page, "role_favorable", "1")  # a 0/1 label: nothing runs until it is confirmed
     page.locator(".st-key-outcome_meaning input").fill("earning over 50K")
     page.keyboard.press("Tab")
-    _idle(page)
+    idle(page)
     tags = page.locator(".st-key-role_sensitive [data-baseweb='tag']")
     while tags.filter(has_text="marital_status").count():
         tags.filter(has_text="marital_status").locator("[role='presentation']").first.click()
-        _idle(page)
+        idle(page)
 
     def run() -> None:
         page.get_by_role("button", name="Run audit").click()
@@ -193,13 +174,13 @@ def journey(page, base: str, people: Path, predictions: Path) -> dict[str, float
     times["run → verdict"] = _timed(run, page)
 
     def review() -> None:
-        _nav(page, "Review")
+        nav(page, "Review")
         page.get_by_role("button", name="PDF record").wait_for()
 
     times["first visit to Review"] = _timed(review, page)
     page.locator(".st-key-review_reviewers input").fill("Ada Lovelace")
     page.locator(".st-key-review_decision").get_by_text("Reject").click()
-    _idle(page)
+    idle(page)
 
     def save() -> None:
         page.get_by_role("button", name="Save review").click()
@@ -209,15 +190,15 @@ def journey(page, base: str, people: Path, predictions: Path) -> dict[str, float
     switches = []
     for title, sign in (("Fairness", "Rates per group"), ("Upload", "Column roles"),
                         ("Review", "The audit record"), ("Fairness", "Rates per group")):
-        switches.append(_timed(lambda t=title, s=sign: (_nav(page, t),
+        switches.append(_timed(lambda t=title, s=sign: (nav(page, t),
                                                          page.get_by_text(s).first.wait_for()),
                                page))
     times["page switch"] = max(switches)
     times["page switch (median)"] = statistics.median(switches)
 
-    _nav(page, "Explanations")
+    nav(page, "Explanations")
     page.get_by_role("button", name="Compute explanations").wait_for()
-    _idle(page)
+    idle(page)
 
     def explanations() -> None:
         page.get_by_role("button", name="Compute explanations").click()

@@ -1,6 +1,7 @@
 """The dashboard as a user meets it: ``streamlit run app.py`` on a free local port, and the
 system Chromium to drive it. Shared by the browser tests (tests/e2e) and the benchmarks
-that time what a user waits for, so both start and stop the server the same way."""
+that time what a user waits for, so both start and stop the server the same way, and take
+the same steps in the browser (`idle`, `nav`, `choose`, `type_text`, ...)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,3 +72,62 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=15)
+
+
+# --- steps in the browser, as a person takes them (tests/e2e and bench_session.py) ---------
+# ``page`` is a playwright Page; playwright is imported by the callers, not here.
+
+CHROMIUM_MISSING = (f"{CHROMIUM} is missing: the browser tests need the system Chromium. "
+                    "Install it with: apt-get update && apt-get install -y chromium")
+WIDTH = 1400  # the viewport the screenshots are taken at
+
+
+def idle(page: Any) -> None:
+    """Wait until the script run is over (Streamlit's running indicator is gone). Widgets
+    clicked mid-run send the values the browser shows at that moment, maybe placeholders."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+
+
+def nav(page: Any, title: str) -> None:
+    """Click the sidebar's link to the page ``title``."""
+    page.locator('[data-testid="stSidebarNavLink"]').filter(has_text=title).first.click()
+
+
+def shows(page: Any, key: str, value: str) -> None:
+    """Wait until the widget with key ``key`` shows ``value`` in its input box."""
+    page.wait_for_function("""([key, value]) => {
+        const box = document.querySelector('.st-key-' + key);
+        return box && [...box.querySelectorAll('input')].some((i) => i.value === value);
+    }""", arg=[key, value])
+
+
+def choose(page: Any, box: Any, value: str) -> None:
+    """Pick ``value`` in a selectbox (its widget key, or its playwright Locator) as a person
+    does: type it, click the option; nothing to do when it is chosen (guessed) already."""
+    if isinstance(box, str):
+        box = page.locator(f".st-key-{box}")
+    field = box.locator("input")
+    if value in [each.input_value() for each in field.all()]:
+        return
+    field.click()
+    field.fill(value)  # the list narrows to the matching options
+    page.get_by_role("option", name=value, exact=True).click()
+    idle(page)
+
+
+def type_text(page: Any, label: str, text: str) -> None:
+    """Type ``text`` into the text box labelled ``label`` and press Enter."""
+    field = (page.locator('[data-testid="stTextInput"]').filter(has_text=label)
+             .locator("input").last.element_handle())  # one box, even while it reruns
+    field.fill(text)
+    field.press("Enter")
+    idle(page)
+
+
+def screenshot(page: Any, path: Path, height: int, *, settle_ms: int = 1500) -> Path:
+    """The whole page: Streamlit scrolls inside its own container, so grow the viewport."""
+    page.set_viewport_size({"width": WIDTH, "height": height})
+    page.wait_for_timeout(settle_ms)  # let charts and tables finish drawing
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": WIDTH, "height": 1000})
+    return path

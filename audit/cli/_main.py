@@ -32,6 +32,9 @@ from typing import Any
 from audit._errors import AuditInputError, HistoryError
 from audit._words import (
     DEFAULT_UNKNOWN_VALUES,
+    NOT_SIGNED,
+    SEALED,
+    SIGNED_BY,
     UNDER_2_PERCENT_JUSTIFICATION,
     clip,
     status_label,
@@ -100,11 +103,6 @@ NO_MODEL = (
     "file you can read."
 )
 BAD_OUT = "Cannot write the results to {out!r}: {reason}. Fix: give a folder you can write to."
-SEALED = ("Sealed {pdf}: the record is embedded; its fingerprint (sha256 of {json}) is {sha}; "
-          "{signed}.")
-SIGNED_BY = "digitally signed by {name}"
-NOT_SIGNED = ("not digitally signed (set AUDIT_SIGNING_KEY and AUDIT_SIGNING_CERT to sign; the "
-              "PDF says so)")
 
 
 class _Parser(argparse.ArgumentParser):

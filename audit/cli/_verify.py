@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from audit import AuditInputError
 
@@ -42,7 +42,7 @@ _SNIFF_BYTES = 1024
 
 
 def add_verify_parser(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    subparsers: argparse._SubParsersAction[Any],
 ) -> argparse.ArgumentParser:
     """Add the ``verify`` command to ``python -m audit``'s subcommands; returns its parser."""
     parser = subparsers.add_parser(

@@ -33,6 +33,7 @@ width (every replicate the same) is not reported.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -196,7 +197,7 @@ def aggregates(boot: Replicates, spec: AuditSpec, views: Sequence[AttributeView]
                         if name not in PAIR_COMPARISONS}
         for i, g in enumerate(others):
             label = view.labels[g]
-            pair = {"group": label, "reference": view.labels[ref]}
+            pair: dict[str, Any] = {"group": label, "reference": view.labels[ref]}
             for name, (values, _) in pairs.items():
                 if name in PAIR_COMPARISONS:
                     kind, metric = PAIR_COMPARISONS[name]

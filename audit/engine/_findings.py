@@ -330,7 +330,8 @@ def _span(view: AttributeView, criterion: Criterion, spec: AuditSpec, favorable:
                       for (metric, test, p), key in zip(raw, keys, strict=True))
         adjusted = [t.p_adjusted for t in tests]
         significant = any(p < spec.alpha for p in adjusted if not np.isnan(p))
-        pair, named = span.supported_pair(), ()
+        pair = span.supported_pair()
+        named: tuple[str, ...] = ()
         message = body
         if pair is not None and tests[pair[0]].p_adjusted < spec.alpha:
             metric = metrics[pair[0]]

@@ -155,7 +155,8 @@ def _limit_self(memory_mb: int, seconds: int) -> None:
 
 def _answer(header: dict[str, Any], arrays: dict[str, np.ndarray] | None = None) -> None:
     buffer = io.BytesIO()
-    np.savez(buffer, __header__=np.array(json.dumps(header)), **(arrays or {}))
+    named: dict[str, Any] = {"__header__": np.array(json.dumps(header)), **(arrays or {})}
+    np.savez(buffer, **named)
     sys.stdout.buffer.write(buffer.getvalue())
     sys.stdout.flush()
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from audit._errors import AuditInputError
 from audit._words import clip, quoted
@@ -31,7 +31,9 @@ from audit._words import clip, quoted
 __all__ = ["ENV_PRESETS", "ChecklistItem", "Preset", "checklist", "load_presets", "preset"]
 
 ENV_PRESETS = "AUDIT_PRESETS_DIR"
-ANSWERED, MISSING, NOT_STATED = "answered", "missing", "not stated"
+ANSWERED: Final = "answered"
+MISSING: Final = "missing"
+NOT_STATED: Final = "not stated"
 
 UNKNOWN_PRESET = (
     "There is no checklist preset {name!r}. The presets are: {known}. Give one of these "

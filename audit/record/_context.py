@@ -132,8 +132,9 @@ class AuditContext:
         non-text value or an over-long field."""
         top = {f.name for f in fields(cls)}
         _refuse_unknown(values, top, file=file, where="")
-        texts = {k: _text(values.get(k, ""), k, file) for k in ("prepared_by", "limitations")}
-        sections = {}
+        texts: dict[str, Any] = {k: _text(values.get(k, ""), k, file)
+                                 for k in ("prepared_by", "limitations")}
+        sections: dict[str, Any] = {}
         for name, kind in (("model", ModelContext), ("use", UseContext), ("data", DataContext)):
             raw = values.get(name, {})
             allowed = [f.name for f in fields(kind)]

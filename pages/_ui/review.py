@@ -34,6 +34,8 @@ import streamlit as st
 
 from audit import (
     DECISION_LABELS,
+    PDF_FAILED,
+    SIGNING_KEY_UNUSABLE,
     AuditInputError,
     HistoryError,
     format_estimate,
@@ -60,11 +62,8 @@ if TYPE_CHECKING:  # the PDF and the history load their libraries on first use
 
 IDENTITY_KEY = "record_identity"
 PDF_KEY = "record_pdf"
-PDF_FAILED = ("The PDF record could not be made: this is a fault in the tool, not in your "
-              "data or your review, and it has been logged for whoever runs this server. "
-              "The review is unaffected: download the JSON record, save it to the history, and "
-              "please report the problem.")
 _LOG = logging.getLogger(__name__)
+_LOGGED: set[str] = set()  # signing-key faults already in the server log (once, not per rerun)
 NO_REVIEWER = "Enter at least one reviewer's name (separate several names with commas)."
 NO_DECISION = "Choose a decision: approve, approve with conditions, or reject."
 NO_CONDITIONS = ("Conditions are required when the decision is 'approve with conditions'. "
@@ -203,8 +202,11 @@ def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> Callable[[], bytes
     """
     try:
         signing = board_signing()
-    except AuditInputError as err:
-        widgets.error(err)
+    except AuditInputError as err:  # its message names the server's files: for the log only
+        if str(err) not in _LOGGED:
+            _LOGGED.add(str(err))
+            _LOG.error("The server's signing key could not be loaded: %s", err)
+        st.error(SIGNING_KEY_UNUSABLE)
         return None
     signer = None if signing is None else (signing.cert_path, signing.certificate.serial_number)
     kept = st.session_state.get(PDF_KEY)

@@ -17,7 +17,9 @@ import streamlit as st
 
 from audit import (
     DECISION_CHOICES,
+    IN_HISTORY,
     NOTES_LEFT_OVER,
+    SAVED_TO_HISTORY,
     AuditInputError,
     HistoryError,
     second_look,
@@ -114,10 +116,9 @@ if where is not None:
             if entry is not None:
                 ui.mark_saved(entry.seq)
                 ident = ui.identity(run)
-                st.success(f"Saved to the audit history as #{entry.seq}. Record sha256: "
-                           f"{entry.record_sha256}")
+                st.success(SAVED_TO_HISTORY.format(seq=entry.seq, sha=entry.record_sha256))
     if ident.saved_seq is not None and (store := ui.shown_store()) is not None:
-        st.caption(f"This record is in the audit history as #{ident.saved_seq}.")
+        st.caption(IN_HISTORY.format(seq=ident.saved_seq))
         try:
             signoff.signoff(store, where, store.filed(ident.audit_id, board=where.board),
                             key="review_signoff")

@@ -28,6 +28,9 @@ PUBLIC = [
     "CRITERION_NAMES", "CRITERION_TITLES", "DECISION_CHOICES", "DECISION_LABELS",
     "DEFAULT_UNKNOWN_VALUES", "JUDGEMENT_WORDS", "NOTES_LEFT_OVER", "PASS_TOLERANCE",
     "STATUS_LABELS",
+    # words: the record filed, sealed or not made (the Review and History pages, the CLI)
+    "IN_HISTORY", "NOT_SIGNED", "PDF_FAILED", "SAVED_TO_HISTORY", "SEALED", "SIGNED_BY",
+    "SIGNING_KEY_UNUSABLE",
     "STATUS_WORDS", "TOO_FEW", "UNDER_2_PERCENT_JUSTIFICATION", "VERDICT_LABELS",
     "format_against", "format_estimate",
     "format_interval", "format_number", "format_p", "format_percent", "outcome_label",

@@ -7,7 +7,14 @@ import math
 import pytest
 
 from audit import (
+    IN_HISTORY,
+    NOT_SIGNED,
     PASS_TOLERANCE,
+    PDF_FAILED,
+    SAVED_TO_HISTORY,
+    SEALED,
+    SIGNED_BY,
+    SIGNING_KEY_UNUSABLE,
     Criterion,
     format_estimate,
     format_interval,
@@ -85,3 +92,28 @@ def test_long_values_are_clipped_and_lists_cut_short():
     assert quoted(["a", "b" * 200], limit=1) == "'a' and 1 more"
     assert quoted(["b" * 200]) == repr("b" * 79 + "…")
     assert not math.isnan(PASS_TOLERANCE)
+
+
+def test_the_records_lines_word_for_word():
+    """What the Review and History pages and the CLI say when a record is filed, sealed or
+    cannot be made; none of the dashboard's names a server path."""
+    assert SAVED_TO_HISTORY.format(seq=3, sha="ab12") == (
+        "Saved to the audit history as #3. Record sha256: ab12")
+    assert IN_HISTORY.format(seq=3) == "This record is in the audit history as #3."
+    assert SEALED.format(pdf="out/audit.pdf", json="out/audit.json", sha="ab12",
+                         signed=SIGNED_BY.format(name="Credit board")) == (
+        "Sealed out/audit.pdf: the record is embedded; its fingerprint (sha256 of "
+        "out/audit.json) is ab12; digitally signed by Credit board.")
+    assert NOT_SIGNED == ("not digitally signed (set AUDIT_SIGNING_KEY and AUDIT_SIGNING_CERT "
+                          "to sign; the PDF says so)")
+    assert PDF_FAILED == (
+        "The PDF record could not be made: this is a fault in the tool, not in your data or "
+        "your review, and it has been logged for whoever runs this server. The review is "
+        "unaffected: download the JSON record, save it to the history, and please report the "
+        "problem.")
+    assert SIGNING_KEY_UNUSABLE == (
+        "The server's signing key could not be loaded, so the PDF record is not offered; the "
+        "JSON record and saving to the history are unaffected. The operator has the details "
+        "in the server log.")
+    for line in (PDF_FAILED, SIGNING_KEY_UNUSABLE):
+        assert "/" not in line and "{" not in line

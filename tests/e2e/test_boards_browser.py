@@ -29,15 +29,14 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from audit.engine import audit_inputs
 from audit.record import AuditRecord, HistoryKey, HistoryStore, Review, record_to_dict
-from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, stop_server
+from benchmarks.server import free_port, idle
 from pages._ui.actions import SAMPLE_ID_COLUMN, sample_spec
 from tests.e2e.oidc_provider import CLIENT_ID, CLIENT_SECRET, OIDCProvider
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 STEP_TIMEOUT_MS = 120_000
 K = 50  # the credit board's smallest group a viewer's download shows
 USERS = {
@@ -100,22 +99,13 @@ def setting(tmp_path_factory: pytest.TempPathFactory, provider: OIDCProvider) ->
 
 
 @pytest.fixture(scope="module")
-def server(setting: dict[str, str], sample_inputs) -> Iterator[str]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "STREAMLIT_SECRETS_FILES": setting["secrets"],
-           "AUDIT_DB_URL": setting["db"], "AUDIT_BOARDS_FILE": setting["boards"],
-           "AUDIT_HISTORY_KEY": setting["key"]}
-    env.pop("AUDIT_BOARD", None)
+def server(streamlit_server, setting: dict[str, str], sample_inputs) -> Iterator[str]:
     _seed_hiring(setting, sample_inputs)
-    try:
-        process = start_server(int(setting["port"]), ARTIFACTS / "streamlit-boards.log",
-                               timeout_s=90, env=env)
-    except (RuntimeError, TimeoutError) as err:
-        pytest.fail(str(err))
-    try:
-        yield f"http://127.0.0.1:{setting['port']}"
-    finally:
-        stop_server(process)
+    env = {"STREAMLIT_SECRETS_FILES": setting["secrets"], "AUDIT_DB_URL": setting["db"],
+           "AUDIT_BOARDS_FILE": setting["boards"], "AUDIT_HISTORY_KEY": setting["key"],
+           "AUDIT_BOARD": None}
+    with streamlit_server("streamlit-boards.log", env, port=int(setting["port"])) as url:
+        yield url
 
 
 def _seed_hiring(setting: dict[str, str], sample_inputs) -> None:
@@ -130,24 +120,6 @@ def _seed_hiring(setting: dict[str, str], sample_inputs) -> None:
         store.append(record, board="hiring")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser test needs the system Chromium. "
-                    "Install it with: apt-get update && apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def _idle(page: Page) -> None:
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-
-
 def sign_in(browser: Browser, server: str, who: str) -> Page:
     """A new browser context (its own cookies) signed in as ``who`` through the provider."""
     page = browser.new_context(viewport={"width": 1400, "height": 1000},
@@ -158,19 +130,19 @@ def sign_in(browser: Browser, server: str, who: str) -> Page:
     page.get_by_text("Test identity provider").wait_for()
     page.get_by_role("link", name=f"Sign in as {USERS[who]['name']}").click()
     page.get_by_text(f"Signed in as {USERS[who]['name']}.").wait_for()
-    _idle(page)
+    idle(page)
     return page
 
 
 def go(page: Page, title: str, heading: str) -> None:
     page.get_by_role("link", name=title, exact=True).click()
     page.get_by_text(heading).first.wait_for()
-    _idle(page)
+    idle(page)
 
 
 def click(page: Page, key: str) -> None:
     page.locator(f".st-key-{key} button").click()
-    _idle(page)
+    idle(page)
 
 
 def download(page: Page, key: str, folder: Path) -> Path:
@@ -208,7 +180,7 @@ def test_two_boards_two_reviewers_a_viewer(server: str, browser: Browser, settin
     assert ada.locator(".st-key-review_reviewers").count() == 0  # no name to type
     ada.locator(".st-key-review_notes textarea").fill(NOTE)
     ada.locator(".st-key-review_decision").get_by_text("Reject", exact=True).click()
-    _idle(ada)
+    idle(ada)
     click(ada, "review_save")
     ada.get_by_text("Review saved: reject by Ada Lovelace.").wait_for()
     click(ada, "review_save_history")
@@ -233,10 +205,10 @@ def test_two_boards_two_reviewers_a_viewer(server: str, browser: Browser, settin
     go(grace, "History", "5. Audit history")
     grace.locator(".st-key-history_signoff_decision").get_by_text(
         "Approve", exact=True).click()
-    _idle(grace)
+    idle(grace)
     grace.locator(".st-key-history_signoff_dissent textarea").fill(DISSENT)
     grace.locator(".st-key-history_signoff_dissent textarea").blur()
-    _idle(grace)
+    idle(grace)
     click(grace, "history_signoff_sign")
     grace.get_by_text(
         shown("Signed off: approved, as Grace Hopper (grace@example.org).")).wait_for()

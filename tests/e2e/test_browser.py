@@ -1,63 +1,22 @@
 """The dashboard in a real browser: upload the sample files, run, read the planted disparity.
 
-Starts ``streamlit run app.py`` on a free local port and drives headless Chromium
-(``/usr/bin/chromium``, the system package: ``apt-get install -y chromium``) with the
-playwright package. Screenshots go to ``tests/e2e/artifacts/`` (git-ignored).
+The shared ``streamlit run app.py`` and headless Chromium (``/usr/bin/chromium``, the system
+package: ``apt-get install -y chromium``, driven by the playwright package) are the fixtures
+of tests/e2e/conftest.py. Screenshots go to ``tests/e2e/artifacts/`` (git-ignored).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from audit.engine import audit_inputs
 from audit.inputs import AuditSpec
-from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, stop_server
+from benchmarks.server import idle, screenshot
 from tests.conftest import SAMPLE_DATASET, SAMPLE_PREDICTIONS
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-START_TIMEOUT_S = 90
-STEP_TIMEOUT_MS = 120_000
-WIDTH = 1400
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    try:
-        process = start_server(port, ARTIFACTS / "streamlit.log", timeout_s=START_TIMEOUT_S)
-    except (RuntimeError, TimeoutError) as err:
-        pytest.fail(str(err))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_server(process)
-
-
-@pytest.fixture(scope="module")
-def page(server: str) -> Iterator[Page]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser test needs the system Chromium. "
-                    "Install it with: apt-get update && apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page(viewport={"width": WIDTH, "height": 1000})
-            tab.set_default_timeout(STEP_TIMEOUT_MS)
-            yield tab
-        finally:
-            browser.close()
-
-
-def _wait_until_idle(page: Page) -> None:
-    """Wait for the script run to finish. Widgets clicked mid-run send the values the
-    browser shows at that moment, which may still be placeholders."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"  # made by conftest.py
 
 
 def _wait_for_role(page: Page, key: str, value: str) -> None:
@@ -73,13 +32,7 @@ def _wait_for_role(page: Page, key: str, value: str) -> None:
 
 
 def _screenshot(page: Page, name: str, height: int) -> Path:
-    """The whole page: Streamlit scrolls inside its own container, so grow the viewport."""
-    page.set_viewport_size({"width": WIDTH, "height": height})
-    page.wait_for_timeout(1500)  # let charts and tables finish drawing
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path))
-    page.set_viewport_size({"width": WIDTH, "height": 1000})
-    return path
+    return screenshot(page, ARTIFACTS / name, height)
 
 
 def test_upload_run_and_read_the_planted_disparity(server: str, page: Page, sample_inputs):
@@ -99,13 +52,13 @@ def test_upload_run_and_read_the_planted_disparity(server: str, page: Page, samp
     page.locator(".st-key-upload_dataset input[type=file]").set_input_files(str(SAMPLE_DATASET))
     page.get_by_text("6,000 rows × 12 columns").wait_for()
     # like a person: the first file's column roles are on screen before the second upload
-    _wait_until_idle(page)
+    idle(page)
     _wait_for_role(page, "role_sensitive", "race")
     page.locator(".st-key-upload_predictions input[type=file]").set_input_files(
         str(SAMPLE_PREDICTIONS))
     page.get_by_text("6,000 rows × 2 columns").wait_for()
     page.get_by_text("Column roles").wait_for()
-    _wait_until_idle(page)
+    idle(page)
     for key, value in (("role_id", "applicant_id"), ("role_label", "outcome"),
                        ("role_prediction", "decision"), ("role_favorable", "approved"),
                        ("role_sensitive", "race")):

@@ -1,73 +1,26 @@
 """Issue 15, item 2 in a real browser: a review typed, then a criterion changed, then the page
 refreshed: every note is still there; and the sample button asks before it replaces an audit.
 
-Starts ``streamlit run app.py`` on a free port with its own audit history and drives the
-system Chromium (``benchmarks/server.py``); the audit is the bundled lending sample,
-loaded with the Home page's button. Screenshots go to ``tests/e2e/artifacts/``.
+Runs on the shared server and Chromium of tests/e2e/conftest.py, a new session per test; the
+audit is the bundled lending sample, loaded with the Home page's button. Screenshots go to
+``tests/e2e/artifacts/``.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from audit import second_look
-from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, stop_server
+from benchmarks.server import idle, nav
 from pages._ui.actions import REPLACE_WARNING, REVIEW_WORK
 from pages._ui.sessions import QUERY_KEY
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-STEP_TIMEOUT_MS = 180_000
 NOTES = {"impact_ratio:sex": "Women approved far less often.",
          "impact_ratio:sex × race": "Black women are hit hardest."}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    folder = tmp_path_factory.mktemp("drafts")
-    port = free_port()
-    try:
-        process = start_server(port, ARTIFACTS / "streamlit-drafts.log", env={
-            **os.environ, "AUDIT_DB_URL": f"sqlite:///{folder / 'history.sqlite3'}"})
-    except (RuntimeError, TimeoutError) as err:
-        pytest.fail(str(err))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_server(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser test needs the system Chromium. "
-                    "Install it with: apt-get update && apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-    tab.set_default_timeout(STEP_TIMEOUT_MS)
-    try:
-        yield tab
-    finally:
-        tab.close()
-
-
-def _idle(page: Page) -> None:
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
 
 
 def _committed(page: Page) -> None:
@@ -75,12 +28,12 @@ def _committed(page: Page) -> None:
     overtake it (Streamlit merges the two requests, and the switch carries no widget values
     of the page left), as it would for a person who clicks away in the same instant."""
     page.wait_for_timeout(1500)
-    _idle(page)
+    idle(page)
 
 
 def _nav(page: Page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNavLink"]').filter(has_text=title).first.click()
-    _idle(page)
+    nav(page, title)
+    idle(page)
 
 
 def _key(name: str) -> str:
@@ -92,7 +45,7 @@ def _sample(page: Page, server: str) -> None:
     page.goto(server)
     page.get_by_role("button", name="Try it with sample data").click()
     page.get_by_text("Overall: FAILED").first.wait_for()
-    _idle(page)
+    idle(page)
 
 
 def _note(page: Page, finding: str):  # noqa: ANN202 - playwright's Locator
@@ -114,7 +67,7 @@ def test_a_typed_review_survives_a_criterion_change_and_a_refresh(server: str, p
     box = page.locator(f"{_key('crit_impact_ratio')} input")
     box.fill("0.70")
     box.press("Enter")
-    _idle(page)
+    idle(page)
     page.get_by_text(re.compile(r"sex · Four-fifths rule \(at least 0\.70\): inconclusive")
                      ).first.wait_for()
 
@@ -127,7 +80,7 @@ def test_a_typed_review_survives_a_criterion_change_and_a_refresh(server: str, p
 
     page.reload()  # a refresh: a new Streamlit session, the same URL
     page.get_by_text("Notes and decision").wait_for()
-    _idle(page)
+    idle(page)
     for finding, note in NOTES.items():
         expect(_note(page, finding)).to_have_value(note)
     expect(page.locator(f"{_key('review_reviewers')} input")).to_have_value("Ada Lovelace")
@@ -160,7 +113,7 @@ def test_the_sample_button_asks_before_it_replaces_an_audit(server: str, page: P
     page.get_by_role("button", name="Try it with sample data").click()
     page.get_by_role("button", name="Replace it").click()
     page.get_by_text("Overall: FAILED").first.wait_for()
-    _idle(page)
+    idle(page)
     _nav(page, "Review")
     page.get_by_text("Notes and decision").wait_for()
     expect(_note(page, "impact_ratio:sex")).to_have_value("")

@@ -1,20 +1,20 @@
 """Issue 15 in a real browser: a copy of the label left out of the explanations with a message,
 and the History page warning that two audits of different inputs are being compared.
 
-Starts ``streamlit run app.py`` on a free port with its own audit history and drives the
-system Chromium (``benchmarks/server.py``). The data is a 2,000-row census twin made here
-(``benchmarks/census_twin.py``) as one file, with ``income``, the true outcome as text,
-among the features. Screenshots go to ``tests/e2e/artifacts/`` (git-ignored).
+Starts ``streamlit run app.py`` on a free port with its own audit history and a shared local
+board (tests/e2e/conftest.py's ``streamlit_server``) and drives the session's Chromium. The
+data is a 2,000-row census twin made here (``benchmarks/census_twin.py``) as one file, with
+``income``, the true outcome as text, among the features. Screenshots go to
+``tests/e2e/artifacts/`` (git-ignored).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from audit.engine import audit_inputs
 from audit.explain._copies import COPY_LEFT_OUT, IDENTICAL, OUTCOMES
@@ -22,10 +22,9 @@ from audit.inputs import AuditSpec, read_path
 from audit.record import HistoryStore, build_record, compare
 from audit.record._compare import NOT_LIKE_WITH_LIKE
 from benchmarks.census_twin import make_census
-from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, stop_server
+from benchmarks.server import idle, nav
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-STEP_TIMEOUT_MS = 180_000
 BOARD = "session-tests"  # the server's shared local board (AUDIT_BOARD)
 ROWS = 2000
 
@@ -50,42 +49,10 @@ def history_url(folder: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(folder: Path, history_url: str) -> Iterator[str]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    try:
-        process = start_server(port, ARTIFACTS / "streamlit-session.log",
-                               env={**os.environ, "AUDIT_DB_URL": history_url,
-                                    "AUDIT_BOARD": BOARD})
-    except (RuntimeError, TimeoutError) as err:
-        pytest.fail(str(err))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_server(process)
-
-
-@pytest.fixture(scope="module")
-def page(server: str) -> Iterator[Page]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser test needs the system Chromium. "
-                    "Install it with: apt-get update && apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-            tab.set_default_timeout(STEP_TIMEOUT_MS)
-            yield tab
-        finally:
-            browser.close()
-
-
-def _idle(page: Page) -> None:
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-
-
-def _nav(page: Page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNavLink"]').filter(has_text=title).first.click()
+def server(streamlit_server, history_url: str) -> Iterator[str]:
+    with streamlit_server("streamlit-session.log", {"AUDIT_DB_URL": history_url,
+                                                    "AUDIT_BOARD": BOARD}) as url:
+        yield url
 
 
 def test_a_copy_of_the_label_is_left_out_of_the_explanations_with_a_message(
@@ -93,7 +60,7 @@ def test_a_copy_of_the_label_is_left_out_of_the_explanations_with_a_message(
     page.goto(f"{server}/upload")
     page.locator(".st-key-upload_dataset input[type=file]").set_input_files(str(census_file))
     page.get_by_text(f"{ROWS:,} rows × ").first.wait_for()
-    _idle(page)
+    idle(page)
     page.wait_for_function("""() => {  // the guessed label is on screen, in its input box
         const box = document.querySelector('.st-key-role_label');
         return box && [...box.querySelectorAll('input')].some((i) => i.value === 'y_true');
@@ -102,17 +69,17 @@ def test_a_copy_of_the_label_is_left_out_of_the_explanations_with_a_message(
     favorable.click()
     favorable.fill("1")
     page.get_by_role("option", name="1", exact=True).click()
-    _idle(page)
+    idle(page)
     page.get_by_role("button", name="Run audit").click()
     page.get_by_text("Audit ready").wait_for()
-    _idle(page)
-    _nav(page, "Explanations")
+    idle(page)
+    nav(page, "Explanations")
     page.get_by_role("button", name="Compute explanations").click()
     message = COPY_LEFT_OUT["label"].format(column="income", outcome=OUTCOMES["label"],
                                             how=IDENTICAL)
     page.get_by_text(message).wait_for()
     page.get_by_text("Where the gap comes from").wait_for()
-    _idle(page)
+    idle(page)
     page.locator(".js-plotly-plot").first.wait_for()
     importance = page.locator(".js-plotly-plot").first.text_content() or ""
     assert "relationship" in importance and "income" not in importance
@@ -140,7 +107,7 @@ def test_history_compare_warns_on_different_inputs(server: str, page: Page, cens
     assert {d.aspect for d in expected.differences} >= {"columns", "favorable", "roles"}
     page.goto(f"{server}/history")
     page.get_by_text("Compare two audits").wait_for()
-    _idle(page)
+    idle(page)
     warning = page.locator('[data-testid="stAlert"]').filter(
         has_text="These audits are not of like inputs")
     warning.wait_for()

@@ -2,28 +2,25 @@
 meaning then reads in the verdict; a single file clearing the sample's predictions file;
 an age cut into typed bands; and the second file's id and score guessed.
 
-Starts ``streamlit run app.py`` on a free port and drives the system Chromium
-(``benchmarks/server.py``), on synthetic data made here: 600 people, women approved at
-half the rate of men (30% against 60%), ages 18 to 79. Screenshots go to
+Runs on the shared server and Chromium of tests/e2e/conftest.py, a new session per test,
+on synthetic data made here: 600 people, women approved at half the rate of men (30%
+against 60%), ages 18 to 79. Screenshots go to
 ``tests/e2e/artifacts/`` (git-ignored).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, stop_server
+from benchmarks.server import choose, idle, nav, screenshot, shows, type_text
 from pages._ui.mapping import CLEARED
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-STEP_TIMEOUT_MS = 180_000
 ROWS = 600
 
 
@@ -53,84 +50,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
     return paths
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    history = tmp_path_factory.mktemp("history") / "history.sqlite3"
-    port = free_port()
-    try:
-        process = start_server(port, ARTIFACTS / "streamlit-upload.log",
-                               env={**os.environ, "AUDIT_DB_URL": f"sqlite:///{history}"})
-    except (RuntimeError, TimeoutError) as err:
-        pytest.fail(str(err))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_server(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser test needs the system Chromium. "
-                    "Install it with: apt-get update && apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A new browser context: a new Streamlit session."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    tab = context.new_page()
-    tab.set_default_timeout(STEP_TIMEOUT_MS)
-    try:
-        yield tab
-    finally:
-        context.close()
-
-
 def _screenshot(page: Page, name: str, height: int) -> None:
-    """The whole page: Streamlit scrolls inside its own container, so grow the viewport."""
-    page.set_viewport_size({"width": 1400, "height": height})
-    page.wait_for_timeout(1000)
-    page.screenshot(path=str(ARTIFACTS / name))
-    page.set_viewport_size({"width": 1400, "height": 1000})
-
-
-def _idle(page: Page) -> None:
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-
-
-def _nav(page: Page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNavLink"]').filter(has_text=title).first.click()
-
-
-def _shows(page: Page, key: str, value: str) -> None:
-    """Wait until the selectbox ``key`` shows ``value`` in its input box."""
-    page.wait_for_function("""([key, value]) => {
-        const box = document.querySelector('.st-key-' + key);
-        return box && [...box.querySelectorAll('input')].some((i) => i.value === value);
-    }""", arg=[key, value])
-
-
-def _choose(page: Page, box, value: str) -> None:  # noqa: ANN001
-    box.locator("input").click()
-    box.locator("input").fill(value)
-    page.get_by_role("option", name=value, exact=True).click()
-    _idle(page)
-
-
-def _type(page: Page, label: str, text: str) -> None:
-    field = (page.locator('[data-testid="stTextInput"]').filter(has_text=label)
-             .locator("input").last.element_handle())  # one box, even while it reruns
-    field.fill(text)
-    field.press("Enter")
-    _idle(page)
+    screenshot(page, ARTIFACTS / name, height, settle_ms=1000)
 
 
 def test_a_coded_label_waits_for_its_meaning_and_age_is_cut_into_bands(
@@ -138,14 +59,14 @@ def test_a_coded_label_waits_for_its_meaning_and_age_is_cut_into_bands(
     page.goto(server)
     page.get_by_role("button", name="Try it with sample data").click()
     page.get_by_text("Overall:").first.wait_for()  # the sample, with its predictions file
-    _idle(page)
-    _nav(page, "Upload")
+    idle(page)
+    nav(page, "Upload")
     page.get_by_text("Column roles").wait_for()
-    _idle(page)
+    idle(page)
 
     page.locator(".st-key-upload_dataset input[type=file]").set_input_files(str(files["one"]))
     page.get_by_text(f"{ROWS} rows × 6 columns").wait_for()
-    _idle(page)
+    idle(page)
     # a single file clears the sample's predictions file, and says so
     cleared = " ".join(CLEARED.format(name="lending_predictions.csv",
                                       dataset="applicants_one_file.csv")
@@ -153,30 +74,30 @@ def test_a_coded_label_waits_for_its_meaning_and_age_is_cut_into_bands(
     alert = page.locator('[data-testid="stAlert"]').filter(has_text="was cleared")
     alert.wait_for()
     assert cleared in " ".join((alert.text_content() or "").split())
-    _shows(page, "role_label", "y_true")
-    _shows(page, "role_prediction", "decision")
+    shows(page, "role_label", "y_true")
+    shows(page, "role_prediction", "decision")
     # 0/1: nothing pre-filled, nothing runs
     run = page.get_by_role("button", name="Run audit")
     assert run.is_disabled()
     page.get_by_text("holds the codes '0', '1': choose which one is favorable").wait_for()
 
-    _choose(page, page.locator(".st-key-role_favorable"), "1")
-    _type(page, "What it means for the person", "approved")
+    choose(page, page.locator(".st-key-role_favorable"), "1")
+    type_text(page, "What it means for the person", "approved")
     bands = page.locator('[data-testid="stSelectbox"]').filter(has_text="group them into")
-    _choose(page, bands, "cut points I type")
-    _type(page, "Cut points for age", "25, 40, 60")
+    choose(page, bands, "cut points I type")
+    type_text(page, "Cut points for age", "25, 40, 60")
     page.get_by_text("Bands: 18–24, 25–39, 40–59, 60–79").wait_for()
     expect(run).to_be_enabled()  # once the page has rerun with the bands
     page.locator(".st-key-role_favorable").scroll_into_view_if_needed()
     _screenshot(page, "upload_outcome_and_bands.png", 1900)
     run.click()
     page.get_by_text("Audit ready for applicants_one_file.csv").wait_for()
-    _idle(page)
+    idle(page)
 
-    _nav(page, "Fairness")
+    nav(page, "Fairness")
     page.get_by_text("Each finding in full").click()  # plain-words lines first, then these
     page.get_by_text("sex: female are approved at ").first.wait_for()
-    _idle(page)
+    idle(page)
     text = page.locator("section.main, [data-testid='stMain']").first.text_content() or ""
     assert "get '1'" not in text
     assert "Favorable outcome: '1' (approved)" in text
@@ -190,15 +111,15 @@ def test_the_second_file_fills_the_id_and_score_roles(server: str, page: Page,
     page.goto(f"{server}/upload")
     page.locator(".st-key-upload_dataset input[type=file]").set_input_files(str(files["data"]))
     page.get_by_text(f"{ROWS} rows × 5 columns").wait_for()
-    _idle(page)
+    idle(page)
     assert page.locator(".st-key-role_score input").first.input_value() == ""
     page.locator(".st-key-upload_predictions input[type=file]").set_input_files(
         str(files["predictions"]))
     page.get_by_text(f"{ROWS} rows × 3 columns").wait_for()
-    _idle(page)
-    _shows(page, "role_id", "id")
-    _shows(page, "role_score", "score")
-    _shows(page, "role_prediction", "y_pred")
-    _shows(page, "role_label", "y_true")
+    idle(page)
+    shows(page, "role_id", "id")
+    shows(page, "role_score", "score")
+    shows(page, "role_prediction", "y_pred")
+    shows(page, "role_label", "y_true")
     assert page.get_by_text("Traceback").count() == 0
     _screenshot(page, "upload_second_file_roles.png", 1600)

@@ -1,8 +1,8 @@
 """The What-if page in a real browser: move a group's cut-off and see the criteria change,
 pick an option on the trade-off chart, choose it, and find it in the downloaded PDF.
 
-The server (``streamlit run app.py`` on a free local port) and the system Chromium are
-the fixtures of tests/e2e/test_browser.py. The expected numbers come from the engine run
+The shared server (``streamlit run app.py`` on a free local port) and the system Chromium
+are the fixtures of tests/e2e/conftest.py. The expected numbers come from the engine run
 here on the same file (the hiring sample, which has a score; ``40 and over`` is the group
 the planted bias disadvantages).
 """
@@ -21,11 +21,10 @@ from audit.engine import audit_inputs
 from audit.inputs import read_path
 from audit.views import slider_range, tradeoff_figure
 from audit.whatif import WhatIfOption, WhatIfReport, option_name, whatif
+from benchmarks.server import idle
 from pages._ui.whatif import HIRING, HIRING_ID, hiring_spec
-from tests.e2e import test_browser as browser
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-server, page = browser.server, browser.page  # the same server and Chromium fixtures
 ATTRIBUTE, OLDER = "age_band", "40 and over"
 TARGET_CUT_OFF = 0.375  # for 40 and over, with under 40 at 0.5: the four-fifths rule passes
 SWEEP_TOLERANCE = 0.05  # a point of the equal-opportunity tolerance sweep
@@ -42,7 +41,7 @@ def expected() -> WhatIfReport:
 def _idle(page: Page) -> None:
     """Wait until the script run has finished (a run starts a moment after a click)."""
     page.wait_for_timeout(300)
-    browser._wait_until_idle(page)
+    idle(page)
 
 
 def _criteria(page: Page) -> dict[tuple[str, str], tuple[str, str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import subprocess
 import sys
 import textwrap
@@ -14,7 +15,6 @@ from pypdf import PdfReader
 
 from audit.record._sign import SIGNED_TEXT, UNREADABLE, UNSIGNED_TEXT
 from audit.record._verify import UNSIGNED, verify_bytes
-from pages._ui.widgets import plain
 from tests.audit.record.conftest import (
     SIGNER_CN,
     make_certificate,
@@ -123,14 +123,26 @@ def test_with_a_server_key_the_pdf_is_signed(sample_run, db, server_key, downloa
 
 
 def test_an_unusable_server_key_is_shown_instead_of_the_pdf(sample_run, db, server_key,
-                                                           monkeypatch, downloads, tmp_path):
+                                                           monkeypatch, downloads, tmp_path,
+                                                           caplog):
     missing = str(tmp_path / "gone.pem")
     monkeypatch.setenv("AUDIT_SIGNING_KEY", missing)
     at = open_page(PAGE, timeout=120)
     at.session_state["run"] = sample_run
-    at.run()
+    with caplog.at_level(logging.ERROR, logger="pages._ui.review"):
+        at.run()
     assert not at.exception
-    assert plain(UNREADABLE.format(variable="AUDIT_SIGNING_KEY", path=missing,
-                                   reason="No such file or directory")) in [e.value for e in
-                                                                             at.error]
+    # the board reads a short message without the server's paths; the log has the reason
+    assert [e.value for e in at.error] == [
+        "The server's signing key could not be loaded, so the PDF record is not offered; the "
+        "JSON record and saving to the history are unaffected. The operator has the details "
+        "in the server log."]
+    shown = " ".join(str(element.value) for kind in (at.markdown, at.caption, at.error,
+                                                     at.warning, at.info, at.success)
+                     for element in kind)
+    assert missing not in shown and str(tmp_path) not in shown
+    reason = UNREADABLE.format(variable="AUDIT_SIGNING_KEY", path=missing,
+                               reason="No such file or directory")
+    assert [r.getMessage() for r in caplog.records if r.name == "pages._ui.review"] == [
+        f"The server's signing key could not be loaded: {reason}"]
     assert "download_pdf" not in downloads and "download_json" in downloads

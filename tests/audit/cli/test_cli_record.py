@@ -21,8 +21,8 @@ from typing import Any
 import pypdf
 import pytest
 
+from audit import NOT_SIGNED, SEALED, SIGNED_BY
 from audit.cli import main
-from audit.cli._main import NOT_SIGNED, SEALED, SIGNED_BY
 from audit.record import checklist, load_presets
 from audit.record._checklist import ENV_PRESETS, MISSING, UNKNOWN_PRESET
 from audit.record._context import UNKNOWN_KEY
