@@ -9,22 +9,20 @@ half the rate of men (30% against 60%). Screenshots go to ``tests/e2e/artifacts/
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from audit.engine import audit_inputs
 from audit.inputs import AuditSpec
 from audit.sources import read_upload
-from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, stop_server
+from benchmarks.server import idle
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-STEP_TIMEOUT_MS = 180_000
 ROWS = 2_000
 THRESHOLD_MB = "0.01"  # 10 KB: the Parquet file below is larger, so DuckDB counts it
 
@@ -47,38 +45,18 @@ def parquet(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory) -> Iterator[Page]:
-    """A server with a low DuckDB threshold, and a Chromium tab on it."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser test needs the system Chromium. "
-                    "Install it with: apt-get update && apt-get install -y chromium")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+def duckdb_server(streamlit_server, tmp_path_factory) -> Iterator[str]:
+    """A server with a low DuckDB threshold and a history of its own."""
     history = tmp_path_factory.mktemp("history") / "history.sqlite3"
-    port = free_port()
-    try:
-        process = start_server(port, ARTIFACTS / "streamlit-parquet.log",
-                               env={**os.environ, "AUDIT_DB_URL": f"sqlite:///{history}",
-                                    "AUDIT_DUCKDB_ABOVE_MB": THRESHOLD_MB})
-    except (RuntimeError, TimeoutError) as err:
-        pytest.fail(str(err))
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                 args=CHROMIUM_ARGS)
-            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-            tab.set_default_timeout(STEP_TIMEOUT_MS)
-            tab.goto(f"http://127.0.0.1:{port}/upload")
-            yield tab
-            browser.close()
-    finally:
-        stop_server(process)
+    with streamlit_server("streamlit-parquet.log", {"AUDIT_DB_URL": f"sqlite:///{history}",
+                                                   "AUDIT_DUCKDB_ABOVE_MB": THRESHOLD_MB,
+                                                   "AUDIT_BOARD": None}) as url:
+        yield url
 
 
-def _idle(page: Page) -> None:
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
-
-
-def test_a_parquet_upload_is_counted_by_duckdb_and_audited(page: Page, parquet: Path):
+def test_a_parquet_upload_is_counted_by_duckdb_and_audited(page: Page, duckdb_server: str,
+                                                            parquet: Path):
+    page.goto(f"{duckdb_server}/upload")
     spec = AuditSpec(label="outcome", prediction="decision", sensitive=("sex",),
                      favorable="approved", outcome_meaning="approved")
     expected = audit_inputs(dataset=read_upload(parquet.read_bytes(), name=parquet.name),
@@ -87,7 +65,7 @@ def test_a_parquet_upload_is_counted_by_duckdb_and_audited(page: Page, parquet: 
 
     page.locator(".st-key-upload_dataset input[type=file]").set_input_files(str(parquet))
     page.get_by_text(f"{ROWS:,} rows × 5 columns").wait_for()
-    _idle(page)
+    idle(page)
     page.get_by_text("counted by DuckDB out of memory").first.wait_for()
     alert = page.locator('[data-testid="stAlert"]').filter(has_text="DuckDB")
     size = f"{parquet.stat().st_size / 1024:,.0f} KB"
@@ -100,7 +78,7 @@ def test_a_parquet_upload_is_counted_by_duckdb_and_audited(page: Page, parquet: 
     run.click()
     ready = page.get_by_text("Audit ready for applicants.parquet")
     ready.wait_for()
-    _idle(page)
+    idle(page)
     text = " ".join((ready.text_content() or "").split())
     assert (f"Audit ready for applicants.parquet: {ROWS:,} rows; FAILED: "
             f"{statuses.count('fail')} of {len(statuses)} checks failed, "
