@@ -58,8 +58,15 @@ from audit.cli._options import (
 )
 from audit.cli._verify import add_verify_parser, run_verify
 from audit.cli._whatif import add_whatif_parser, run_whatif_command
-from audit.engine import AuditRun, SourceRun, audit_inputs, audit_source, crosscheck
-from audit.explain import MAX_MODEL_MB, Explanations, explain, explain_source, load_model
+from audit.engine import (
+    AuditRun,
+    SourceRun,
+    audit_inputs,
+    audit_source,
+    crosscheck,
+    explain_run,
+)
+from audit.explain import MAX_MODEL_MB, Explanations, explain, load_model
 from audit.inputs import (
     DEFAULT_CRITERIA,
     MAX_INTERSECTION_CELLS,
@@ -260,13 +267,9 @@ def _explain_source(args: argparse.Namespace, source: Any, run: SourceRun
              *args.keep_column]
     found = find_identifiers(run.sample.frame, file=run.inputs[0][1].name)
     drop = [f.column for f in found if f.column not in {r for r in roles if r}]
-    rates = {(g.attribute, g.group): g.metrics["selection_rate"].value
-             for g in run.result.groups}
-    explanations = explain_source(
-        source, spec, cell_rows=run.sample.cell_rows, favorable=run.result.favorable,
-        references=run.result.references, selection_rates=rates,
-        sample_size=args.explain_sample, seed=args.seed, leave_out=args.explain_exclude,
-        keep=args.explain_keep, drop=drop, files=getattr(source, "files", None))
+    explanations = explain_run(source, run, sample_size=args.explain_sample, seed=args.seed,
+                               leave_out=args.explain_exclude, keep=args.explain_keep,
+                               drop=drop)
     return explanations, [f for f in found if f.column in drop]
 
 

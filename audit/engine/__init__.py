@@ -18,6 +18,7 @@ from audit.engine._audit import audit_cells, consistency_per_cell, run_audit
 from audit.engine._consistency import consistency, consistency_features, consistency_score
 from audit.engine._counts import RATE_METRICS, Grouping
 from audit.engine._crosscheck import CrossCheck, crosscheck, fairlearn_functions
+from audit.engine._explain_run import explain_run, explain_uploads
 from audit.engine._intervals import (
     FISHER_FREEMAN_HALTON,
     MONTE_CARLO_DRAWS,
@@ -87,6 +88,8 @@ __all__ = [
     "consistency_per_cell",
     "consistency_score",
     "crosscheck",
+    "explain_run",
+    "explain_uploads",
     "fairlearn_functions",
     "homogeneity_test",
     "impact_interval",

@@ -14,7 +14,7 @@ the label or the prediction, which are left out (`LeftOut` says what was and why
 from __future__ import annotations
 
 from audit.explain._copies import COPY_AUC, LeftOut, OutcomeCopy, detect_copies
-from audit.explain._drawn import DRAWN_ROWS, explain_source
+from audit.explain._drawn import DRAWN_ROWS, drawn_note, drawn_rows, explain_source
 from audit.explain._explain import choose_columns, explain
 from audit.explain._model_io import (
     MAX_MODEL_MB,
@@ -65,6 +65,8 @@ __all__ = [
     "choose_columns",
     "detect_copies",
     "detect_proxies",
+    "drawn_note",
+    "drawn_rows",
     "explain",
     "explain_source",
     "import_shap",

@@ -28,6 +28,42 @@ from audit.inputs import AuditSpec, prepare
 from audit.sources import RowSample, proportional_quotas
 
 DRAWN_ROWS = SURROGATE_ROWS
+ON_A_SAMPLE = (
+    "{files} {verb} counted by DuckDB out of memory, so the explanations and proxies are "
+    "computed on a stratified sample of {rows:,} of the {whose} {population:,} rows, drawn "
+    "from the {where} on disk: seeded, in proportion to each group's size, with at least "
+    "{minimum} rows of every group (all rows of a smaller one). The rows audited and each "
+    "group's selection rate are the whole {whose}, as on the Fairness page."
+)
+ON_EVERY_ROW = (
+    "{files} {verb} counted by DuckDB out of memory; the {whose} {population:,} rows are no "
+    "more than the {drawn:,} rows an explanation is computed on, so the explanations and "
+    "proxies are computed on every row, read from the {where} on disk: the numbers are "
+    "those of an audit held in memory."
+)
+
+
+def drawn_rows(population: int, sample_size: int) -> int:
+    """How many rows `explain_source` draws from ``population`` rows: every row up to
+    `DRAWN_ROWS` (or ``sample_size``, if larger), else that many."""
+    return min(int(population), max(DRAWN_ROWS, int(sample_size)))
+
+
+def drawn_note(names: Sequence[str], *, population: int, sample_size: int) -> str:
+    """What the dashboard says about explanations of uploads counted out of core: the
+    stratified sample they run on (``population`` audited rows, ``sample_size`` rows
+    explained), in plain words."""
+    names = list(names)
+    several = len(names) > 1
+    words = dict(files=" and ".join(names), verb="are" if several else "is",
+                 whose="files'" if several else "file's", where="files" if several else "file",
+                 population=int(population))
+    rows = drawn_rows(population, sample_size)
+    if rows >= population:
+        return ON_EVERY_ROW.format(**words, drawn=max(DRAWN_ROWS, int(sample_size)))
+    return ON_A_SAMPLE.format(**words, rows=rows, minimum=MIN_ROWS_PER_GROUP)
+
+
 class RowSource(Protocol):
     """What `explain_source` asks of a source (``audit.sources``)."""
 
@@ -58,6 +94,7 @@ def explain_source(
     model: LoadedModel | None = None,
     sample_size: int = 2000,
     seed: int = 0,
+    intersections: bool = True,
     leave_out: Sequence[str] = (),
     keep: Sequence[str] = (),
     drop: Sequence[str] = (),
@@ -77,7 +114,7 @@ def explain_source(
     favorable, references, selection_rates
         From the audit of every row (``AuditResult.favorable``, ``.references`` and each
         group's ``selection_rate`` keyed by ``(attribute, group)``).
-    model, sample_size, seed, leave_out, keep
+    model, sample_size, seed, intersections, leave_out, keep
         As `explain`; ``sample_size`` rows of the drawn sample are explained.
     drop : sequence of str
         Columns removed from the sample before anything else (direct identifiers).
@@ -93,7 +130,8 @@ def explain_source(
     data = prepare(frame, replace(spec, favorable=favorable), files=files,
                    id_column=source.id_column)
     explained = explain(data, references=references, model=model, sample_size=sample_size,
-                        seed=seed, leave_out=leave_out, keep=keep)
+                        seed=seed, intersections=intersections, leave_out=leave_out,
+                        keep=keep)
     gaps = tuple(replace(g, group_rate=selection_rates.get((g.attribute, g.group), g.group_rate),
                          reference_rate=selection_rates.get((g.attribute, g.reference),
                                                             g.reference_rate))

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 import streamlit as st
 
 from audit import AuditInputError
-from audit.engine import AuditRun
+from audit.engine import AuditRun, SourceRun, explain_uploads
 from audit.explain import TRUSTED_TYPES, Explanations, LoadedModel, explain, load_model
+from audit.inputs import AuditInput
 from audit.views import fidelity_text, method_text, sample_text
 from pages._ui import cache, widgets
 from pages._ui.widgets import SHA_SHOWN, plain
@@ -47,7 +48,37 @@ def _explain(inputs_key: str, spec_json: str, id_column: str | None, references_
                    leave_out=leave_out, keep=keep)
 
 
-def explanations_for(run: AuditRun, *, sample_size: int, model: LoadedModel | None,
+@st.cache_resource(max_entries=MAX_ENTRIES, show_spinner=False)
+def _explain_drawn(dataset_key: str, predictions_key: str, spec_json: str,
+                   id_column: str | None, sample_size: int, model_key: str,
+                   leave_out: tuple[str, ...], keep: tuple[str, ...], *, _run: SourceRun,
+                   _dataset: AuditInput, _predictions: AuditInput | None,
+                   _model: LoadedModel | None) -> Explanations:
+    return explain_uploads(_run, dataset=_dataset, predictions=_predictions,
+                           sample_size=sample_size, model=_model, leave_out=leave_out,
+                           keep=keep)
+
+
+def columns_of(run: AuditRun | SourceRun) -> list[str]:
+    """The columns the explanations may read: out of core, those of the drawn sample that
+    the uploads kept (not the identifiers the user left out)."""
+    if isinstance(run, AuditRun):
+        return [str(c) for c in run.data.frame.columns]
+    kept = {str(c) for role in ("dataset", "predictions")
+            if (upload := st.session_state[role]) is not None for c in upload.frame.columns}
+    return [str(c) for c in run.sample.frame.columns if str(c) in kept]
+
+
+def features_of(run: AuditRun | SourceRun) -> list[str]:
+    """The columns that describe the person (every column but the roles)."""
+    if isinstance(run, AuditRun):
+        return list(run.data.features)
+    spec = run.result.spec
+    roles = {spec.label, spec.prediction, spec.score, run.id_column, *spec.sensitive}
+    return [c for c in columns_of(run) if c not in roles]
+
+
+def explanations_for(run: AuditRun | SourceRun, *, sample_size: int, model: LoadedModel | None,
                      leave_out: Sequence[str] = (), keep: Sequence[str] = ()) -> Explanations:
     """`audit.explain` for ``run``, computed once per inputs, spec, size, seed, model and
     the columns left out and kept.
@@ -56,6 +87,12 @@ def explanations_for(run: AuditRun, *, sample_size: int, model: LoadedModel | No
     """
     spec = run.result.spec
     model_key = "" if model is None else f"{model.sha256}:{model.feature_names}"
+    if isinstance(run, SourceRun):  # out of core: a sample drawn from the files on disk
+        dataset, predictions = st.session_state["dataset"], st.session_state["predictions"]
+        return _explain_drawn(cache.input_key(dataset), cache.input_key(predictions),
+                              cache.spec_key(spec), run.id_column, sample_size, model_key,
+                              tuple(sorted(leave_out)), tuple(sorted(keep)), _run=run,
+                              _dataset=dataset, _predictions=predictions, _model=model)
     return _explain(run_key(run), cache.spec_key(spec), run.id_column,
                     json.dumps(dict(run.result.references), sort_keys=True), sample_size,
                     spec.seed, spec.intersections, model_key, tuple(sorted(leave_out)),
@@ -127,14 +164,14 @@ def trust_panel(explanations: Explanations) -> None:
 KEEP_KEY = "explain_keep"
 
 
-def column_choices(run: AuditRun) -> tuple[list[str], list[str]]:
+def column_choices(run: AuditRun | SourceRun) -> tuple[list[str], list[str]]:
     """The columns the user leaves out, and the copies of the outcome the user keeps in.
 
     The second list is chosen under the result (`copies_section`), once the copies are
     known; its value from the last run is read here, before the Compute button.
     """
     leave_out = st.multiselect(
-        "Columns to leave out of the explanations", list(run.data.features),
+        "Columns to leave out of the explanations", features_of(run),
         key="explain_leave_out",
         help="Columns that do not describe the person, such as sampling weights (fnlwgt) or "
              "record numbers. Columns that copy the label or the decision are found and "

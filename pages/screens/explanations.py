@@ -14,6 +14,8 @@ from __future__ import annotations
 import streamlit as st
 
 from audit import AuditInputError
+from audit.engine import SourceRun
+from audit.explain import drawn_note
 from audit.views import (
     gap_groups,
     gap_waterfall,
@@ -33,7 +35,8 @@ DEFAULT_SAMPLE_SIZE = 2000
 state = st.session_state
 st.title("3. Why the model treats groups differently")
 
-run = widgets.require_rows(widgets.require_run(), "explanations", plural=True)
+run = widgets.require_run()
+out_of_core = isinstance(run, SourceRun)  # counted by DuckDB: explained on a drawn sample
 
 st.markdown("The board uploads decisions, not a model, so by default a **surrogate** model is "
             "trained to reproduce them and explained with SHAP; how faithfully it reproduces "
@@ -45,8 +48,12 @@ size = left.number_input(
     key="explain_sample_size",
     help="A seeded sample, stratified so that small groups keep some rows. More rows: "
          "steadier numbers, slower.")
+if out_of_core:
+    st.info(widgets.plain(drawn_note([p.name for _, p in run.inputs],
+                                     population=int(run.sample.cell_rows.sum()),
+                                     sample_size=int(size))), icon=":material/storage:")
 with right:
-    model, refused = ui.model_section([str(c) for c in run.data.frame.columns])
+    model, refused = ui.model_section(ui.columns_of(run))
 leave_out, keep = ui.column_choices(run)
 if st.button("Compute explanations", key="run_explain", type="primary", disabled=refused,
              help="Takes a few seconds; the result is kept for this audit."):
