@@ -54,7 +54,7 @@ __getattr__, __dir__ = lazy_names(__name__, {
     **{name: "audit.sources._uploads" for name in (
         "DEFAULT_DUCKDB_ABOVE_MB", "NEEDS_ROWS_IN_MEMORY", "OUT_OF_CORE", "OUT_OF_CORE_WITH",
         "PREVIEW_ROWS", "duckdb_above_bytes", "is_parquet", "needs_rows_note",
-        "out_of_core_note", "read_upload", "spill_upload", "upload_engine")},
+        "out_of_core_note", "read_upload", "spill_upload", "upload_engine", "upload_values")},
 })
 
 __all__ = [
@@ -86,4 +86,5 @@ __all__ = [
     "stratified_rows",
     "text_of",
     "upload_engine",
+    "upload_values",
 ]

@@ -74,6 +74,7 @@ DATA, ROWS = "audit_data", "audit_rows"
 # a key column with more distinct raw values than this is profiled without its counts (it
 # is about to fail validation: a label holds two values, a sensitive column at most 50)
 CAP = 10_000
+DISTINCT_BOUND = 100_000  # distinct values read by `SqlSource.distinct_texts` at most
 # a group-by result with more rows than this means some key column has far too many values
 # (valid data gives at most cells × 4 × bins rows); the columns are then profiled one by one
 GROUPS_CAP = 5_000_000
@@ -205,6 +206,17 @@ class SqlSource:
         if self._types[column] == "raw":
             return read_distinct(uniques.to_pylist())
         return arrow_distinct(uniques)
+
+    def distinct_texts(self, column: str, *, limit: int, bound: int = DISTINCT_BOUND
+                       ) -> tuple[str, ...]:
+        """The sorted distinct values of ``column`` over every row, as text, missing ones
+        left out, at most ``limit``: what ``audit.inputs.distinct_values`` gives for the
+        whole table held in memory. Only distinct values leave the engine (at most
+        ``bound`` of them: a column with more is no category)."""
+        c = self.dialect.ident(column)
+        got = self._query(f"SELECT DISTINCT {c} AS v FROM {self._data} LIMIT {int(bound)}")
+        values = self._distinct(column, got.column("v").combine_chunks())
+        return tuple(sorted({t for t in values.texts if t is not None})[:limit])
 
     def _first_rows(self, condition: str, limit: int = 5) -> list[object]:
         d = self.dialect

@@ -8,7 +8,9 @@
   CLI's ``--engine auto`` reads), out of core by DuckDB;
 - `spill_upload` writes such a file to a private temporary folder and reads only its
   first rows for the preview and the column mapping; the audit then counts the whole file
-  inside DuckDB (``audit.engine.audit_uploads``), and `out_of_core_note` says so in words.
+  inside DuckDB (``audit.engine.audit_uploads``), and `out_of_core_note` says so in words;
+- `upload_values` lists a column's values for the choices (favorable value, reference
+  group) from the whole file, by a DuckDB query for a file held on disk.
 """
 
 from __future__ import annotations
@@ -49,14 +51,15 @@ MSG_UPLOAD_LOOKS_CSV = " (it looks like a CSV file)"
 OUT_OF_CORE = (
     "{file} is {size}, more than the {limit} this server reads into memory: it is counted "
     "by DuckDB out of memory, and every number of the audit is the whole file's. The "
-    "preview and the choices below use its first {preview:,} rows; explanations and what-if "
-    "need every row in memory, so they are not offered for this audit."
+    "preview uses its first {preview:,} rows, and the choices below list the whole file's "
+    "values. Explanations are computed on a stratified sample drawn from the file; what-if "
+    "needs every row in memory, so it is not offered for this audit."
 )
 OUT_OF_CORE_WITH = (
     "{file} is {size}, but the other file is more than the {limit} this server reads into "
     "memory, so both are counted by DuckDB out of memory, together; every number of the "
-    "audit is the whole files'. The preview and the choices below use its first {preview:,} "
-    "rows."
+    "audit is the whole files'. The preview uses its first {preview:,} rows, and the "
+    "choices below list the whole file's values."
 )
 NEEDS_ROWS_IN_MEMORY = (
     "{files} {verb} counted by DuckDB out of memory, so {what} cannot run here: {it_needs} "
@@ -229,6 +232,20 @@ def _parquet_head(path: str, name: str, rows: int) -> pd.DataFrame:
     except (pa.ArrowException, OSError) as err:
         raise AuditInputError(MSG_PARQUET_UNREADABLE.format(
             file=clip(name), detail=clip(str(err).strip() or type(err).__name__))) from err
+
+
+def upload_values(source: AuditInput, column: str, *, limit: int) -> tuple[str, ...]:
+    """The sorted distinct values of ``column`` as text (``audit.inputs.distinct_values``),
+    at most ``limit``: of the whole file, also for a file held on disk (counted by DuckDB
+    over the file, not from the first rows kept for the preview)."""
+    from audit.inputs import distinct_values
+
+    if source.on_disk is None:
+        return distinct_values(source.frame, column, limit=limit)
+    from audit.sources._duckdb import DuckDBSource
+
+    with DuckDBSource(source.on_disk.path) as duck:
+        return duck.distinct_texts(column, limit=limit)
 
 
 def out_of_core_note(source: AuditInput, *, limit_bytes: int | None = None) -> str:

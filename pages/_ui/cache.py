@@ -32,14 +32,13 @@ from audit.inputs import (
     IdentifierColumn,
     Limits,
     RoleGuess,
-    distinct_values,
     drop_columns,
     find_identifiers,
     guess_roles,
     read_csv,
 )
 from audit.sources import read_upload as read_file
-from audit.sources import spill_upload
+from audit.sources import spill_upload, upload_values
 
 MAX_ENTRIES = 16
 TTL = "2h"
@@ -172,9 +171,10 @@ def guess(dataset: AuditInput, predictions: AuditInput | None) -> RoleGuess:
 
 @st.cache_resource(max_entries=64, ttl=TTL, show_spinner=False)
 def _values(source_key: str, column: str, _source: AuditInput) -> tuple[str, ...]:
-    return distinct_values(_source.frame, column, limit=MAX_CATEGORIES)
+    return upload_values(_source, column, limit=MAX_CATEGORIES)
 
 
 def values(source: AuditInput, column: str) -> tuple[str, ...]:
-    """The distinct values of one column (at most `MAX_CATEGORIES`), once per file."""
+    """The distinct values of one column (at most `MAX_CATEGORIES`), once per file: of the
+    whole file, also for one held on disk (`audit.sources.upload_values`)."""
     return _values(input_key(source), column, _source=source)

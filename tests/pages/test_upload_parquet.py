@@ -99,14 +99,15 @@ def test_a_file_above_the_threshold_is_counted_by_duckdb(upload_page, monkeypatc
     assert at.info[0].value == plain(
         f"{names[0]} is {size}, more than the 102 KB this server reads into memory: it is "
         "counted by DuckDB out of memory, and every number of the audit is the whole file's. "
-        "The preview and the choices below use its first 6,000 rows; explanations and "
-        "what-if need every row in memory, so they are not offered for this audit.")
+        "The preview uses its first 6,000 rows, and the choices below list the whole file's "
+        "values. Explanations are computed on a stratified sample drawn from the file; "
+        "what-if needs every row in memory, so it is not offered for this audit.")
     size = f"{len(data[1]) / 1024:,.0f} KB"  # below the threshold, counted with the dataset
     assert at.info[1].value == plain(
         f"{names[1]} is {size}, but the other file is more than the 102 KB this server reads "
         "into memory, so both are counted by DuckDB out of memory, together; every number of "
-        "the audit is the whole files'. The preview and the choices below use its first "
-        "6,000 rows.")
+        "the audit is the whole files'. The preview uses its first 6,000 rows, and the "
+        "choices below list the whole file's values.")
     at = run_audit(at)
 
     run = at.session_state["run"]
@@ -122,11 +123,10 @@ def test_a_file_above_the_threshold_is_counted_by_duckdb(upload_page, monkeypatc
     at.switch_page("pages/screens/explanations.py").run()
     assert not at.exception
     assert at.info[0].value == plain(
-        f"{names[0]} and {names[1]} are counted by DuckDB out of memory, so explanations "
-        "cannot run here: they need every row in memory. The audit itself is complete, and "
-        "every number on the Fairness and Review pages is the whole file's. Fix: for "
-        "explanations, upload an extract smaller than 102 KB (a random sample of the rows), "
-        "or ask the operator to raise AUDIT_DUCKDB_ABOVE_MB.")
+        f"{names[0]} and {names[1]} are counted by DuckDB out of memory; the files' 6,000 "
+        "rows are no more than the 20,000 rows an explanation is computed on, so the "
+        "explanations and proxies are computed on every row, read from the files on disk: "
+        "the numbers are those of an audit held in memory.")
 
 
 def test_a_csv_renamed_parquet_gets_its_own_message(upload_page):
