@@ -4,13 +4,13 @@ page furniture (fingerprint footer, page numbers) and helpers that read the reco
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import matplotlib
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
@@ -187,7 +187,11 @@ def register_fonts() -> None:
     with _FONT_LOCK:
         if FONT in pdfmetrics.getRegisteredFontNames():
             return
-        folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+        # matplotlib ships the DejaVu fonts; found without importing it (a second or so)
+        spec = importlib.util.find_spec("matplotlib")
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("matplotlib, which ships the PDF's DejaVu fonts, is not installed")
+        folder = Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
         for name, file in _FONT_FILES.items():
             pdfmetrics.registerFont(TTFont(name, str(folder / file)))
         pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=ITALIC,
