@@ -31,7 +31,8 @@ st.title("What if the cut-offs were different?")
 run = st.session_state["run"]
 if run is None or run.result.spec.score is None:
     ui.needs_score(run)
-st.markdown("The model gives every person a **score**; a person gets the favorable outcome "
+st.markdown("The model gives every person a **score**; a person "
+            f"{plain(words.person_decided(run.result.favorable, run.result.outcome_meaning))} "
             "when the score is at or above a **cut-off**. Here you can try other cut-offs "
             "— one for everyone, or one per group — and see the same audit again, before "
             "and after. Nothing changes the uploaded files or the audit itself.")
