@@ -19,6 +19,7 @@ from audit.explain._model_io import (
     LoadedModel,
     import_shap,
     load_model,
+    preload,
 )
 from audit.explain._proxy import (
     MODERATE_PROXY_AUC,
@@ -60,5 +61,6 @@ __all__ = [
     "explain",
     "import_shap",
     "load_model",
+    "preload",
     "strength_of",
 ]
