@@ -34,6 +34,7 @@ state = st.session_state
 st.title("3. Why the model treats groups differently")
 
 run = widgets.require_rows(widgets.require_run(), "explanations", plural=True)
+ui.start_preload()  # scikit-learn and SHAP load while the settings are chosen
 
 st.markdown("The board uploads decisions, not a model, so by default a **surrogate** model is "
             "trained to reproduce them and explained with SHAP; how faithfully it reproduces "
