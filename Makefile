@@ -60,7 +60,7 @@ run: $(RUN_STAMP)
 		-- --sample
 
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25
 
 spark: $(SPARK_STAMP)
 

@@ -73,6 +73,7 @@ _EXPORTS: dict[str, str] = {
     "format_p": "audit._words",
     "format_percent": "audit._words",
     "outcome_label": "audit._words",
+    "outcome_verb": "audit._words",
     "reference_note": "audit._words",
     "rule_name": "audit._words",
     "second_look": "audit._words",

@@ -1,18 +1,26 @@
 """Engine speed against fairlearn's MetricFrame on the same 1,000,000 rows, in one run.
 
     python benchmarks/bench_engine.py [--rows 1000000] [--bootstrap 1000]
+        [--skip-engine] [--skip-csv] [--folder DIR]
 
 Prints: our audit time with and without bootstrap intervals, fairlearn's MetricFrame
 time for the same per-group rates (each attribute and the intersection), the ratio, the
 largest difference between the two sets of point values (they must be identical), peak
-memory, and the time and peak memory of loading a 1,000,000 × 20 CSV with our loader.
+memory.
+
+Then reading a ``--rows`` × 20 CSV (bench_scale's generator), best of 3, each step in its
+own process with its peak RSS and CPU time (``os.wait4``): pyarrow.csv, polars (when
+installed; it is not a dependency), DuckDB read into Arrow, today's in-memory loader
+(``audit.inputs.read_path``), and what ``python -m audit run`` does with that file by
+default (``--engine auto``): the time from the file to the cell table the audit needs, and
+the time to read (open and check) within it; ratios to the fastest reader, memory against
+``read_path``'s.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing
 import resource
 import sys
 import tempfile
@@ -24,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_scale's CSV generator
 
 from audit.engine import fairlearn_functions, run_audit  # noqa: E402
 from audit.inputs import (  # noqa: E402
@@ -84,33 +93,110 @@ def timed(function, *args, repeat: int = 3):
     return best, value
 
 
-def _load_in_child(path: str, queue) -> None:
-    from audit.inputs import read_csv
+# --- reading a 1,000,000 x 20 CSV: each reader in its own process -----------------------
 
-    data = Path(path).read_bytes()
-    start = time.perf_counter()
-    loaded = read_csv(data, name=Path(path).name)
-    queue.put((time.perf_counter() - start, loaded.provenance.rows,
-               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+READERS = ("pyarrow", "polars", "duckdb")
+TEXT_SPEC = dict(label="label", prediction="prediction", sensitive=("sex", "race"),
+                 favorable="approved")
 
 
-def bench_csv_load(rows: int) -> None:
-    rng = np.random.default_rng(1)
-    columns = {f"x{i}": rng.normal(size=rows).round(4) for i in range(15)}
-    columns.update({f"c{i}": rng.choice(np.array(["alpha", "beta", "gamma", "delta"]), rows)
-                    for i in range(5)})
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "wide.csv"
-        pd.DataFrame(columns).to_csv(path, index=False)
-        size_mb = path.stat().st_size / 1e6
-        queue = multiprocessing.get_context("spawn").Queue()
-        child = multiprocessing.get_context("spawn").Process(target=_load_in_child,
-                                                             args=(str(path), queue))
-        child.start()
-        seconds, loaded_rows, peak_mb = queue.get(timeout=300)
-        child.join()
-    print(f"CSV load {loaded_rows:,} x 20 ({size_mb:.0f} MB): {seconds:.2f} s, "
-          f"peak memory of the loading process {peak_mb:.0f} MB")
+def reading_child(name: str, path: str) -> dict:
+    """One measured step, in a fresh process (its imports done before the clock starts)."""
+    import argparse as ap
+
+    import duckdb
+    import pyarrow.csv as pacsv
+
+    from audit.cli._engines import choose_engine, open_source
+    from audit.inputs import read_path
+    from audit.sources import PandasSource
+
+    spec = AuditSpec(**TEXT_SPEC)
+    started = time.perf_counter()
+    out: dict = {}
+    if name == "pyarrow":
+        out["rows"] = pacsv.read_csv(path).num_rows
+    elif name == "polars":
+        import polars
+
+        started = time.perf_counter()
+        out["rows"] = polars.read_csv(path).height
+    elif name == "duckdb":
+        con = duckdb.connect()
+        out["rows"] = con.sql(f"SELECT * FROM read_csv('{path}')").to_arrow_table().num_rows
+    elif name == "read_path":
+        out["rows"] = read_path(path).provenance.rows
+    elif name == "auto":  # what `python -m audit run` does with this file by default
+        engine = choose_engine("auto", [path])
+        if engine == "pandas":
+            loaded = read_path(path)
+            out["read"] = time.perf_counter() - started
+            out["rows"] = PandasSource(dataset=loaded).cell_table(spec).rows
+        else:
+            source = open_source(engine, ap.Namespace(data=path, predictions=None,
+                                                      id_column=None))
+            out["read"] = time.perf_counter() - started
+            out["rows"] = source.cell_table(spec).rows
+        out["engine"] = engine
+    else:
+        raise SystemExit(f"unknown step {name!r}")
+    out["seconds"] = time.perf_counter() - started
+    return out
+
+
+def run_child(name: str, path: Path) -> dict | None:
+    """``reading_child`` in a new interpreter; its figures with its peak RSS and CPU time
+    (``os.wait4``); None when it failed (polars not installed)."""
+    import json
+    import os
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, __file__, "--child", name, "--path", str(path)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = child.stdout.read(), child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        last = stderr.decode(errors="replace").strip().splitlines()[-1:]
+        return {"failed": last[0] if last else f"status {child.returncode}"}
+    figures = json.loads(stdout.decode().strip().splitlines()[-1])
+    figures["peak_mb"] = usage.ru_maxrss / 1024
+    figures["cpu"] = usage.ru_utime + usage.ru_stime
+    return figures
+
+
+def bench_reading(rows: int, folder: Path, repeat: int = 3) -> None:
+    """Each reader and the automatic engine, best of ``repeat`` (wall time; CPU time and
+    peak RSS of that run), on a rows x 20 CSV made by bench_scale's generator."""
+    from bench_scale import wide_csv
+
+    from audit.sources import duckdb_above_bytes
+
+    path = wide_csv(folder / f"wide-{rows}.csv", rows)
+    size = path.stat().st_size
+    print(f"Reading a {rows:,} x 20 CSV ({size / 1e6:.0f} MB; auto takes DuckDB above "
+          f"{duckdb_above_bytes() / 1e6:.0f} MB), best of {repeat}, each in its own process:")
+    best: dict[str, dict] = {}
+    for name in (*READERS, "read_path", "auto"):
+        runs = [run_child(name, path) for _ in range(repeat)]
+        if any("failed" in r for r in runs):
+            print(f"  {name:10s} not measured: {runs[0].get('failed', runs[-1].get('failed'))}")
+            continue
+        best[name] = min(runs, key=lambda r: r["seconds"])
+    fastest = min((best[n]["seconds"], n) for n in READERS if n in best)
+    today = best.get("read_path")
+    for name, f in best.items():
+        line = (f"  {name:10s} {f['seconds']:6.2f} s (cpu {f['cpu']:5.2f} s)  "
+                f"{f['seconds'] / fastest[0]:4.2f}x {fastest[1]}  peak RSS {f['peak_mb']:5.0f} MB")
+        if today:
+            line += f" ({f['peak_mb'] / today['peak_mb']:4.2f}x read_path's)"
+        if name == "auto":
+            line += (f"\n  {'':10s} engine {f['engine']}: read (open and check) {f['read']:.2f} s, "
+                     f"then the cell table; bar: within 1.5x {fastest[1]} "
+                     f"({'met' if f['seconds'] <= 1.5 * fastest[0] else 'NOT met'}), "
+                     f"less memory than read_path "
+                     f"({'met' if today and f['peak_mb'] < today['peak_mb'] else 'NOT met'})")
+        print(line, flush=True)
 
 
 def main() -> None:
@@ -118,7 +204,29 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--skip-csv", action="store_true")
+    parser.add_argument("--skip-engine", action="store_true", help="only the CSV reading")
+    parser.add_argument("--folder", default=None, help="where the CSV is written (and kept); "
+                        "default: a temporary folder")
+    parser.add_argument("--child")
+    parser.add_argument("--path")
     args = parser.parse_args()
+    if args.child:
+        import json
+
+        print(json.dumps(reading_child(args.child, args.path)), flush=True)
+        return
+    if not args.skip_engine:
+        bench_audit(args)
+    if not args.skip_csv:
+        if args.folder:
+            Path(args.folder).mkdir(parents=True, exist_ok=True)
+            bench_reading(args.rows, Path(args.folder))
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                bench_reading(args.rows, Path(folder))
+
+
+def bench_audit(args: argparse.Namespace) -> None:
 
     frame = make_frame(args.rows)
     spec = AuditSpec(label="label", prediction="prediction", sensitive=("sex", "race"),
@@ -147,8 +255,6 @@ def main() -> None:
           f"with {args.bootstrap} bootstrap samples: {fairlearn_s / ours_s:.0f}x")
     print(f"largest |ours - fairlearn| over {compared} values: {worst:.2e}")
     print(f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    if not args.skip_csv:
-        bench_csv_load(args.rows)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from audit.explain._model_io import (
     LoadedModel,
     import_shap,
     load_model,
+    preload,
 )
 from audit.explain._proxy import (
     MODERATE_PROXY_AUC,
@@ -71,5 +72,6 @@ __all__ = [
     "explain_source",
     "import_shap",
     "load_model",
+    "preload",
     "strength_of",
 ]

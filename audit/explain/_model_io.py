@@ -125,6 +125,16 @@ def import_shap() -> Any:
     return shap
 
 
+def preload() -> None:
+    """Import what an explanation needs (scikit-learn's trees and folds, SHAP): about three
+    seconds of CPU on a fresh process, which a page can spend while the person chooses the
+    settings (`explain` imports them anyway; this only moves the wait)."""
+    import sklearn.ensemble  # noqa: F401
+    import sklearn.model_selection  # noqa: F401
+
+    import_shap()
+
+
 def is_pickle(data: bytes, name: str) -> bool:
     """Whether ``name`` or the leading bytes say this is a pickle (protocol 2 or later)."""
     header = len(data) >= 2 and data[0] == 0x80 and 2 <= data[1] <= 5

@@ -62,7 +62,7 @@ from audit.record._export import (
 )
 from audit.record._suppress import suppress_small_cells
 
-# Loaded on first use: the history needs SQLAlchemy, the PDF reportlab and matplotlib, the
+# Loaded on first use: the history needs SQLAlchemy, the PDF reportlab, the
 # seal, signature and verification pyHanko (together seconds of imports), and a command or
 # page that uses none of them should not wait for them.
 _LAZY: dict[str, str] = {

@@ -23,7 +23,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.platypus import (
     Flowable,
-    Image,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -42,7 +41,7 @@ from audit._words import (
 )
 from audit.record._export import to_json
 from audit.record._pdf_approvals import approvals_section
-from audit.record._pdf_charts import rates_chart_png
+from audit.record._pdf_charts import rates_chart
 
 __all__ = ["render_pdf"]
 
@@ -252,14 +251,12 @@ def _charts(doc: Doc) -> None:
         charted = groups[:CHARTED_GROUPS]
         for start in range(0, len(charted), CHART_GROUPS):
             chunk = charted[start:start + CHART_GROUPS]
-            png = rates_chart_png(chunk, line, min_denominator(record),
-                                  record["summary"].get("outcome_meaning") or "")
-            height = (0.75 + 0.24 * len(chunk)) * inch
+            chart = rates_chart(chunk, line, min_denominator(record),
+                                record["summary"].get("outcome_meaning") or "")
             part = (f" (groups {start + 1}–{start + len(chunk)} of {len(groups):,}"
                     f"{'; the table lists every group' if len(groups) > len(charted) else ''})"
                     if len(groups) > CHART_GROUPS else "")
-            doc.add(KeepTogether([doc.para(f"{esc(attribute)}{part}", "h2"),
-                                  Image(io.BytesIO(png), width=7.0 * inch, height=height)]))
+            doc.add(KeepTogether([doc.para(f"{esc(attribute)}{part}", "h2"), chart]))
 
 
 def _review(doc: Doc) -> None:

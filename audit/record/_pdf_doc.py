@@ -4,13 +4,14 @@ page furniture (fingerprint footer, page numbers) and helpers that read the reco
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import matplotlib
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
@@ -130,6 +131,7 @@ DETAIL_NOTE = (
 CELL_LIMIT = 400  # characters of uploaded text in one table cell
 TEXT_LIMIT = 1_000  # characters of one uploaded value anywhere in the PDF (the JSON has it all)
 PROSE_LIMIT = 20_000  # characters of the board's own notes, which flow across pages
+_MARKUP = re.compile(r"[<>&]")  # paragraph markup or an escaped character
 LONG_CELL = 300  # characters of markup above which a table cell is checked against the page
 MAX_CELL_HEIGHT = 4 * inch  # a taller cell is shrunk to fit: a table row cannot span pages
 
@@ -187,7 +189,11 @@ def register_fonts() -> None:
     with _FONT_LOCK:
         if FONT in pdfmetrics.getRegisteredFontNames():
             return
-        folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+        # matplotlib ships the DejaVu fonts; found without importing it (a second or so)
+        spec = importlib.util.find_spec("matplotlib")
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("matplotlib, which ships the PDF's DejaVu fonts, is not installed")
+        folder = Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
         for name, file in _FONT_FILES.items():
             pdfmetrics.registerFont(TTFont(name, str(folder / file)))
         pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=ITALIC,
@@ -244,6 +250,16 @@ class Doc:
             return paragraph
         return KeepInFrame(0, MAX_CELL_HEIGHT, [paragraph], mode="shrink")
 
+    def _text_cell(self, markup: str, room: float, style: str) -> Flowable | str:
+        """A one-line cell of plain text as a string, which reportlab lays out far faster
+        than a paragraph and prints the same; markup, entities, spacing that a paragraph
+        would fold, or text wider than the cell stay a paragraph (which wraps)."""
+        if (markup and not _MARKUP.search(markup) and markup == " ".join(markup.split())
+                and pdfmetrics.stringWidth(markup, self.s[style].fontName,
+                                           self.s[style].fontSize) <= room):
+            return markup
+        return self.cell(markup, style)
+
     def h1(self, text: str) -> None:
         self.add(CondPageBreak(1.6 * inch), self.para(text, "h1"))
 
@@ -256,16 +272,22 @@ class Doc:
         """A paginating table: header repeated on every page; cells are markup or flowables."""
         total = sum(widths)
         col_widths = [w * self.width / total for w in widths]
+        room = [w - 8 for w in col_widths]  # inside the cell's padding
         data = [[self.cell(h, "headnum" if i in numeric else "head")
                  for i, h in enumerate(header)]]
         for row in rows:
             data.append([
                 cell if isinstance(cell, Flowable)
-                else self.cell(str(cell), "num" if i in numeric else "cell")
+                else self._text_cell(str(cell), room[i], "num" if i in numeric else "cell")
                 for i, cell in enumerate(row)
             ])
         table = Table(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
+        cell = self.s["cell"]
         table.setStyle(TableStyle([
+            # plain-text cells (`_text_cell`) look like the "cell" and "num" paragraphs
+            ("FONT", (0, 1), (-1, -1), cell.fontName, cell.fontSize, cell.leading),
+            ("TEXTCOLOR", (0, 1), (-1, -1), cell.textColor),
+            *(("ALIGN", (i, 1), (i, -1), "RIGHT") for i in numeric),
             ("BACKGROUND", (0, 0), (-1, 0), HEAD),
             ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
             ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),

@@ -18,13 +18,15 @@ import pyarrow as pa
 
 from audit._errors import AuditInputError, CSVFormatError
 from audit._words import clip
-from audit.inputs._read import _SUPPORTED, MSG_RAGGED_ROW, MSG_UNREADABLE
+from audit.inputs._read import _SUPPORTED, MAX_VALUE_CHARS, MSG_RAGGED_ROW, MSG_UNREADABLE
 from audit.sources._dialect import ROW, Dialect, column_type
 from audit.sources._files import (
     MSG_PARQUET_UNREADABLE,
     Table,
     csv_layout,
     header_only_error,
+    is_remote,
+    longest_unquoted_line,
     parquet_schema,
     resolve,
 )
@@ -80,6 +82,7 @@ class DuckDBSource(SqlSource):
             self._con.execute(f"SET threads = {int(threads)}")
         self._tables: list[Table] = []
         self._delimiters: dict[str, str] = {}
+        self._csv: dict[str, Table] = {}  # a CSV side's relation -> its table
         self._open(data, predictions, id_column)
 
     def close(self) -> None:
@@ -110,6 +113,7 @@ class DuckDBSource(SqlSource):
                     f"delim = {self.dialect.text(layout.delimiter)}, quote = '\"', "
                     f"escape = '\"', columns = {{{typed}}}, encoding = '{encoding}')")
             self._delimiters[table.name] = layout.delimiter
+            self._csv[f"audit_{alias}"] = table
             self._read_how(role, table, layout.encoding, layout.delimiter)
             columns = layout.columns
             types = {c: column_type(pa.string(), raw=True) for c in columns}
@@ -125,6 +129,17 @@ class DuckDBSource(SqlSource):
                              f"FROM {scan}")
         return Side(name=table.name, role=role, relation=relation, numbered=numbered,
                     columns=tuple(columns), types=types)
+
+    def _refuse_long_values(self, side: Side) -> None:
+        """As `SqlSource._refuse_long_values`, but a local CSV file without quotation marks
+        whose longest line is within the value limit is checked from its bytes (a fast
+        pass a chunk at a time) instead of a scan that parses every column."""
+        table = self._csv.get(side.relation)
+        if table is not None and not any(is_remote(f) for f in table.files) and all(
+                (n := longest_unquoted_line(f)) is not None and n <= MAX_VALUE_CHARS
+                for f in table.files):
+            return
+        super()._refuse_long_values(side)
 
     # --- engine primitives --------------------------------------------------------------
 

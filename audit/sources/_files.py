@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -225,6 +226,32 @@ def _head_layout(file: str) -> CsvLayout:
         raise ColumnError(MSG_DUPLICATE_COLUMNS.format(file=name, columns=quoted(repeated)))
     return CsvLayout(encoding=encoding, delimiter=delimiter, columns=tuple(names),
                      header_only=whole and header_only)
+
+
+def longest_unquoted_line(file: str, chunk: int = 8 << 20) -> int | None:
+    """The length in bytes of the longest line of ``file`` (lines end with LF), or None
+    when the file has a quotation mark (a quoted value may span lines) or cannot be read.
+
+    A value of a file without quotation marks lies within one line, and has no more
+    characters than bytes in UTF-8 and Latin-1: when this is at most the value limit, no
+    value is too long, and the file need not be parsed to know it. One pass a chunk at a
+    time, so memory stays at one chunk."""
+    longest, start, offset = 0, 0, 0  # start: where the current line began
+    try:
+        with open(file, "rb") as handle:
+            while block := handle.read(chunk):
+                if b'"' in block:
+                    return None
+                ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10) + offset
+                if ends.size:
+                    longest = max(longest, int(ends[0]) - start)
+                    if ends.size > 1:
+                        longest = max(longest, int(np.diff(ends).max()) - 1)
+                    start = int(ends[-1]) + 1
+                offset += len(block)
+    except OSError:
+        return None
+    return max(longest, offset - start)
 
 
 def header_only_error(table: Table) -> CSVFormatError:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from audit import AuditInputError, AuditResult, Estimate
+from audit import AuditInputError, AuditResult, Estimate, outcome_verb
 
 from ._fairlearn import SkippedOption
 from ._options import Evaluation, ThresholdChoice, TradeoffCurve
@@ -87,7 +87,8 @@ class WhatIfOption:
                 g: {"probability": _num(r.ignore_score),
                     "favorable_probability": _num(r.favorable_if_ignored)}
                 for g, r in rules.items()}}
-            out["randomization"] = randomization_words(choice, self.audit.favorable)
+            out["randomization"] = randomization_words(choice, self.audit.favorable,
+                                                       self.audit.outcome_meaning)
         else:
             out["thresholds"] = {attribute: {g: _num(c) for g, c in choice.cut_offs.items()}}
             out["randomization"] = None
@@ -209,18 +210,20 @@ class WhatIfReport:
                           indent=2, allow_nan=False)
 
 
-def randomization_words(choice: ThresholdChoice, favorable: str) -> str:
-    """What the randomisation means for the people decided, group by group."""
+def randomization_words(choice: ThresholdChoice, favorable: str, meaning: str = "") -> str:
+    """What the randomisation means for the people decided, group by group (``a score below
+    0.3 is approved with probability 10.0%`` with the outcome's meaning, else ``gets '1'``)."""
     sentences = [RANDOMIZATION_NOTE]
+    gets = outcome_verb(favorable, meaning, plural=False)
     for group, rule in choice.rules.items():
         low, high, below, between, above = rule.bands
         if low == high:
             sentences.append(RANDOMIZED_ONE_CUT.format(group=group, low=low, below=below,
-                                                       above=above, favorable=favorable))
+                                                       above=above, gets=gets))
         else:
             sentences.append(RANDOMIZED_BANDS.format(group=group, low=low, high=high,
                                                      below=below, between=between, above=above,
-                                                     favorable=favorable))
+                                                     gets=gets))
     return " ".join(sentences)
 
 

@@ -7,6 +7,8 @@ exactly. Templates are filled with ``str.format``; their fields are named in bra
 
 from __future__ import annotations
 
+from audit import outcome_verb
+
 # --- mistakes in the input (raised as AuditInputError) ----------------------------------
 
 NO_SCORE = (
@@ -106,12 +108,12 @@ RANDOMIZATION_NOTE = (
     "this."
 )
 RANDOMIZED_BANDS = (
-    "{group}: a score below {low:.6g} gets {favorable!r} with probability {below:.1%}, a score "
+    "{group}: a score below {low:.6g} {gets} with probability {below:.1%}, a score "
     "from {low:.6g} up to {high:.6g} with probability {between:.1%}, and a score of {high:.6g} "
     "or more with probability {above:.1%}."
 )
 RANDOMIZED_ONE_CUT = (
-    "{group}: a score below {low:.6g} gets {favorable!r} with probability {below:.1%}, and a "
+    "{group}: a score below {low:.6g} {gets} with probability {below:.1%}, and a "
     "score of {low:.6g} or more with probability {above:.1%}."
 )
 RANDOMIZED_CRITERIA = (
@@ -172,6 +174,29 @@ INTERVALS = (
 UPLOADED_CUT_OFF = (
     "The uploaded decisions agree with \"score ≥ {cut_off}\" for {agreement:.1%} of people."
 )
+
+
+def person_decided(favorable: str, meaning: str = "") -> str:
+    """What a person whose score reaches the cut-off gets, after "a person": ``is approved``
+    (with the outcome's meaning), else ``gets the favorable outcome ('1')``."""
+    return (outcome_verb(favorable, meaning, plural=False) if meaning
+            else f"gets the favorable outcome ({favorable!r})")
+
+
+def everyone_slider(favorable: str, meaning: str = "") -> str:
+    """The label of the one cut-off for everyone: ``One cut-off for everyone: people scoring
+    at or above it are approved``, else ``... a score at or above it gets '1'``."""
+    if meaning:
+        return ("One cut-off for everyone: people scoring at or above it "
+                f"{outcome_verb(favorable, meaning)}")
+    return f"One cut-off for everyone: a score at or above it gets {favorable!r}"
+
+
+def cut_offs_rule(cut_offs: str, meaning: str = "") -> str:
+    """How fixed cut-offs decide: ``Approved when the score is at least: everyone ≥ 0.5.``,
+    else ``Favorable when ...``. ``cut_offs`` is the cut-offs as text."""
+    who = meaning or "favorable"
+    return f"{who[:1].upper()}{who[1:]} when the score is at least: {cut_offs}."
 
 
 def format_cut_off(value: float | None) -> str:

@@ -10,14 +10,23 @@ it is not read again on every rerun.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from collections.abc import Sequence
 
 import streamlit as st
 
 from audit import AuditInputError
 from audit.engine import AuditRun, SourceRun, explain_uploads
-from audit.explain import TRUSTED_TYPES, Explanations, LoadedModel, explain, load_model
+from audit.explain import (
+    TRUSTED_TYPES,
+    Explanations,
+    LoadedModel,
+    explain,
+    load_model,
+    preload,
+)
 from audit.inputs import AuditInput
 from audit.views import fidelity_text, method_text, sample_text
 from pages._ui import cache, widgets
@@ -27,6 +36,34 @@ from pages._ui.widgets import SHA_SHOWN, plain
 # its reason, instead of being blocked by the browser without one.
 MODEL_TYPES = ["skops", "onnx", "pkl", "pickle", "joblib", "sav"]
 MAX_ENTRIES = 8
+
+
+_PRELOAD: list[threading.Thread] = []  # one per server process
+_PRELOAD_LOCK = threading.Lock()
+
+
+def _preload() -> None:
+    with contextlib.suppress(Exception):  # explain imports them again and reports a failure
+        preload()
+
+
+def start_preload() -> None:
+    """Start importing scikit-learn and SHAP in the background as the page opens (once per
+    server process), so that "Compute explanations" does not also wait for seconds of
+    imports while the person is still choosing the settings."""
+    with _PRELOAD_LOCK:
+        if not _PRELOAD:
+            thread = threading.Thread(target=_preload, name="explain-preload", daemon=True)
+            thread.start()
+            _PRELOAD.append(thread)
+
+
+def _preloaded() -> None:
+    """Wait for the background imports, so that two threads never import the same module."""
+    with _PRELOAD_LOCK:
+        threads = list(_PRELOAD)
+    for thread in threads:
+        thread.join()
 
 
 def run_key(run: AuditRun) -> str:
@@ -85,6 +122,7 @@ def explanations_for(run: AuditRun | SourceRun, *, sample_size: int, model: Load
 
     Raises `AuditInputError` (not cached) when the model or the settings do not fit.
     """
+    _preloaded()
     spec = run.result.spec
     model_key = "" if model is None else f"{model.sha256}:{model.feature_names}"
     if isinstance(run, SourceRun):  # out of core: a sample drawn from the files on disk

@@ -216,8 +216,8 @@ def cut_off_sliders(report: WhatIfReport, start: float) -> float | dict[str, flo
     _start(key, start, span.low, span.high)
     common = dict(min_value=span.low, max_value=span.high, step=span.step, format=span.format,
                   persist_state="session", on_change=_to_sliders)
-    everyone = st.slider(f"One cut-off for everyone: a score at or above it gets "
-                         f"{report.favorable!r}", key=key, **common)
+    everyone = st.slider(plain(words.everyone_slider(report.favorable, _meaning(report))),
+                         key=key, **common)
     st.session_state.setdefault(_per_group_key(attribute), False)
     if not st.toggle("Set a cut-off for each group", key=_per_group_key(attribute),
                      persist_state="session", on_change=_to_sliders):
@@ -274,17 +274,22 @@ def in_view(report: WhatIfReport, manual: WhatIfOption) -> WhatIfOption:
     return options[picked]
 
 
-def how_it_decides(option: WhatIfOption, favorable: str) -> str:
+def _meaning(report: WhatIfReport) -> str:
+    """What the favorable outcome means (``approved``), or ``""``."""
+    return report.before.audit.outcome_meaning
+
+
+def how_it_decides(option: WhatIfOption, report: WhatIfReport) -> str:
     choice = option.choice
     if choice.randomized:
-        return randomization_words(choice, favorable)
-    return "Favorable when the score is at least: " + cut_offs_text(choice.cut_offs) + "."
+        return randomization_words(choice, report.favorable, _meaning(report))
+    return words.cut_offs_rule(cut_offs_text(choice.cut_offs), _meaning(report))
 
 
 def before_after(report: WhatIfReport, option: WhatIfOption) -> None:
     """The uploaded decisions' audit next to the option's: verdict, objective, criteria, rates."""
     before, goal = report.before, objective(report)
-    st.markdown(f"**{plain(option.name)}.** {plain(how_it_decides(option, report.favorable))}")
+    st.markdown(f"**{plain(option.name)}.** {plain(how_it_decides(option, report))}")
     if option.choice.lawfulness:
         st.warning(plain(option.choice.lawfulness), icon=":material/gavel:")
     st.markdown(f"**Overall verdict:** {verdict_label(before.audit.verdict)} before → "
@@ -309,7 +314,7 @@ def option_cards(report: WhatIfReport) -> None:
             st.markdown(f"**{plain(option.name)}**")
             st.caption(f"{evaluation_text(choice.evaluation, goal)} · verdict after: "
                        f"{verdict_label(option.audit.verdict)}")
-            text = how_it_decides(option, report.favorable)
+            text = how_it_decides(option, report)
             (st.info if choice.randomized else st.markdown)(plain(text))
             if choice.lawfulness:
                 st.warning(plain(choice.lawfulness), icon=":material/gavel:")
@@ -393,7 +398,7 @@ def record_section(run: AuditRun, report: WhatIfReport, option: WhatIfOption) ->
         right.button("Clear the choice", key="whatif_clear", on_click=_choose,
                      args=(run, kept.report, None))
         st.success(f"Chosen for the record: **{plain(kept.chosen.name)}**. "
-                   f"{plain(how_it_decides(kept.chosen, report.favorable))} The record and "
+                   f"{plain(how_it_decides(kept.chosen, report))} The record and "
                    "its PDF (\"Options considered\") on the Review page include it.")
     else:
         st.caption("No option is chosen yet. The record still lists the options considered.")

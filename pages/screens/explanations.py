@@ -37,6 +37,7 @@ st.title("3. Why the model treats groups differently")
 
 run = widgets.require_run()
 out_of_core = isinstance(run, SourceRun)  # counted by DuckDB: explained on a drawn sample
+ui.start_preload()  # scikit-learn and SHAP load while the settings are chosen
 
 st.markdown("The board uploads decisions, not a model, so by default a **surrogate** model is "
             "trained to reproduce them and explained with SHAP; how faithfully it reproduces "

@@ -32,7 +32,8 @@ run = st.session_state["run"]
 if run is None or run.result.spec.score is None:
     ui.needs_score(run)
 run = widgets.require_rows(run, "what-if")
-st.markdown("The model gives every person a **score**; a person gets the favorable outcome "
+st.markdown("The model gives every person a **score**; a person "
+            f"{plain(words.person_decided(run.result.favorable, run.result.outcome_meaning))} "
             "when the score is at or above a **cut-off**. Here you can try other cut-offs "
             "— one for everyone, or one per group — and see the same audit again, before "
             "and after. Nothing changes the uploaded files or the audit itself.")

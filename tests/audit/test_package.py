@@ -34,7 +34,7 @@ PUBLIC = [
     "STATUS_WORDS", "TOO_FEW", "UNDER_2_PERCENT_JUSTIFICATION", "VERDICT_LABELS",
     "format_against", "format_estimate",
     "format_interval", "format_number", "format_p", "format_percent", "outcome_label",
-    "reference_note", "rule_name", "second_look", "second_looks",
+    "outcome_verb", "reference_note", "rule_name", "second_look", "second_looks",
     "status_label", "verdict_detail", "verdict_label", "verdict_of",
     # inputs
     "AuditInput", "AuditSpec", "Criterion", "DEFAULT_CRITERIA", "IdentifierColumn", "Limits",

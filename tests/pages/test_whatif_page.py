@@ -269,3 +269,38 @@ def test_before_is_the_sessions_audit_not_a_new_one(page, run):
     assert report.before.audit is run.result
     assert np.isclose(report.before.evaluation.accuracy.value,
                       (run.data.y_true == run.data.y_pred).mean())
+
+
+def test_sentences_use_the_outcomes_meaning(run):
+    """With a stated meaning ("invited to interview"), the page says what a cut-off does in
+    those words, like the Fairness page, and the record's randomisation sentences do too."""
+    meant = audit_inputs(dataset=read_path(HIRING), predictions=None, id_column=HIRING_ID,
+                         spec=replace(hiring_spec(), bootstrap=100,
+                                      outcome_meaning="invited to interview"))
+    page = _open(meant)
+    report = _report(page)
+    intro = page.markdown[0].value
+    assert intro.startswith("The model gives every person a **score**; a person is invited "
+                            "to interview when the score is at or above a **cut-off**.")
+    assert page.slider[0].label == ("One cut-off for everyone: people scoring at or above "
+                                    "it are invited to interview")
+    single = report.option("single")
+    cut = format_cut_off(single.choice.cut_offs[OLDER])
+    markdown = [m.value for m in page.markdown]
+    assert plain(f"Invited to interview when the score is at least: everyone ≥ {cut}.") in markdown
+    randomised = [o for o in report.options if o.choice.randomized]
+    assert randomised  # fairlearn's, at 4,000 rows
+    infos = [i.value for i in page.info]
+    for option in randomised:
+        group, rule = next(iter(option.choice.rules.items()))
+        low, high, below, _, _ = rule.bands
+        gets = (f"{group}: a score below {low:.6g} is invited to interview with probability "
+                f"{below:.1%}")
+        assert any(plain(gets) in text for text in infos), option.id
+        stored = next(o for o in page.session_state["whatif"].to_dict()["options"]
+                      if o["id"] == option.id)
+        assert gets in stored["randomization"]
+    # without a meaning, the words name the favorable value, as before
+    plain_page = _open(run)
+    assert plain_page.slider[0].label == "One cut-off for everyone: a score at or above it gets '1'"
+    assert "a person gets the favorable outcome ('1') when" in plain_page.markdown[0].value

@@ -325,3 +325,22 @@ def test_explanations_section_in_points_with_the_columns_left_out(reviewed):
                   "Gap attribution in percentage points", "−12.6", "−12.1", "−0.5",
                   "occupation −7.1; relationship −5.0"):
         assert words in flat, words
+
+
+def test_charts_are_vector_drawings_naming_every_group(reviewed):
+    """The rate charts are drawn as shapes and text (no image): each group's label with its
+    size, and the panel titles in the outcome's words, can be read back from the page."""
+    record = copy.deepcopy(reviewed)
+    record["summary"]["outcome_meaning"] = "approved"
+    pages = pypdf.PdfReader(io.BytesIO(render_pdf(record))).pages
+    texts = [page.extract_text() for page in pages]
+    first = next(i for i, t in enumerate(texts)
+                 if "Selection rate and true positive rate by group" in t)
+    charts = "\n".join(texts[first:first + 2])
+    assert "Selection rate (share approved)" in charts
+    assert "True positive rate (approved among the truly approved)" in charts
+    for g in record["groups"][:10]:
+        assert f"{g['group']} (n={g['n']:,})" in charts, g["group"]
+    for page in pages[first:first + 2]:
+        xobjects = page["/Resources"].get("/XObject") or {}
+        assert not [k for k, v in xobjects.items() if v.get_object().get("/Subtype") == "/Image"]

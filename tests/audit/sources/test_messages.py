@@ -377,3 +377,35 @@ def test_a_value_of_exactly_the_limit_is_read(tmp_path):
     left = base().assign(note="z" * MAX_VALUE_CHARS)
     data = write(left, tmp_path, "people", "parquet")
     assert duckdb_source(data).cell_table(SPEC).rows == ROWS
+
+
+def test_a_long_value_across_short_lines_is_still_refused_by_duckdb(tmp_path):
+    """Every line of this file is short, but one quoted value spans many of them: the
+    fast check from the bytes (no quotation mark, short lines) must not let it through."""
+    value = "\n".join(["w" * 99] * 120)  # 11,999 characters on lines of 99
+    notes = changed(base().assign(note="short"), "note", [4], value)
+    data = write(notes, tmp_path, "people", "csv")
+    expected = _long_message("people.csv", len(value), "note", 5)
+    with pytest.raises(AuditInputError) as memory:
+        load(data)
+    assert str(memory.value) == expected
+    with pytest.raises(AuditInputError) as duck:
+        duckdb_source(data)
+    assert str(duck.value) == expected
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
+def test_longest_unquoted_line_is_the_longest_line_in_bytes(tmp_path, chunk):
+    from audit.sources._files import longest_unquoted_line
+
+    rng = np.random.default_rng(5)
+    lines = ["é" * int(n) for n in rng.integers(0, 90, 50)] + ["a" * 150, "", "b,c"]
+    rng.shuffle(lines)
+    path = tmp_path / "lines.csv"
+    longest = max(len(line.encode("utf-8")) for line in lines)
+    for end, tail, counted in (("\n", "", 0), ("\r\n", "\r\n", 1)):  # a CR counts as a byte
+        path.write_bytes((end.join(lines) + tail).encode("utf-8"))
+        assert longest_unquoted_line(str(path), chunk=chunk) == longest + counted
+    path.write_bytes(b'a,b\n1,"x"\n')
+    assert longest_unquoted_line(str(path), chunk=chunk) is None
+    assert longest_unquoted_line(str(tmp_path / "absent.csv")) is None
