@@ -107,7 +107,7 @@ def reading_child(name: str, path: str) -> dict:
     import duckdb
     import pyarrow.csv as pacsv
 
-    from audit.cli._engines import choose_engine, open_source
+    from audit.cli import choose_engine, open_source
     from audit.inputs import read_path
     from audit.sources import PandasSource
 
