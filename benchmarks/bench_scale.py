@@ -31,7 +31,9 @@ Then (``--cli-scale``) the whole CLI where the data lives: ``python -m audit run
 duckdb`` on every row of the Parquet folder, with 1,000 bootstrap samples, the score,
 ``--explain`` (on a stratified sample drawn inside DuckDB) and the PDF, under
 ``/usr/bin/time -v``; next to it the whole CLI with ``--engine pandas`` on the largest
-subset the in-memory engine holds here (``--cli-pandas-rows``, default 10,000,000).
+subset the in-memory engine holds here (``--cli-pandas-rows``, default 10,000,000); and the
+whole CLI with ``--engine spark`` (``local[2]``) next to DuckDB on ``--spark-rows`` rows
+(``--skip-whole`` runs only this last part).
 
 Peak memory: ``/usr/bin/time`` gives the largest single process (and the processes it
 waited for); Spark's JVM is a child the Python process never waits for, so every measured
@@ -381,7 +383,8 @@ def scale_command(engine: str, data: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "audit", "run", "--data", str(data), "--label", "label",
             "--prediction", "prediction", "--score", "score", "--sensitive", "sex",
             "--sensitive", "race", "--favorable", "1", "--bootstrap", "1000", "--explain",
-            "--engine", engine, "--out", str(out), "--force"]
+            "--engine", engine, "--out", str(out), "--force",
+            *(["--spark-master", "local[2]"] if engine == "spark" else [])]
 
 
 def scale_cli(engine: str, data: Path, out: Path, rows: int) -> dict | None:
@@ -401,6 +404,22 @@ def scale_cli(engine: str, data: Path, out: Path, rows: int) -> dict | None:
     return {**done, "rows": rows,
             "explained": explanations.get("sample_size"), "drawn": drawn,
             "pdf_kb": (out / "audit.pdf").stat().st_size / 1024}
+
+
+def cli_spark_figures(folder: Path, files: list[Path], spark_rows: int) -> None:
+    """The same whole CLI with ``--engine spark`` (``local[2]``) and with DuckDB on
+    ``spark_rows`` rows: Spark's own start and its JVM are in the time and the memory."""
+    subset = subset_of(folder, files, spark_rows)
+    held = sum(_rows_of(f) for f in sorted(subset.iterdir()))
+    print(f"Whole CLI on {held:,} rows, --engine spark (local[2]) against --engine duckdb:")
+    runs = {engine: scale_cli(engine, subset, folder / f"out-cli-{engine}-{held}", held)
+            for engine in ("spark", "duckdb")}
+    for engine, run in runs.items():
+        if run is not None:
+            print(f"  --engine {engine:<6} {held:>11,} rows: {run['seconds']:7.1f} s, process "
+                  f"tree {run['tree_peak_mb']:,.0f} MB (the JVM included); exit {run['status']}")
+    if all(runs.values()):
+        print(f"  spark / duckdb time {runs['spark']['seconds'] / runs['duckdb']['seconds']:.1f}x")
 
 
 def cli_scale_figures(folder: Path, files: list[Path], pandas_rows: int) -> None:
@@ -458,13 +477,15 @@ def main() -> None:
     parser.add_argument("--skip-reading", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-whole", action="store_true",
-                        help="skip the cell table of every row (the --pandas-rows and "
-                        "--spark-rows comparisons still run; 0 skips one)")
+                        help="skip the cell table (and with --cli-scale the whole CLI) of "
+                        "every row (the --pandas-rows and --spark-rows comparisons still run; "
+                        "0 skips one)")
     parser.add_argument("--cli-rows", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--skip-cli", action="store_true")
     parser.add_argument("--cli-scale", action="store_true",
-                        help="the whole CLI on every row of the Parquet folder (duckdb) and "
-                        "on --cli-pandas-rows rows (pandas)")
+                        help="the whole CLI on every row of the Parquet folder (duckdb), "
+                        "on --cli-pandas-rows rows (pandas) and on --spark-rows rows (spark "
+                        "local[2] and duckdb; --skip-spark leaves it out)")
     parser.add_argument("--cli-pandas-rows", type=int, default=10_000_000)
     parser.add_argument("--step-timeout", type=float, default=STEP_TIMEOUT,
                         help="seconds each measured step may take (3600)")
@@ -486,7 +507,10 @@ def main() -> None:
             cli_figures(folder, rows)
     if args.cli_scale:
         files = generate(folder / "parquet", args.rows)  # reused when already written
-        cli_scale_figures(folder, files, args.cli_pandas_rows)
+        if not args.skip_whole:
+            cli_scale_figures(folder, files, args.cli_pandas_rows)
+        if not args.skip_spark and args.spark_rows > 0:
+            cli_spark_figures(folder, files, args.spark_rows)
     if not args.skip_scale:
         free = shutil.disk_usage(folder).free / 1e9
         print(f"Parquet data: {args.rows:,} rows in {folder} ({free:.0f} GB free before)")
