@@ -417,7 +417,8 @@ def cli_spark_figures(folder: Path, files: list[Path], spark_rows: int) -> None:
     for engine, run in runs.items():
         if run is not None:
             print(f"  --engine {engine:<6} {held:>11,} rows: {run['seconds']:7.1f} s, process "
-                  f"tree {run['tree_peak_mb']:,.0f} MB (the JVM included); exit {run['status']}")
+                  f"tree {run['tree_peak_mb']:,.0f} MB"
+                  f"{' (the JVM included)' if engine == 'spark' else ''}; exit {run['status']}")
     if all(runs.values()):
         print(f"  spark / duckdb time {runs['spark']['seconds'] / runs['duckdb']['seconds']:.1f}x")
 
