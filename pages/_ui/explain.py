@@ -38,32 +38,29 @@ MODEL_TYPES = ["skops", "onnx", "pkl", "pickle", "joblib", "sav"]
 MAX_ENTRIES = 8
 
 
-_PRELOAD: list[threading.Thread] = []  # one per server process
-_PRELOAD_LOCK = threading.Lock()
-
-
 def _preload() -> None:
     with contextlib.suppress(Exception):  # explain imports them again and reports a failure
         preload()
+
+
+@st.cache_resource(show_spinner=False)
+def _preload_thread() -> threading.Thread:
+    """The server process's one background import (``st.cache_resource``: started once)."""
+    thread = threading.Thread(target=_preload, name="explain-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def start_preload() -> None:
     """Start importing scikit-learn and SHAP in the background as the page opens (once per
     server process), so that "Compute explanations" does not also wait for seconds of
     imports while the person is still choosing the settings."""
-    with _PRELOAD_LOCK:
-        if not _PRELOAD:
-            thread = threading.Thread(target=_preload, name="explain-preload", daemon=True)
-            thread.start()
-            _PRELOAD.append(thread)
+    _preload_thread()
 
 
 def _preloaded() -> None:
     """Wait for the background imports, so that two threads never import the same module."""
-    with _PRELOAD_LOCK:
-        threads = list(_PRELOAD)
-    for thread in threads:
-        thread.join()
+    _preload_thread().join()
 
 
 def run_key(run: AuditRun) -> str:

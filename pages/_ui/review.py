@@ -63,7 +63,6 @@ if TYPE_CHECKING:  # the PDF and the history load their libraries on first use
 IDENTITY_KEY = "record_identity"
 PDF_KEY = "record_pdf"
 _LOG = logging.getLogger(__name__)
-_LOGGED: set[str] = set()  # signing-key faults already in the server log (once, not per rerun)
 NO_REVIEWER = "Enter at least one reviewer's name (separate several names with commas)."
 NO_DECISION = "Choose a decision: approve, approve with conditions, or reject."
 NO_CONDITIONS = ("Conditions are required when the decision is 'approve with conditions'. "
@@ -78,6 +77,12 @@ class RecordIdentity:
     audit_id: str
     created_at: str
     saved_seq: int | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def _log_once(reason: str) -> None:
+    """The signing-key fault in the server log once per server process, not per rerun."""
+    _LOG.error("The server's signing key could not be loaded: %s", reason)
 
 
 def identity(run: AuditRun) -> RecordIdentity:
@@ -203,9 +208,7 @@ def pdf_for(record_sha256: str, record: Mapping[str, Any]) -> Callable[[], bytes
     try:
         signing = board_signing()
     except AuditInputError as err:  # its message names the server's files: for the log only
-        if str(err) not in _LOGGED:
-            _LOGGED.add(str(err))
-            _LOG.error("The server's signing key could not be loaded: %s", err)
+        _log_once(str(err))
         st.error(SIGNING_KEY_UNUSABLE)
         return None
     signer = None if signing is None else (signing.cert_path, signing.certificate.serial_number)
