@@ -42,7 +42,7 @@ draft = ui.record_of(run, explanations, None, ident)
 person = auth.identity()
 
 st.subheader("The criteria the decision rests on")
-st.dataframe(ui.criteria_frame(draft), hide_index=True)
+st.table(ui.criteria_frame(draft), hide_index=True)  # a few rows: no data grid to load
 
 st.subheader("Notes and decision")
 state = st.session_state
