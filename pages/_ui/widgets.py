@@ -166,10 +166,10 @@ def warnings_box(run: AuditRun) -> None:
 
 
 def chart(figure: Figure, *, key: str, **kwargs: Any) -> None:
-    """A plotly chart in plotly's own white template, not Streamlit's theme: the browser
-    merges that theme into every figure each time it draws it, which cost about 1 s of each
-    switch to or from the Fairness page in Chromium (benchmarks/bench_session.py)."""
-    figure.update_layout(template="plotly_white")
+    """A plotly chart as drawn (`audit.views` gives it a plain white template), not in
+    Streamlit's theme: the browser merges that theme into every figure each time it draws
+    it, which cost about 1 s of each switch to or from the Fairness page in Chromium
+    (benchmarks/bench_session.py)."""
     st.plotly_chart(figure, key=key, theme=None, **kwargs)
 
 
