@@ -167,10 +167,11 @@ def warnings_box(run: AuditRun) -> None:
 
 def chart(figure: Figure, *, key: str, **kwargs: Any) -> None:
     """A plotly chart as drawn (`audit.views` gives it a plain white template), not in
-    Streamlit's theme: the browser merges that theme into every figure each time it draws
-    it, which cost about 1 s of each switch to or from the Fairness page in Chromium
-    (benchmarks/bench_session.py)."""
-    st.plotly_chart(figure, key=key, theme=None, **kwargs)
+    Streamlit's theme, and without plotly's toolbar (zoom, pan, save as PNG; the hover
+    values stay). Measured in Chromium (benchmarks/bench_session.py): the browser merged
+    that theme into every figure on each draw (about 1 s of a switch to or from the Fairness
+    page), and the first switch away from the page's three toolbars took 2–4 s."""
+    st.plotly_chart(figure, key=key, theme=None, config={"displayModeBar": False}, **kwargs)
 
 
 def heatmap_section(result: AuditResult) -> None:
