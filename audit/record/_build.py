@@ -9,6 +9,7 @@ that one dictionary, so every copy of a number is the same number. Undefined val
 
 from __future__ import annotations
 
+import functools
 import math
 import platform
 import uuid
@@ -74,13 +75,20 @@ def now_utc() -> str:
 
 def environment() -> dict[str, str]:
     """Python and the versions of the packages every number depends on."""
-    versions = {"python": platform.python_version()}
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> tuple[tuple[str, str], ...]:
+    """Read once per process: each `metadata.version` parses a package's METADATA file, and
+    the Review page builds a record on every rerun."""
+    versions = [("python", platform.python_version())]
     for name in PACKAGES:
         try:
-            versions[name] = metadata.version(name)
+            versions.append((name, metadata.version(name)))
         except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+            versions.append((name, "not installed"))
+    return tuple(versions)
 
 
 def finding_id(finding: Finding) -> str:

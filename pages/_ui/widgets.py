@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
@@ -35,6 +35,9 @@ from audit.views import (
     verdict_frame,
     verdict_lines,
 )
+
+if TYPE_CHECKING:
+    from plotly.graph_objects import Figure
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]$~])")
 _SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*):(?=/)")  # http://, file:/...: no autolink
@@ -162,6 +165,15 @@ def warnings_box(run: AuditRun) -> None:
                 st.warning(plain(warning))
 
 
+def chart(figure: Figure, *, key: str, **kwargs: Any) -> None:
+    """A plotly chart as drawn (`audit.views` gives it a plain white template), not in
+    Streamlit's theme, and without plotly's toolbar (zoom, pan, save as PNG; the hover
+    values stay). Measured in Chromium (benchmarks/bench_session.py): the browser merged
+    that theme into every figure on each draw (about 1 s of a switch to or from the Fairness
+    page), and the first switch away from the page's three toolbars took 2–4 s."""
+    st.plotly_chart(figure, key=key, theme=None, config={"displayModeBar": False}, **kwargs)
+
+
 def heatmap_section(result: AuditResult) -> None:
     """The intersection as a grid; with three or more attributes, the others are fixed."""
     attribute = next((a for a in result.attributes if INTERSECTION_SEP in a), None)
@@ -183,8 +195,8 @@ def heatmap_section(result: AuditResult) -> None:
                          for g in result.groups_of(attribute)})
         fixed[other] = pick(f"Show only {other} =", values, values[0],
                             key=f"heatmap_fixed::{other}") or values[0]
-    st.plotly_chart(intersection_heatmap(result, attribute, metric, rows=rows, columns=columns,
-                                         fixed=fixed), key="chart_heatmap")
+    chart(intersection_heatmap(result, attribute, metric, rows=rows, columns=columns,
+                               fixed=fixed), key="chart_heatmap")
 
 
 def _impact_table(result: AuditResult, table: AdverseImpactTable) -> None:

@@ -110,12 +110,12 @@ if not metrics:
     st.info("Choose at least one metric to draw the charts.")
 else:
     st.subheader("Rates per group")
-    st.plotly_chart(group_rates_figure(result, attribute, metrics), key="chart_rates")
+    widgets.chart(group_rates_figure(result, attribute, metrics), key="chart_rates")
     with st.expander("The numbers behind this chart"):
         st.dataframe(group_metrics_frame(result, attribute, metrics), hide_index=True)
         st.caption(f"Intervals: {interval_methods(result, metrics)}.")
     st.subheader(f"Ratio to the reference group ({widgets.plain(result.references[attribute])})")
-    st.plotly_chart(disparity_figure(result, attribute, metrics), key="chart_ratios")
+    widgets.chart(disparity_figure(result, attribute, metrics), key="chart_ratios")
 
 st.subheader(f"Adverse-impact table: {widgets.plain(attribute)}")
 widgets.adverse_impact_section(result, attribute)

@@ -13,6 +13,8 @@ record.
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from audit import (
@@ -26,7 +28,7 @@ from audit import (
     second_looks,
     status_label,
 )
-from audit.record import Review, adverse_impact_csv, fingerprint, metrics_csv, now_utc
+from audit.record import Review, adverse_impact_csv, metrics_csv, now_utc
 from pages._ui import auth, drafts, signoff, widgets
 from pages._ui import review as ui
 from pages._ui import whatif as whatif_ui
@@ -38,11 +40,11 @@ run = widgets.require_run()
 ident = ui.identity(run)
 explanations = st.session_state["explanations"]
 saved: Review | None = st.session_state["review"]
-draft = ui.record_of(run, explanations, None, ident)
+draft, drafted_for = ui.record_of(run, explanations, None, ident), ident
 person = auth.identity()
 
 st.subheader("The criteria the decision rests on")
-st.dataframe(ui.criteria_frame(draft), hide_index=True)
+st.table(ui.criteria_frame(draft), hide_index=True)  # a few rows: no data grid to load
 
 st.subheader("Notes and decision")
 state = st.session_state
@@ -102,7 +104,9 @@ if st.button("Save review", key="review_save", type="primary"):
 st.subheader("File and sign off")
 where = ui.board_access()
 st.caption(auth.board_words(where))
-record = ui.record_of(run, explanations, saved, ident)
+# the draft is this record until a review is saved (or saving renewed the identity)
+record = (draft if saved is None and ident is drafted_for
+          else ui.record_of(run, explanations, saved, ident))
 # the history (and SQLAlchemy) is opened only to file or to show a filed record's sign-offs
 if where is not None:
     if where.can_file and ident.saved_seq is None and st.button("Save to history",
@@ -127,7 +131,8 @@ if where is not None:
             widgets.error(err)
 
 st.subheader("The audit record")
-sha = fingerprint(record)
+record_bytes = ui.json_bytes(record)  # canonical: their sha256 is the record's fingerprint
+sha = hashlib.sha256(record_bytes).hexdigest()
 if saved is None:
     st.info("Not yet reviewed: the record and its PDF will say so. Save the review above to "
             "include the decision.")
@@ -141,7 +146,8 @@ try:
 except AuditInputError as err:
     widgets.error(err)
 else:
-    export_sha = sha if export is record else fingerprint(export)
+    export_bytes = record_bytes if export is record else ui.json_bytes(export)
+    export_sha = sha if export is record else hashlib.sha256(export_bytes).hexdigest()
     if export is not record:
         hidden = export["suppression"]["groups_suppressed"]
         st.caption(f"The downloads hide {hidden} group(s) (fewer than {k} people, or hidden "
@@ -152,7 +158,7 @@ else:
     if pdf is not None:
         columns[0].download_button("PDF record", pdf, f"{stem}.pdf", "application/pdf",
                                    key="download_pdf")
-    columns[1].download_button("JSON record", ui.json_bytes(export), f"{stem}.json",
+    columns[1].download_button("JSON record", export_bytes, f"{stem}.json",
                                "application/json", key="download_json")
     columns[2].download_button("Metrics CSV", metrics_csv(export), f"{stem}-metrics.csv",
                                "text/csv", key="download_metrics")
