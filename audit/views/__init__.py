@@ -41,6 +41,7 @@ from audit.views._explain_charts import (
     unit_label,
     units_of,
 )
+from audit.views._sizes import group_sizes, group_sizes_figure
 from audit.views._summary import GLOSSARY, VerdictLine, tests_frame, verdict_lines
 from audit.views._whatif_charts import (
     BY_HAND,
@@ -81,6 +82,8 @@ __all__ = [
     "group_importance_figure",
     "group_metrics_frame",
     "group_rates_figure",
+    "group_sizes",
+    "group_sizes_figure",
     "impact_band",
     "importance_figure",
     "intersection_heatmap",

@@ -19,7 +19,7 @@ was filled for).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import streamlit as st
 
@@ -34,6 +34,7 @@ from audit.inputs import (
     harm_warning,
     needs_bins,
 )
+from audit.views import group_sizes_figure
 from pages._ui import cache, widgets
 
 MAPPING_KEYS = ("role_", "opt_", "bands_", "outcome_")
@@ -158,3 +159,18 @@ def bands_step(sensitive: Sequence[str], source_of, prior: AuditSpec | None  # n
         chosen.append(bins)
         right.caption("Bands: " + widgets.plain(", ".join(labels[column])))
     return tuple(chosen), labels, valid
+
+
+def sizes_step(sensitive: Sequence[str], source_of: Callable[[str], AuditInput], *,
+               minimum: int) -> None:
+    """People per group of each chosen sensitive column, before the run (files in memory;
+    a file counted by DuckDB shows its groups after the run)."""
+    held = [a for a in sensitive if source_of(a).on_disk is None]
+    if not held:
+        return
+    st.subheader("Group sizes")
+    places = st.columns(min(len(held), 3))
+    for i, attribute in enumerate(held):
+        with places[i % len(places)]:
+            widgets.chart(group_sizes_figure(source_of(attribute).frame[attribute], attribute,
+                                             minimum=minimum), key=f"sizes::{attribute}")

@@ -96,6 +96,7 @@ favorable, meaning, ready = mapping.outcome_step(
     meaning=(prior.outcome_meaning if prior else "")
     or (context.use.outcome_meaning if context else ""))
 bins, bands, bands_ok = mapping.bands_step(sensitive, source_of, prior)
+mapping.sizes_step(sensitive, source_of, minimum=int(state.get("opt_min_denominator") or 10))
 
 with st.expander("Advanced options"):
     references = {}

@@ -3,6 +3,7 @@ gets the engine's message and loses nothing."""
 
 from __future__ import annotations
 
+import plotly.io
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -177,3 +178,14 @@ def test_ll144_options_are_guessed_and_can_be_changed(uploaded):
     assert (result.sex_column, result.race_column) == (None, "race")
     assert result.spec.min_denominator == 25
     assert not any(t.ll144_only for t in result.adverse_impact)
+
+
+def test_group_sizes_are_shown_before_the_run(uploaded, sample_inputs):
+    dataset, _ = sample_inputs
+    assert "Group sizes" in [h.value for h in uploaded.subheader]
+    charts = uploaded.get("plotly_chart")
+    assert len(charts) == 3  # sex, race, age_group: the guessed sensitive attributes
+    for chart, attribute in zip(charts, ("sex", "race", "age_group"), strict=True):
+        bar = plotly.io.from_json(chart.proto.spec).data[0]
+        counts = dataset.frame[attribute].value_counts()  # pandas' own count of the file
+        assert dict(zip(bar.y, map(int, bar.x), strict=True)) == counts.to_dict()

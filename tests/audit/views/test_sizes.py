@@ -1,0 +1,24 @@
+"""Group sizes before the run: counts worked by hand, the largest shown, small ones hatched."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from audit.views import group_sizes, group_sizes_figure
+
+
+def test_counts_largest_first_with_missing_as_its_own_group():
+    values = pd.Series(["f", "m", "f", None, "f", "x", "m"])
+    assert group_sizes(values).to_dict() == {"f": 3, "m": 2, "(missing)": 1, "x": 1}
+
+
+def test_the_figure_shows_the_largest_twenty_and_hatches_groups_under_the_minimum():
+    # 25 ages: age 20 + k held by k + 1 people (1 .. 25 people)
+    values = pd.Series([20 + k for k in range(25) for _ in range(k + 1)])
+    figure = group_sizes_figure(values, "age", minimum=10)
+    bar = figure.data[0]
+    assert list(bar.x) == list(range(6, 26))  # the 20 largest, smallest at the bottom
+    assert list(bar.y) == [str(20 + k) for k in range(5, 25)]
+    assert list(bar.marker.pattern.shape) == ["/"] * 4 + [""] * 16  # 6..9 people < 10
+    assert figure.layout.title.text == ("age: 25 values, the 20 largest shown"
+                                        "<br><sup>9 under 10 people (hatched)</sup>")
