@@ -39,7 +39,8 @@ def group_sizes_figure(values: pd.Series, attribute: str, *, minimum: int) -> go
                 "pattern": {"shape": ["/" if n < minimum else "" for n in shown]}},
         hovertemplate="%{y}: %{x:,} people<extra></extra>",
     ), layout={"template": TEMPLATE})
-    figure.update_layout(title=title, height=120 + 18 * len(shown),
-                         margin={"t": 50 if small else 35, "b": 10, "l": 10, "r": 10},
-                         xaxis={"title": "people"})
+    figure.update_layout(title=title, height=150 + 20 * len(shown),
+                         margin={"t": 60 if small else 40, "b": 10, "r": 10},
+                         xaxis={"title": "people", "automargin": True},
+                         yaxis={"automargin": True})
     return figure
