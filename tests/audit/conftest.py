@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -41,3 +42,16 @@ def lending_inputs(lending_frame) -> tuple[tuple[str, Provenance], ...]:
     provenance = Provenance("lending_applicants.csv", "a" * 64, len(lending_frame),
                             tuple(lending_frame.columns), "utf-8", ",")
     return (("dataset", provenance),)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local[2] SparkSession shared by every test (it takes 20-50 s to start)."""
+    pytest.importorskip("pyspark", reason="PySpark is not installed (make spark adds it)")
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime for Spark (Debian: openjdk-17-jre-headless)")
+    from audit.sources import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()

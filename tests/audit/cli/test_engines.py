@@ -9,7 +9,6 @@ engine; the records must be equal but for the audit's id, its time and the envir
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import jsonschema
@@ -101,16 +100,6 @@ def test_spark_writes_the_same_audit(spark, tmp_path, capsys):
                  "local[2]"))
     capsys.readouterr()
     assert comparable(record(tmp_path / "spark")) == comparable(record(tmp_path / "pandas"))
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark", reason="PySpark is not installed (make spark adds it)")
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime for Spark (Debian: openjdk-17-jre-headless)")
-    from audit.sources import spark_session
-
-    return spark_session("local[2]")
 
 
 def _bad_cases(folder: Path) -> dict[str, list[str]]:

@@ -8,11 +8,8 @@ and DuckDB draw the same rows (one row hash), so explaining them gives the same 
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pandas as pd
-import pytest
 
 from audit.cli import main
 from audit.explain import explain, explain_source
@@ -124,16 +121,6 @@ def test_pandas_source_draws_the_same_rows_by_quota(tmp_path):
     duck = DuckDBSource(str(path)).sample(SPEC, per_cell=quotas, seed=1)
     assert np.bincount(drawn.cell).tolist() == quotas.tolist()
     assert sorted(drawn.position.tolist()) == sorted(duck.position.tolist())
-
-
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark", reason="PySpark is not installed (make spark adds it)")
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime for Spark (Debian: openjdk-17-jre-headless)")
-    from audit.sources import spark_session
-
-    return spark_session("local[2]")
 
 
 def test_spark_explains_every_row_as_pandas_does(spark, tmp_path, capsys):

@@ -1,9 +1,8 @@
-"""Fixtures and builders for the sources' tests: one Spark session for the whole run, and
-files written to disk so that every source reads the same bytes."""
+"""Builders for the sources' tests: files written to disk so that every source reads the
+same bytes (the one Spark session, `spark`, is in tests/audit/conftest.py)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,26 +10,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 from audit.inputs import AuditInput, AuditSpec, read_path
 from audit.sources import DuckDBSource, PandasSource, read_parquet
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "sample_data"
-
-
-@pytest.fixture(scope="session")
-def spark():
-    """A local[2] SparkSession shared by every test (it takes 20-50 s to start)."""
-    pytest.importorskip("pyspark", reason="PySpark is not installed (make spark adds it)")
-    if shutil.which("java") is None:
-        pytest.skip("no Java runtime for Spark (Debian: openjdk-17-jre-headless)")
-    from audit.sources import spark_session
-
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
 
 
 def load(path: Path) -> AuditInput:
