@@ -40,7 +40,7 @@ run = widgets.require_run()
 ident = ui.identity(run)
 explanations = st.session_state["explanations"]
 saved: Review | None = st.session_state["review"]
-draft, drafted_for = ui.record_of(run, explanations, None, ident), ident
+draft = ui.record_of(run, explanations, None, ident)
 person = auth.identity()
 
 st.subheader("The criteria the decision rests on")
@@ -104,9 +104,9 @@ if st.button("Save review", key="review_save", type="primary"):
 st.subheader("File and sign off")
 where = ui.board_access()
 st.caption(auth.board_words(where))
-# the draft is this record until a review is saved (or saving renewed the identity)
-record = (draft if saved is None and ident is drafted_for
-          else ui.record_of(run, explanations, saved, ident))
+# built again here, not reused from the draft above: the what-if option cited and the review
+# saved are chosen in between, on this same run of the page
+record = ui.record_of(run, explanations, saved, ident)
 # the history (and SQLAlchemy) is opened only to file or to show a filed record's sign-offs
 if where is not None:
     if where.can_file and ident.saved_seq is None and st.button("Save to history",

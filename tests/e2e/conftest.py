@@ -6,7 +6,8 @@
 - ``streamlit_server``: the factory, ``with streamlit_server(log_name, env) as url``, for a
   module-scoped server with environment variables of its own (``AUDIT_BOARD``,
   ``AUDIT_DB_URL``, sign-in secrets, ...).
-- ``browser``: the system Chromium, launched once; ``page``: a new context and tab in it.
+- ``browser``: the system Chromium, launched once per module; ``page``: a new context and tab
+  in it.
 
 The steps taken in a page (`idle`, `nav`, `choose`, `type_text`, ...) are in
 ``benchmarks/server.py``, which the benchmarks share.
@@ -75,8 +76,11 @@ def server(shared_history: str) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """The system Chromium for one module. Not for the whole run: playwright's sync API
+    keeps an asyncio loop running in the main thread while it is open, and the tests run
+    after tests/e2e would find it there (pyHanko's signature check calls asyncio.run)."""
     if not CHROMIUM.exists():
         pytest.fail(CHROMIUM_MISSING)
     with sync_playwright() as playwright:
