@@ -55,7 +55,7 @@ $(SPARK_STAMP): $(RUN_STAMP) requirements-spark.lock
 run: $(RUN_STAMP)
 	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --server.fileWatcherType none --browser.gatherUsageStats false \
-		--client.toolbarMode viewer \
+		--client.toolbarMode viewer --runner.postScriptGC false \
 		--server.maxUploadSize $${AUDIT_MAX_UPLOAD_MB:-500} \
 		-- --sample
 

@@ -20,10 +20,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic", "--disable-dev-shm-usage"]
-# the flags `make run` passes, so that tests see the app as a user does
+# the flags `make run` passes, so that tests see the app as a user does. Without the
+# garbage collection Streamlit forces after every script run: a full collection over the
+# server's ~300,000 objects (pandas, plotly, scikit-learn, SHAP) held the interpreter for
+# 0.1-0.2 s after each run, and the browser's "run finished" waited for it; Python's own
+# collector still runs as objects are made.
 SERVER_FLAGS = ("--server.headless", "true", "--server.address", "127.0.0.1",
                 "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-                "--client.toolbarMode", "viewer")
+                "--client.toolbarMode", "viewer", "--runner.postScriptGC", "false")
 
 
 def free_port() -> int:
@@ -82,10 +86,20 @@ CHROMIUM_MISSING = (f"{CHROMIUM} is missing: the browser tests need the system C
 WIDTH = 1400  # the viewport the screenshots are taken at
 
 
+IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.dataset.testConnectionState === 'CONNECTED'
+        && ['notRunning', 'initial', 'compilationError'].includes(app.dataset.testScriptState);
+}"""
+
+
 def idle(page: Any) -> None:
-    """Wait until the script run is over (Streamlit's running indicator is gone). Widgets
-    clicked mid-run send the values the browser shows at that moment, maybe placeholders."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    """Wait until the script run is over: the app's own script state, which Streamlit's
+    browser code keeps on its root element (``data-test-script-state``). Not the running
+    indicator: it appears only after half a second of running, so a shorter run, or the
+    first half second of a longer one, looked idle. Widgets clicked mid-run send the
+    values the browser shows at that moment, maybe placeholders."""
+    page.wait_for_function(IDLE)
 
 
 def nav(page: Any, title: str) -> None:
