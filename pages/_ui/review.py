@@ -62,6 +62,8 @@ if TYPE_CHECKING:  # the PDF and the history load their libraries on first use
 
 IDENTITY_KEY = "record_identity"
 PDF_KEY = "record_pdf"
+RECORDS_KEY = "record_built"
+BYTES_KEY = "record_json"
 _LOG = logging.getLogger(__name__)
 NO_REVIEWER = "Enter at least one reviewer's name (separate several names with commas)."
 NO_DECISION = "Choose a decision: approve, approve with conditions, or reject."
@@ -105,14 +107,44 @@ def mark_saved(seq: int) -> None:
     st.session_state[IDENTITY_KEY] = replace(st.session_state[IDENTITY_KEY], saved_seq=seq)
 
 
+@dataclass(frozen=True)
+class _Built:
+    """A record as built, with what it was built from (`record_of`, `json_bytes`)."""
+
+    parts: tuple[Any, ...]
+    record: Mapping[str, Any]
+    json: bytes | None = None
+
+
+def _remember(key: str, built: _Built) -> None:
+    """Keep ``built`` with the one before it: the Review page uses two records per run (the
+    draft without the review, and the record with it)."""
+    st.session_state[key] = [*st.session_state.get(key, [])[-1:], built]
+
+
 def record_of(run: AuditRun, explanations: Any, review: Review | None,
               ident: RecordIdentity) -> dict[str, Any]:
-    """The JSON record of ``run`` with the board's review (the one every export uses)."""
-    return build_record(run, explanations=explanations if hasattr(explanations, "to_dict")
-                        else None, review=review, audit_id=ident.audit_id,
-                        created_at=ident.created_at, whatif=record_whatif(run),
-                        context=st.session_state.get("context"),
-                        presets=st.session_state.get("presets") or ())
+    """The JSON record of ``run`` with the board's review (the one every export uses).
+
+    The same object comes back on every rerun until one of its parts changes (the run,
+    the explanations, the review, the record's identity, the what-if option, the context,
+    the presets): with explanations and a few attributes a record is megabytes of JSON,
+    and every keystroke in a note reruns the page. Never change the dict returned.
+    """
+    whatif = record_whatif(run)
+    context = st.session_state.get("context")
+    presets = st.session_state.get("presets") or ()
+    parts = (ident.audit_id, ident.created_at, review, whatif, context, presets)
+    for built in st.session_state.get(RECORDS_KEY, []):
+        if built.parts[0] is run and built.parts[1] is explanations \
+                and built.parts[2:] == parts:
+            return built.record  # type: ignore[return-value]
+    record = build_record(run, explanations=explanations if hasattr(explanations, "to_dict")
+                          else None, review=review, audit_id=ident.audit_id,
+                          created_at=ident.created_at, whatif=whatif, context=context,
+                          presets=presets)
+    _remember(RECORDS_KEY, _Built((run, explanations, *parts), record))
+    return record
 
 
 def export_record(record: Mapping[str, Any], k: int) -> Mapping[str, Any]:
@@ -159,8 +191,16 @@ def history_frame(entries: Sequence[HistoryEntry]) -> pd.DataFrame:
 
 def json_bytes(record: Mapping[str, Any]) -> bytes:
     """The JSON download: the record's canonical bytes, the very bytes embedded in its PDF,
-    so that their sha256 is the fingerprint printed on the PDF's pages."""
-    return canonical_bytes(record)
+    so that their sha256 is the fingerprint printed on the PDF's pages. Made once per record
+    object (`record_of` gives the same one back while nothing changed): the canonical text
+    is indented, which Python's JSON encoder writes in pure Python, 0.4-0.8 s for a record
+    with explanations."""
+    for built in st.session_state.get(BYTES_KEY, []):
+        if built.record is record:
+            return built.json  # type: ignore[no-any-return]
+    data = canonical_bytes(record)
+    _remember(BYTES_KEY, _Built((), record, data))
+    return data
 
 
 SIGNING_PREFIX = "AUDIT_SIGNING_"  # AUDIT_SIGNING_KEY, _CERT, _KEY_PASSWORD

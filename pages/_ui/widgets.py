@@ -38,6 +38,7 @@ from audit.views import (
 
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure
+    from streamlit.delta_generator import DeltaGenerator
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]$~])")
 _SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*):(?=/)")  # http://, file:/...: no autolink
@@ -148,19 +149,35 @@ def findings_summary(result: AuditResult) -> None:
         st.markdown("\n\n".join(f"**{term}**: {meaning}" for term, meaning in GLOSSARY.items()))
     st.markdown("  \n".join(f"{STATUS_ICONS.get(line.status, '')} {plain(line.text)}"
                             for line in verdict_lines(result)))
-    with st.expander("Each finding in full"):
-        st.dataframe(verdict_frame(result), hide_index=True)
-        for finding in result.findings:
-            element, icon = show[finding.status]
-            element(plain(finding.message), icon=icon)
-    with st.expander("Statistical detail: the tests and their adjusted p-values"):
-        st.dataframe(tests_frame(result), hide_index=True)
-        st.caption(GLOSSARY["Adjusted p"])
+    if (box := details("Each finding in full", key="details_findings")) is not None:
+        with box:
+            st.dataframe(verdict_frame(result), hide_index=True)
+            for finding in result.findings:
+                element, icon = show[finding.status]
+                element(plain(finding.message), icon=icon)
+    if (box := details("Statistical detail: the tests and their adjusted p-values",
+                       key="details_tests")) is not None:
+        with box:
+            st.dataframe(tests_frame(result), hide_index=True)
+            st.caption(GLOSSARY["Adjusted p"])
+
+
+def details(label: str, *, key: str, icon: str | None = None) -> DeltaGenerator | None:
+    """A closed expander whose contents are made only once it is opened: the container
+    to fill when it is open, else None (``if (box := details(...)) is not None: with box``).
+
+    Opening it reruns the page. Closed, its contents are neither computed nor sent: the
+    browser drew every element of a closed expander too (data grids, a dozen findings),
+    most of a switch to the Fairness page (benchmarks/bench_session.py).
+    """
+    box = st.expander(label, key=key, icon=icon, on_change="rerun")
+    return box if box.open else None
 
 
 def warnings_box(run: AuditRun) -> None:
-    if run.warnings:
-        with st.expander(f"Warnings ({len(run.warnings)})"):
+    if run.warnings and (box := details(f"Warnings ({len(run.warnings)})",
+                                        key="details_warnings")) is not None:
+        with box:
             for warning in run.warnings:
                 st.warning(plain(warning))
 
@@ -204,8 +221,9 @@ def _impact_table(result: AuditResult, table: AdverseImpactTable) -> None:
     frame = adverse_impact_frame(table, confidence=result.spec.confidence, impact_ratio=minimum)
     detail = ["category", "adjusted p", "smallest detectable gap"]
     st.dataframe(frame.drop(columns=detail[1:], errors="ignore"), hide_index=True)
-    with st.expander("Statistical detail: adjusted p-values per category"):
-        st.dataframe(frame[[c for c in detail if c in frame.columns]], hide_index=True)
+    if (box := details("Statistical detail: adjusted p-values per category",
+                       key=f"details_impact::{table.attribute}::{table.basis}")) is not None:
+        box.dataframe(frame[[c for c in detail if c in frame.columns]], hide_index=True)
     rate = BASIS_LABELS[table.basis].lower()
     cut = (f" Scoring rate = the share scoring above {table.median_score:.4g}, the median "
            "score of the whole sample." if table.median_score is not None else "")

@@ -111,9 +111,10 @@ if not metrics:
 else:
     st.subheader("Rates per group")
     widgets.chart(group_rates_figure(result, attribute, metrics), key="chart_rates")
-    with st.expander("The numbers behind this chart"):
-        st.dataframe(group_metrics_frame(result, attribute, metrics), hide_index=True)
-        st.caption(f"Intervals: {interval_methods(result, metrics)}.")
+    if (box := widgets.details("The numbers behind this chart",
+                               key="details_rates")) is not None:
+        box.dataframe(group_metrics_frame(result, attribute, metrics), hide_index=True)
+        box.caption(f"Intervals: {interval_methods(result, metrics)}.")
     st.subheader(f"Ratio to the reference group ({widgets.plain(result.references[attribute])})")
     widgets.chart(disparity_figure(result, attribute, metrics), key="chart_ratios")
 
