@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -51,6 +52,20 @@ UNBOUNDED = frozenset({"count", "mean_score", "calibration_difference"})
 _GRID = {"gridcolor": "#ebebeb", "zerolinecolor": "#d0d0d0"}
 TEMPLATE = {"layout": {"plot_bgcolor": "white", "paper_bgcolor": "white", "xaxis": _GRID,
                        "yaxis": _GRID, "font": {"family": "sans-serif"}}}
+
+
+def across(x0: float, x1: float | None = None, **style: Any) -> dict[str, Any]:
+    """A vertical line at ``x0`` (a band to ``x1``) across the plot's whole height, as a
+    layout shape. ``figure.add_vline``/``add_vrect`` make the same shape but walk every
+    subplot to place it: 10-20 ms each, most of the time of a chart."""
+    return {"type": "line" if x1 is None else "rect", "x0": x0, "x1": x0 if x1 is None else x1,
+            "xref": "x", "y0": 0, "y1": 1, "yref": "y domain", **style}
+
+
+def label_at(x: float, text: str, **anchor: Any) -> dict[str, Any]:
+    """A text at the top of the plot at ``x`` (above it by default), as a layout annotation."""
+    return {"x": x, "xref": "x", "y": 1, "yref": "y domain", "text": text, "showarrow": False,
+            "xanchor": "center", "yanchor": "bottom", **anchor}
 
 
 def metric_label(metric: str) -> str:
@@ -189,10 +204,12 @@ def disparity_figure(result: AuditResult, attribute: str, metrics: Sequence[str]
     reference = result.references[attribute]
     groups = {g.group: g for g in result.groups_of(attribute)}
     low, high = impact_band(result)
-    figure = go.Figure(layout={"template": TEMPLATE})
-    figure.add_vrect(x0=low, x1=high, fillcolor=PASS_BAND, line_width=0, layer="below",
-                     annotation_text=f"{low:.2f}–{high:.2f}", annotation_position="top left")
-    figure.add_vline(x=1.0, line_dash="dot", line_color="#555")
+    figure = go.Figure(layout={
+        "template": TEMPLATE,
+        "shapes": [across(low, high, fillcolor=PASS_BAND, line={"width": 0}, layer="below"),
+                   across(1.0, line={"dash": "dot", "color": "#555"})],
+        "annotations": [label_at(low, f"{low:.2f}–{high:.2f}", xanchor="left",
+                                 yanchor="top")]})
     for i, metric in enumerate(metrics):
         rows = [d for d in result.disparities if d.attribute == attribute and d.metric == metric]
         labels = [_tick(d.group, groups[d.group].n, _flags(groups[d.group])).replace("<br>", " ")

@@ -28,6 +28,7 @@ from audit.explain import (
     ProxyScore,
     strength_of,
 )
+from audit.views._charts import TEMPLATE, across, label_at
 
 Units = Literal["points", "model"]
 UNITS: tuple[Units, ...] = get_args(Units)
@@ -129,7 +130,7 @@ def importance_figure(explanations: Explanations, *, top: int = TOP_FEATURES,
         x=values, y=[f.feature for f in shown], orientation="h",
         marker={"color": TOWARDS_COLOR}, text=[f"{v:.{digits}f}" for v in values],
         textposition="auto", hovertemplate="%{y}: %{x:.3f}<extra>mean |SHAP|</extra>",
-    ))
+    ), layout={"template": TEMPLATE})
     figure.update_layout(
         title=f"What drives the model's decisions overall (top {len(shown)} features)",
         xaxis={"title": f"mean |SHAP value| ({label})"},
@@ -168,7 +169,7 @@ def group_importance_figure(explanations: Explanations, attribute: str, *,
         zmin=0, texttemplate="%{z:.1f}" if units == "points" else "%{z:.2f}", customdata=hover,
         hovertemplate="%{customdata}<extra></extra>",
         colorbar={"title": {"text": f"mean |SHAP|<br>({label})"}},
-    ))
+    ), layout={"template": TEMPLATE})
     figure.update_layout(
         title=f"What drives the decisions within each group of {attribute}",
         yaxis={"autorange": "reversed", "automargin": True},
@@ -215,7 +216,7 @@ def gap_waterfall(gap: GapAttribution, *, output: str = "log-odds", units: Units
     else:
         total, digits, units_text = gap.gap, 2, AXIS_UNITS[output]
         total_name = "gap"
-    figure = go.Figure()
+    figure = go.Figure(layout={"template": TEMPLATE})
     if direct:
         figure.add_trace(go.Waterfall(
             name=f"{' and '.join(c.feature for c in direct)} "
@@ -286,13 +287,14 @@ def proxy_figure(explanations: Explanations, attribute: str, *,
         text=[f"{a:.2f}" for a in aucs], textposition="outside", cliponaxis=False,
         customdata=strengths,
         hovertemplate="%{y}: AUC %{x:.3f} (%{customdata})<extra></extra>",
-    ))
-    figure.add_vline(x=0.5, line={"dash": "dot", "color": "#999999"})
-    for value, label in ((MODERATE_PROXY_AUC, "moderate"), (STRONG_PROXY_AUC, "strong")):
-        figure.add_vline(x=value, line={"dash": "dash", "color": "#d62728"},
-                         annotation_text=label, annotation_position="top")
+    ), layout={"template": TEMPLATE})
+    thresholds = ((MODERATE_PROXY_AUC, "moderate"), (STRONG_PROXY_AUC, "strong"))
     low = min([0.45, *(a - 0.02 for a in aucs)])
     figure.update_layout(
+        shapes=[across(0.5, line={"dash": "dot", "color": "#999999"}),
+                *(across(value, line={"dash": "dash", "color": "#d62728"})
+                  for value, _ in thresholds)],
+        annotations=[label_at(value, label) for value, label in thresholds],
         title=f"Which features predict {attribute} (possible proxies)",
         xaxis={"title": f"ROC AUC of predicting {attribute} (0.5 = no information)",
                "range": [low, 1.0], "dtick": 0.1},

@@ -25,7 +25,7 @@ from audit._words import (
     verdict_label,
 )
 from audit.engine import AuditResult, Estimate, Finding
-from audit.views._charts import PALETTE, _text, metric_label
+from audit.views._charts import PALETTE, TEMPLATE, _text, metric_label
 from audit.whatif import (
     DISPARITIES,
     Evaluation,
@@ -144,7 +144,7 @@ def roc_figure(curves: Sequence[RocCurve], *,
     """Each group's ROC curve, its uploaded decisions (filled circle) and, with ``after``
     (group → ``true_positive_rate``, ``false_positive_rate``), the cut-offs being tried
     (open diamond). Curves are drawn through at most `MAX_CURVE_POINTS` cut-offs each."""
-    figure = go.Figure()
+    figure = go.Figure(layout={"template": TEMPLATE})
     figure.add_shape(type="line", x0=0, y0=0, x1=1, y1=1,
                      line={"dash": "dot", "color": "#999", "width": 1})
     for i, curve in enumerate(curves):
@@ -214,7 +214,7 @@ def tradeoff_figure(report: WhatIfReport, *, disparity: str,
     strategy, tolerance]``, ``["before"]`` or ``["manual"]`` (see `point_target`).
     """
     goal = objective(report)
-    figure = go.Figure()
+    figure = go.Figure(layout={"template": TEMPLATE})
     for curve in report.tradeoffs:
         if curve.disparity != disparity:
             continue

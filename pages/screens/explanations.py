@@ -93,9 +93,9 @@ st.subheader(f"In plain words: {widgets.plain(attribute)}")
 ui.summary(explanations, attribute)
 
 st.subheader("What drives the decisions")
-st.plotly_chart(importance_figure(explanations, units=units), key="chart_importance")
+widgets.chart(importance_figure(explanations, units=units), key="chart_importance")
 ui.fidelity_caption(explanations)
-st.plotly_chart(group_importance_figure(explanations, attribute, units=units),
+widgets.chart(group_importance_figure(explanations, attribute, units=units),
                 key="chart_group_importance")
 st.caption("Mean |SHAP| is how far a feature moves the decision on average, in either "
            "direction. A feature that matters far more in one group than in the others "
@@ -112,7 +112,7 @@ else:
     reference = widgets.plain(next(iter(gaps.values())).reference)
     group = widgets.pick(f"Group compared with {reference}",
                          list(gaps), largest, key=f"explain_group::{attribute}") or largest
-    st.plotly_chart(gap_waterfall(gaps[group], output=explanations.output, units=units),
+    widgets.chart(gap_waterfall(gaps[group], output=explanations.output, units=units),
                     key="chart_gap_waterfall")
     ui.fidelity_caption(explanations)
     total = ("the gap in favorable outcomes on the Fairness page (dark bar); the last grey "
@@ -129,7 +129,7 @@ if not names:
     st.info("Proxies were not scored for this audit.")
 for column, name in zip(st.columns(max(1, len(names))), names, strict=False):
     with column:
-        st.plotly_chart(proxy_figure(explanations, name), key=f"chart_proxy::{name}")
+        widgets.chart(proxy_figure(explanations, name), key=f"chart_proxy::{name}")
         st.markdown(widgets.plain(proxy_text(explanations, name)))
 st.caption("AUC of predicting the attribute from one feature alone (cross-validated): 0.5 "
            "means no information; from 0.6 a moderate proxy, from 0.7 a strong one. The dark "

@@ -68,7 +68,7 @@ view = ui.in_view(report, manual)
 ui.before_after(report, view)
 ui.record_section(run, report, view)
 with roc_place:
-    st.plotly_chart(roc_figure(report.roc_curves(), after=view.group_rates[report.attribute]),
+    widgets.chart(roc_figure(report.roc_curves(), after=view.group_rates[report.attribute]),
                     key="whatif_roc")
 
 st.subheader("The named strategies")
@@ -85,7 +85,7 @@ st.subheader("The trade-off")
 disparity = st.selectbox("Disparity on the horizontal axis", DISPARITIES, index=1,
                          format_func=DISPARITY_NAMES.get, key="whatif_disparity",
                          persist_state="session")
-st.plotly_chart(tradeoff_figure(report, disparity=disparity, manual=manual), key=ui.CHART,
+widgets.chart(tradeoff_figure(report, disparity=disparity, manual=manual), key=ui.CHART,
                 on_select=ui.on_point(report), selection_mode="points")
 better = "Up" if objective(report) == "accuracy" else "Down"
 st.caption(f"{better} and to the left is better. The star is the {UPLOADED.lower()}; squares are "
