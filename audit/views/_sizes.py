@@ -7,12 +7,17 @@ audit rather than after. Counts over the loaded rows; a missing value is its own
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from audit.views._charts import PALETTE, TEMPLATE, _text
 
 MAX_BARS = 20
+PER_ROW = 3
 MISSING = "(missing)"
 
 
@@ -22,25 +27,42 @@ def group_sizes(values: pd.Series) -> pd.Series:
     return counts.rename_axis(None).rename(None)
 
 
-def group_sizes_figure(values: pd.Series, attribute: str, *, minimum: int) -> go.Figure:
-    """Horizontal bars of `group_sizes`, the `MAX_BARS` largest, groups under ``minimum``
-    people hatched; the title says how many values there are and how many are shown."""
-    counts = group_sizes(values)
-    shown = counts.iloc[:MAX_BARS][::-1]
+def _title(counts: pd.Series, attribute: str, minimum: int) -> str:
     small = int((counts < minimum).sum())
     title = f"{_text(attribute)}: {len(counts):,} values"
     if len(counts) > MAX_BARS:
         title += f", the {MAX_BARS} largest shown"
     if small:
         title += f"<br><sup>{small:,} under {minimum:,} people (hatched)</sup>"
-    figure = go.Figure(go.Bar(
-        x=[int(n) for n in shown], y=[_text(str(v)) for v in shown.index], orientation="h",
-        marker={"color": PALETTE[0],
-                "pattern": {"shape": ["/" if n < minimum else "" for n in shown]}},
-        hovertemplate="%{y}: %{x:,} people<extra></extra>",
-    ), layout={"template": TEMPLATE})
-    figure.update_layout(title=title, height=150 + 20 * len(shown),
-                         margin={"t": 60 if small else 40, "b": 10, "r": 10},
-                         xaxis={"title": "people", "automargin": True},
-                         yaxis={"automargin": True})
+    return title
+
+
+def group_sizes_figure(columns: Mapping[str, pd.Series], *, minimum: int) -> go.Figure:
+    """One chart of `group_sizes` per column (name → values), side by side, at most
+    `PER_ROW` to a row: horizontal bars, the `MAX_BARS` largest, groups under ``minimum``
+    people hatched; each chart's title says how many values there are and how many are
+    shown. One figure, not one per column: the browser draws each plotly figure in about
+    0.15 s, and the Upload page is drawn again on every visit."""
+    counts = {attribute: group_sizes(values) for attribute, values in columns.items()}
+    rows = max(1, math.ceil(len(counts) / PER_ROW))
+    per_row = min(len(counts), PER_ROW) or 1
+    bars = [max((min(len(c), MAX_BARS) for c in list(counts.values())[r * PER_ROW:][:PER_ROW]),
+                default=1) for r in range(rows)]
+    figure = make_subplots(
+        rows=rows, cols=per_row, horizontal_spacing=0.12, vertical_spacing=0.08,
+        row_heights=[120 + 20 * n for n in bars],
+        subplot_titles=[_title(c, a, minimum) for a, c in counts.items()],
+        figure=go.Figure(layout={"template": TEMPLATE}))
+    for i, shown in enumerate(c.iloc[:MAX_BARS][::-1] for c in counts.values()):
+        figure.add_trace(go.Bar(
+            x=[int(n) for n in shown], y=[_text(str(v)) for v in shown.index],
+            orientation="h", marker={"color": PALETTE[0], "pattern": {
+                "shape": ["/" if n < minimum else "" for n in shown]}},
+            hovertemplate="%{y}: %{x:,} people<extra></extra>", showlegend=False,
+        ), row=i // PER_ROW + 1, col=i % PER_ROW + 1)
+    figure.update_xaxes(title="people", automargin=True)
+    figure.update_yaxes(automargin=True)
+    figure.update_annotations(font={"size": 14})
+    figure.update_layout(height=sum(60 + 20 * n + 60 for n in bars),
+                         margin={"t": 60, "b": 10, "r": 10})
     return figure

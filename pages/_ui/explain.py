@@ -52,9 +52,9 @@ def _preload_thread() -> threading.Thread:
 
 
 def start_preload() -> None:
-    """Start importing scikit-learn and SHAP in the background as the page opens (once per
-    server process), so that "Compute explanations" does not also wait for seconds of
-    imports while the person is still choosing the settings."""
+    """Start importing scikit-learn and SHAP in the background (once per server process):
+    from the Upload page once a dataset is in, and from the Explanations page, so that
+    "Compute explanations" does not also wait for seconds of imports."""
     _preload_thread()
 
 

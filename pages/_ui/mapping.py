@@ -169,8 +169,5 @@ def sizes_step(sensitive: Sequence[str], source_of: Callable[[str], AuditInput],
     if not held:
         return
     st.subheader("Group sizes")
-    places = st.columns(min(len(held), 3))
-    for i, attribute in enumerate(held):
-        with places[i % len(places)]:
-            widgets.chart(group_sizes_figure(source_of(attribute).frame[attribute], attribute,
-                                             minimum=minimum), key=f"sizes::{attribute}")
+    widgets.chart(group_sizes_figure({a: source_of(a).frame[a] for a in held},
+                                     minimum=minimum), key="group_sizes")

@@ -21,6 +21,7 @@ from audit.views import (
     gap_waterfall,
     group_importance_figure,
     importance_figure,
+    intersection_parts,
     method_text,
     proxy_attributes,
     proxy_figure,
@@ -124,9 +125,13 @@ else:
                "groups differ in those features, which may be legitimate or may be proxies.")
 
 st.subheader("Proxies: features that stand in for a sensitive attribute")
-names = proxy_attributes(explanations)
+scored = proxy_attributes(explanations)
+# the attribute chosen above (each part of an intersection); all when it was not scored
+names = [n for n in scored if n in intersection_parts(attribute)] or list(scored)
 if not names:
     st.info("Proxies were not scored for this audit.")
+elif len(names) < len(scored):
+    st.caption("For the chosen attribute; choose another attribute above to see its proxies.")
 for column, name in zip(st.columns(max(1, len(names))), names, strict=False):
     with column:
         widgets.chart(proxy_figure(explanations, name), key=f"chart_proxy::{name}")

@@ -121,5 +121,7 @@ else:
 st.subheader(f"Adverse-impact table: {widgets.plain(attribute)}")
 widgets.adverse_impact_section(result, attribute)
 widgets.ll144_section(result)
-st.subheader("Intersections")
-widgets.heatmap_section(result)
+if (box := widgets.details("Intersections: each combination of the sensitive attributes",
+                           key="details_intersections", icon=":material/grid_on:")) is not None:
+    with box:
+        widgets.heatmap_section(result)

@@ -15,6 +15,7 @@ import streamlit as st
 from audit import AuditInputError, verdict_label
 from audit.inputs import DEFAULT_CRITERIA, AuditSpec
 from pages._ui import cache, mapping, uploads, widgets
+from pages._ui import explain as explain_ui
 from pages._ui.actions import (
     ask_to_replace,
     confirm_replace,
@@ -56,6 +57,9 @@ dataset, predictions = state["dataset"], state["predictions"]
 if dataset is None:
     st.info("Upload a dataset to map its columns.")
     st.stop()
+# scikit-learn and SHAP (3-4 s of imports in a new server process) load in the background
+# while the board maps the columns, long before anyone asks for explanations
+explain_ui.start_preload()
 
 st.header("Column roles")
 guess = cache.guess(dataset, predictions)  # over both files

@@ -107,7 +107,10 @@ def test_plain_words_name_the_planted_effects(computed, expected):
     computed.selectbox(key="explain_attribute").set_value("sex").run()
     sex = [s for s in expected.summary("sex") if "sex itself" in s]
     assert sex and all(plain(s) in "\n".join(_markdown(computed)) for s in sex)
-    assert len(computed.get("plotly_chart")) == 5  # importance, per group, gap, 2 proxies
+    # importance, per group, gap, and the proxies of the attribute chosen (sex) only
+    charts = computed.get("plotly_chart")
+    assert len(charts) == 4
+    assert "Which features predict sex" in charts[-1].proto.spec
 
 
 def test_a_pickle_upload_is_refused_and_the_explanations_survive(computed):

@@ -15,10 +15,22 @@ def test_counts_largest_first_with_missing_as_its_own_group():
 def test_the_figure_shows_the_largest_twenty_and_hatches_groups_under_the_minimum():
     # 25 ages: age 20 + k held by k + 1 people (1 .. 25 people)
     values = pd.Series([20 + k for k in range(25) for _ in range(k + 1)])
-    figure = group_sizes_figure(values, "age", minimum=10)
-    bar = figure.data[0]
+    figure = group_sizes_figure({"age": values}, minimum=10)
+    (bar,) = figure.data
     assert list(bar.x) == list(range(6, 26))  # the 20 largest, smallest at the bottom
     assert list(bar.y) == [str(20 + k) for k in range(5, 25)]
     assert list(bar.marker.pattern.shape) == ["/"] * 4 + [""] * 16  # 6..9 people < 10
-    assert figure.layout.title.text == ("age: 25 values, the 20 largest shown"
-                                        "<br><sup>9 under 10 people (hatched)</sup>")
+    assert [a.text for a in figure.layout.annotations] == [
+        "age: 25 values, the 20 largest shown<br><sup>9 under 10 people (hatched)</sup>"]
+
+
+def test_one_figure_holds_every_column_three_to_a_row():
+    columns = {name: pd.Series(list("aab"[:i + 1])) for i, name in enumerate("pqrs")}
+    figure = group_sizes_figure(columns, minimum=2)
+    assert [a.text.split(":")[0] for a in figure.layout.annotations] == list("pqrs")
+    # p, q, r on the first row, s below p; each chart its own pair of axes
+    assert [(bar.xaxis, bar.yaxis) for bar in figure.data] == [
+        ("x", "y"), ("x2", "y2"), ("x3", "y3"), ("x4", "y4")]
+    assert figure.layout.xaxis4.domain == figure.layout.xaxis.domain
+    assert figure.layout.yaxis4.domain[1] < figure.layout.yaxis.domain[0]
+    assert [list(bar.x) for bar in figure.data] == [[1], [2], [1, 2], [1, 2]]
