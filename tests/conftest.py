@@ -71,6 +71,14 @@ def upload(at: AppTest, key: str, path: Path | None = None, *, name: str = "",
     return at.run()
 
 
+def open_details(at: AppTest, *keys: str) -> AppTest:
+    """Open the closed expanders ``keys`` (`pages._ui.widgets.details`: their contents are
+    made only once open), as a click on each does, and rerun."""
+    for key in keys:
+        at.session_state[key] = True
+    return at.run()
+
+
 def open_page(page: str, *, timeout: float = PAGE_TIMEOUT) -> AppTest:
     """A new session of the app (``app.py``, the frame) that will open on ``page``
     (``"pages/screens/upload.py"``) when run; set secrets, user or session state, then ``run()``."""

@@ -12,7 +12,7 @@ from audit.engine import audit_inputs
 from audit.inputs import Criterion
 from audit.views import GLOSSARY, TOO_SMALL, verdict_lines
 from pages._ui.widgets import STATUS_ICONS, plain
-from tests.conftest import HIRING, ROOT, open_page, upload
+from tests.conftest import HIRING, ROOT, open_details, open_page, upload
 
 TIMEOUT = 120
 
@@ -45,12 +45,17 @@ def test_findings_and_table_are_the_engines(page, sample_run):
     assert page.error[0].value == (f"**Overall: {verdict_label(result.verdict)}.** "
                                    f"{verdict_detail(result.verdict, statuses)}")
     assert page.error[0].value.startswith("**Overall: FAILED.** ")
-    shown = [e.value for e in [*page.error, *page.success, *page.warning]]
-    for finding in result.findings:
-        assert plain(finding.message) in shown
     sex = next(t for t in result.adverse_impact if t.attribute == "sex")
     female = next(r for r in sex.rows if r.category == "female")
     assert _table(page).loc["female", "impact ratio"] == fmt(female.impact_ratio.value) == "0.703"
+    assert len(page.get("plotly_chart")) == 2  # rates and ratios; the heatmap once opened
+    # each finding in full is made only when its expander is opened
+    assert len([*page.error, *page.success, *page.warning]) == 1  # the overall verdict
+    open_details(page, "details_findings", "details_intersections")
+    assert not page.exception
+    shown = [e.value for e in [*page.error, *page.success, *page.warning]]
+    for finding in result.findings:
+        assert plain(finding.message) in shown
     assert len(page.get("plotly_chart")) == 3
 
 
@@ -84,6 +89,7 @@ def test_reference_change_recomputes_through_the_cache(page):
 def test_changing_views_and_pages_never_recomputes(page):
     first = page.session_state["run"]
     page.multiselect(key="fairness_metrics").set_value(["accuracy", "base_rate"]).run()
+    open_details(page, "details_intersections")
     page.selectbox(key="heatmap_metric").set_value("true_positive_rate").run()
     page.selectbox(key="fairness_attribute").set_value("sex × race").run()
     assert not page.exception
@@ -108,6 +114,7 @@ def test_criteria_thresholds_rerun_the_audit(page, sample_inputs):
     sex = next(f for f in expected.findings
                if f.attribute == "sex" and f.criterion.metric == "impact_ratio")
     assert sex.status == "pass"
+    open_details(page, "details_findings")
     assert plain(sex.message) in [s.value for s in page.success]
 
 
@@ -132,6 +139,7 @@ def test_an_inconclusive_finding_has_its_own_colour_and_words(page):
     assert sex.status == "inconclusive"
     assert sex.message.startswith("sex: the data cannot tell whether this meets the "
                                   "four-fifths rule (impact ratio at least 0.70); about ")
+    open_details(page, "details_findings")
     assert plain(sex.message) in [w.value for w in page.warning]
     assert "inconclusive (the data cannot tell)" in page.dataframe[0].value.to_numpy()
 
@@ -190,6 +198,8 @@ def test_plain_words_first_then_definitions_and_statistics_on_request(page, samp
     assert "Statistical detail: the tests and their adjusted p-values" in labels
     glossary = "\n\n".join(f"**{term}**: {meaning}" for term, meaning in GLOSSARY.items())
     assert glossary in [m.value for m in page.markdown]  # in the popover, said once
+    assert not [d for d in page.dataframe if "test" in d.value.columns]  # until opened
+    open_details(page, "details_tests")
     tests = next(d.value for d in page.dataframe if "adjusted p" in d.value.columns
                  and "test" in d.value.columns)
     assert len(tests) == sum(len(f.tests) for f in result.findings)
