@@ -74,6 +74,8 @@ def test_upload_run_and_read_the_planted_disparity(server: str, page: Page, samp
     page.get_by_text(f"sex · Four-fifths rule (at least 0.80): FAILS — {ratio}").wait_for()
     page.get_by_text("Each finding in full").click()
     page.get_by_text(f"sex: female are approved at {ratio} times the rate of male").wait_for()
+    # the heatmap is made when its expander is opened, as the findings in full are
+    page.get_by_text("Intersections: each combination of the sensitive attributes").click()
     page.locator(".js-plotly-plot").nth(2).wait_for()
     assert page.get_by_text("Traceback").count() == 0
     shot = _screenshot(page, "fairness.png", 4600)

@@ -30,6 +30,7 @@ from tests.conftest import (
     ROOT,
     SAMPLE_DATASET,
     SAMPLE_PREDICTIONS,
+    open_details,
     read_sample,
     upload,
 )
@@ -138,7 +139,7 @@ def test_two_sessions_see_only_their_own_data_and_review(downloads):
                                                           "gender × ethnicity"}
 
     for at, own, other in ((a, "race", "ethnicity"), (b, "ethnicity", "race")):
-        at.switch_page("pages/screens/fairness.py").run()
+        open_details(at.switch_page("pages/screens/fairness.py"), "details_findings")
         assert not at.exception
         shown = " ".join(e.value for e in (*at.error, *at.success, *at.warning))
         assert f"{own}:" in shown and f"{other}:" not in shown
