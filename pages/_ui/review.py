@@ -26,6 +26,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -113,7 +114,7 @@ class _Built:
 
     parts: tuple[Any, ...]
     record: Mapping[str, Any]
-    json: bytes | None = None
+    json: Future[bytes] | None = None
 
 
 def _remember(key: str, built: _Built) -> None:
@@ -189,18 +190,37 @@ def history_frame(entries: Sequence[HistoryEntry]) -> pd.DataFrame:
     } for e in entries])
 
 
-def json_bytes(record: Mapping[str, Any]) -> bytes:
-    """The JSON download: the record's canonical bytes, the very bytes embedded in its PDF,
-    so that their sha256 is the fingerprint printed on the PDF's pages. Made once per record
-    object (`record_of` gives the same one back while nothing changed): the canonical text
-    is indented, which Python's JSON encoder writes in pure Python, 0.4-0.8 s for a record
-    with explanations."""
+@st.cache_resource(show_spinner=False)
+def _encoder() -> ThreadPoolExecutor:
+    """The server process's one background thread that writes records' JSON."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="record-json")
+
+
+def _encoding(record: Mapping[str, Any]) -> Future[bytes]:
     for built in st.session_state.get(BYTES_KEY, []):
         if built.record is record:
             return built.json  # type: ignore[no-any-return]
-    data = canonical_bytes(record)
-    _remember(BYTES_KEY, _Built((), record, data))
-    return data
+    future = _encoder().submit(canonical_bytes, record)
+    _remember(BYTES_KEY, _Built((), record, future))
+    return future
+
+
+def json_bytes(record: Mapping[str, Any]) -> bytes:
+    """The JSON download: the record's canonical bytes, the very bytes embedded in its PDF,
+    so that their sha256 is the fingerprint printed on the PDF's pages. Made once per record
+    object (`record_of` gives the same one back while nothing changed), maybe already in
+    the background (`prepare`): the canonical text is indented, which Python's JSON
+    encoder writes in pure Python, 0.4-0.8 s for a record with explanations."""
+    return _encoding(record).result()
+
+
+def prepare(run: AuditRun, explanations: Any) -> None:
+    """Start writing the JSON of the record the Review page will show, in the background:
+    called once a page has drawn a new audit or new explanations, so that the bytes are
+    ready while the board reads them (a record not yet filed; nothing when it is)."""
+    ident = identity(run)
+    if ident.saved_seq is None:
+        _encoding(record_of(run, explanations, st.session_state["review"], ident))
 
 
 SIGNING_PREFIX = "AUDIT_SIGNING_"  # AUDIT_SIGNING_KEY, _CERT, _KEY_PASSWORD

@@ -29,6 +29,7 @@ from audit.views import (
     unit_label,
 )
 from pages._ui import explain as ui
+from pages._ui import review as review_ui
 from pages._ui import widgets
 
 DEFAULT_SAMPLE_SIZE = 2000
@@ -139,3 +140,4 @@ for column, name in zip(st.columns(max(1, len(names))), names, strict=False):
 st.caption("AUC of predicting the attribute from one feature alone (cross-validated): 0.5 "
            "means no information; from 0.6 a moderate proxy, from 0.7 a strong one. The dark "
            "bar uses all features together.")
+review_ui.prepare(run, explanations)  # the Review page's record, written while this is read

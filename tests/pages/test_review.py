@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from audit import status_label
-from audit.record import HistoryStore, Review
+from audit.record import HistoryStore, Review, canonical_bytes
 from pages._ui.auth import BOARD_WORDS
 from pages._ui.review import NO_CONDITIONS, NO_REVIEWER
 from pages._ui.widgets import plain
@@ -110,6 +111,28 @@ def test_downloads_and_save_to_history(page, db, downloads):
     with HistoryStore(db) as store:
         assert [e.decision for e in store.list(board)] == ["reject", "approve"]
         assert store.verify().ok and store.verify().checked == 3  # two records, one sign-off
+
+
+def test_the_json_download_follows_the_review_and_is_the_fingerprinted_record(downloads,
+                                                                              page):
+    def shown() -> tuple[bytes, str]:
+        sha = next(c.value for c in page.caption if "record sha256" in c.value)
+        return downloads["download_json"], sha.split("`")[1]
+
+    before, sha = shown()
+    assert json.loads(before)["review"] is None
+    assert sha == hashlib.sha256(before).hexdigest()
+    page.text_input(key="review_reviewers").input("Ada Lovelace").run()  # typed, not saved
+    again, sha_again = shown()
+    assert again is before and sha_again == sha  # the same record: not written again
+    page.radio(key="review_decision").set_value("reject")
+    page.button(key="review_save").click().run()
+    saved, sha_saved = shown()
+    review = json.loads(saved)["review"]
+    assert (review["reviewers"], review["decision"]) == (["Ada Lovelace"], "reject")
+    assert sha_saved == hashlib.sha256(saved).hexdigest() != sha
+    # written by the page's background writer, the bytes are the record's canonical ones
+    assert saved == canonical_bytes(json.loads(saved))
 
 
 BOARDS = """
