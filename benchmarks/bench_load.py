@@ -200,7 +200,7 @@ def browser_sessions(base: str, sessions: int, timeout_s: float) -> list[Session
                         favorable.fill("1")
                         page.get_by_role("option", name="1", exact=True).click()
                         page.get_by_role("button", name="Run audit").click()
-                        page.get_by_text("Audit ready for hiring.csv: 4,000 rows").wait_for()
+                        page.get_by_text("2. Read the disparities").wait_for()
                     traceback = page.get_by_text("Traceback").count()
                     outcomes.append(Session(kind, traceback == 0, time.perf_counter() - start,
                                             "traceback shown" if traceback else ""))

@@ -71,6 +71,19 @@ def upload(at: AppTest, key: str, path: Path | None = None, *, name: str = "",
     return at.run()
 
 
+FAIRNESS_TITLE = "2. Read the disparities"
+
+
+def run_audit(at: AppTest) -> AppTest:
+    """Press Run audit as a user does. A run that succeeds opens the Fairness page; the
+    session then goes back to the Upload page, where the run is summed up, so that a test
+    reads on where the button was pressed. A run that fails stays on the Upload page."""
+    at.button(key="run_audit").click().run()
+    if at.title and at.title[0].value == FAIRNESS_TITLE:
+        at.switch_page("pages/screens/upload.py").run()
+    return at
+
+
 def open_details(at: AppTest, *keys: str) -> AppTest:
     """Open the closed expanders ``keys`` (`pages._ui.widgets.details`: their contents are
     made only once open), as a click on each does, and rerun."""

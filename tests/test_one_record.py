@@ -17,7 +17,7 @@ from audit import VERDICT_LABELS, verdict_label
 from audit.cli import main
 from audit.record import HistoryStore, compare, render_pdf
 from pages._ui.widgets import plain
-from tests.conftest import SAMPLE_PREDICTIONS, open_page, upload
+from tests.conftest import SAMPLE_PREDICTIONS, open_page, run_audit, upload
 from tests.pages.test_privacy_page import IDENTIFIERS, PEOPLE
 
 NO_VERDICT = VERDICT_LABELS["no_verdict"]
@@ -40,7 +40,7 @@ def test_the_cli_and_the_dashboard_make_the_same_record(tmp_path, upload_page, d
     at = upload(upload_page, "upload_dataset", name="people.csv", data=PEOPLE)
     at = upload(at, "upload_predictions", SAMPLE_PREDICTIONS)
     at.multiselect(key="role_sensitive").set_value(["sex", "race"]).run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception and not at.error
     at.switch_page("pages/screens/review.py").run()
     dashboard = json.loads(downloads["download_json"])
@@ -106,7 +106,7 @@ def test_no_verdict_on_the_fairness_and_history_pages(no_verdict_record, db, mon
     at.selectbox(key="role_favorable").set_value("1")
     at.number_input(key="opt_min_denominator").set_value(40)
     at.run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception and not at.error
     at.switch_page("pages/screens/fairness.py").run()
     banner = [m.value for m in (*at.warning, *at.info, *at.success, *at.error)

@@ -157,6 +157,8 @@ if run_now:
         widgets.error(err)
     else:
         store_run(run, dataset=dataset, predictions=predictions, spec=spec, id_column=id_column)
+        # straight to the verdict: drawing this page again first cost the board a second
+        st.switch_page("pages/screens/fairness.py")
 
 if state["run"] is not None:
     done = state["run"]

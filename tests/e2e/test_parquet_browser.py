@@ -20,7 +20,7 @@ from playwright.sync_api import Page
 from audit.engine import audit_inputs
 from audit.inputs import AuditSpec
 from audit.sources import read_upload
-from benchmarks.server import idle
+from benchmarks.server import idle, nav
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 ROWS = 2_000
@@ -76,6 +76,9 @@ def test_a_parquet_upload_is_counted_by_duckdb_and_audited(page: Page, duckdb_se
     page.wait_for_function("() => [...document.querySelectorAll('button')].some("
                            "(b) => b.innerText.includes('Run audit') && !b.disabled)")
     run.click()
+    page.get_by_text("2. Read the disparities").wait_for()  # the run opens the verdict
+    idle(page)
+    nav(page, "Upload")  # where the run is summed up
     ready = page.get_by_text("Audit ready for applicants.parquet")
     ready.wait_for()
     idle(page)

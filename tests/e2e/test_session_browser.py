@@ -71,7 +71,7 @@ def test_a_copy_of_the_label_is_left_out_of_the_explanations_with_a_message(
     page.get_by_role("option", name="1", exact=True).click()
     idle(page)
     page.get_by_role("button", name="Run audit").click()
-    page.get_by_text("Audit ready").wait_for()
+    page.get_by_text("2. Read the disparities").wait_for()
     idle(page)
     nav(page, "Explanations")
     page.get_by_role("button", name="Compute explanations").click()

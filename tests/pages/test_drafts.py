@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from audit import NOTES_LEFT_OVER, second_look, second_looks
 from pages._ui import drafts, sessions
 from pages._ui.actions import REPLACE_WARNING, REVIEW_WORK, SAMPLE_ID_COLUMN, sample_spec
-from tests.conftest import open_page, upload
+from tests.conftest import open_page, run_audit, upload
 
 REVIEW = "pages/screens/review.py"
 FAIRNESS = "pages/screens/fairness.py"
@@ -193,7 +193,7 @@ def test_other_files_ask_before_they_replace_an_audit_with_a_review(home_with_re
     at.selectbox(key="role_prediction").set_value("y_pred")
     at.multiselect(key="role_sensitive").set_value(["sex"])
     at.selectbox(key="role_favorable").set_value("1").run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception, [e.value for e in at.exception]
     assert [w.value for w in at.warning if "replaces" in w.value] == [REPLACE_WARNING.format(
         names="lending\\_applicants.csv, lending\\_predictions.csv", rows=6000,
@@ -204,7 +204,7 @@ def test_other_files_ask_before_they_replace_an_audit_with_a_review(home_with_re
     assert at.session_state["run"] is sample_run
     assert drafts.current(at.session_state).reviewers == "Ada Lovelace, Grace Hopper"
 
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     at.button(key="replace_yes_upload").click().run()
     assert not at.exception, [e.value for e in at.exception]
     replaced = at.session_state["run"]

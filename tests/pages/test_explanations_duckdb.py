@@ -24,7 +24,7 @@ from audit.inputs import find_identifiers
 from audit.record import build_record
 from pages._ui.widgets import plain
 from tests.audit.cli.test_engines import record
-from tests.conftest import SAMPLE_DATASET, SAMPLE_PREDICTIONS, open_page, upload
+from tests.conftest import SAMPLE_DATASET, SAMPLE_PREDICTIONS, open_page, run_audit, upload
 
 ROWS = 24_000
 LATE = 12_000  # race "C" first appears on this row, after the 10,000 rows of the preview
@@ -38,7 +38,7 @@ def lending_explained(at: AppTest) -> AppTest:
     at.multiselect(key="role_sensitive").set_value(["sex", "race"])
     at.selectbox(key="role_reference::race").set_value("White")
     at.run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception and not at.error, [e.value for e in at.error]
     at.switch_page("pages/screens/explanations.py").run()
     at.number_input(key="explain_sample_size").set_value(SAMPLE).run()
@@ -122,7 +122,7 @@ def test_a_large_file_is_explained_as_the_cli_explains_it(upload_page, monkeypat
     at.selectbox(key="role_reference::race").set_value("C")
     at.number_input(key="opt_bootstrap").set_value(200)
     at.run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception and not at.error, [e.value for e in at.error]
     run = at.session_state["run"]
     assert isinstance(run, SourceRun) and run.result.references["race"] == "C"

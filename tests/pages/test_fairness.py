@@ -12,7 +12,7 @@ from audit.engine import audit_inputs
 from audit.inputs import Criterion
 from audit.views import GLOSSARY, TOO_SMALL, verdict_lines
 from pages._ui.widgets import STATUS_ICONS, plain
-from tests.conftest import HIRING, ROOT, open_details, open_page, upload
+from tests.conftest import HIRING, ROOT, open_details, open_page, run_audit, upload
 
 TIMEOUT = 120
 
@@ -165,7 +165,7 @@ def test_scoring_rates_and_the_ll144_sex_by_race_table_are_shown():
     at.number_input(key="opt_bootstrap").set_value(50)
     at.selectbox(key="role_favorable").set_value("1")  # 0/1: the user says which
     at.run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception and not at.error
     result = at.session_state["run"].result
     at.switch_page("pages/screens/fairness.py").run()

@@ -19,7 +19,7 @@ from audit.record._suppress import MSG_ALL_SUPPRESSED
 from pages._ui import review as ui
 from pages._ui.privacy import JOIN_NOTE
 from pages._ui.widgets import plain
-from tests.conftest import ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS, open_page, upload
+from tests.conftest import ROOT, SAMPLE_DATASET, SAMPLE_PREDICTIONS, open_page, run_audit, upload
 
 TIMEOUT = 120
 IDENTIFIERS = ["full_name", "email", "phone"]
@@ -57,7 +57,7 @@ def test_identifier_columns_are_flagged_and_left_out(upload_page, downloads):
     assert not set(IDENTIFIERS) & set(at.multiselect(key="role_sensitive").options)
 
     at.multiselect(key="role_sensitive").set_value(["sex", "race"]).run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception and not at.error
     run = at.session_state["run"]
     assert not set(IDENTIFIERS) & set(run.data.frame.columns)
@@ -103,7 +103,7 @@ def test_an_identifying_join_key_is_kept_for_the_join_only(upload_page):
     assert at.selectbox(key="role_id").options == ["applicant_id"]
     at.selectbox(key="role_id").set_value("applicant_id")
     at.multiselect(key="role_sensitive").set_value(["sex"]).run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception and not at.error
     assert at.session_state["run"].result.rows == 6000
 

@@ -32,6 +32,7 @@ from tests.conftest import (
     SAMPLE_PREDICTIONS,
     open_details,
     read_sample,
+    run_audit,
     upload,
 )
 
@@ -58,7 +59,7 @@ def _run(at: AppTest, sensitive: list[str]) -> AuditRun:
     if at.selectbox(key="role_favorable").value is None:  # 0/1 codes: the user says which
         at.selectbox(key="role_favorable").set_value("1")
     at.run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
     return at.session_state["run"]
 

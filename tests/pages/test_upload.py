@@ -14,7 +14,14 @@ from audit.inputs._prepare import ROLE_CLASH
 from audit.inputs._read import MSG_DUPLICATE_COLUMNS, MSG_EMPTY_FILE, MSG_RAGGED_ROW
 from audit.views import chart_metrics
 from pages._ui.widgets import plain
-from tests.conftest import HIRING, SAMPLE_DATASET, SAMPLE_PREDICTIONS, upload
+from tests.conftest import (
+    HIRING,
+    SAMPLE_DATASET,
+    SAMPLE_PREDICTIONS,
+    open_details,
+    run_audit,
+    upload,
+)
 
 TIMEOUT = 120
 
@@ -51,7 +58,11 @@ def test_run_shows_the_engines_numbers(uploaded, sample_inputs):
     at.multiselect(key="role_sensitive").set_value(["sex", "race"])
     at.selectbox(key="role_reference::race").set_value("White")
     at.run()
-    at.button(key="run_audit").click().run()
+    at.button(key="run_audit").click().run()  # the run opens the Fairness page
+    assert not at.exception
+    assert at.title[0].value == "2. Read the disparities"
+    assert at.error[0].value.startswith("**Overall: FAILED.** ")
+    at.switch_page("pages/screens/upload.py").run()  # the run is summed up here
     assert not at.exception and not at.error
 
     dataset, predictions = sample_inputs
@@ -70,7 +81,7 @@ def test_run_shows_the_engines_numbers(uploaded, sample_inputs):
         f"FAILED: {statuses.count('fail')} of {len(statuses)} checks failed, "
         f"{statuses.count('inconclusive')} inconclusive.")
 
-    at.switch_page("pages/screens/fairness.py").run()
+    open_details(at.switch_page("pages/screens/fairness.py"), "details_findings")
     assert not at.exception
     shown = [e.value for e in at.error]
     for finding in expected.findings:
@@ -96,7 +107,7 @@ def test_a_column_name_in_an_error_is_shown_as_text_not_markdown(upload_page):
 
 def test_a_bad_file_shows_the_engines_message_and_keeps_the_earlier_work(uploaded):
     at = uploaded
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     dataset, run = at.session_state["dataset"], at.session_state["run"]
     assert run is not None
 
@@ -118,10 +129,10 @@ def test_a_bad_file_shows_the_engines_message_and_keeps_the_earlier_work(uploade
 
 def test_a_bad_mapping_shows_the_engines_message_and_keeps_the_run(uploaded):
     at = uploaded
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     run = at.session_state["run"]
     at.selectbox(key="role_prediction").set_value("outcome").run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception
     assert at.error[0].value == plain(ROLE_CLASH.format(column="outcome", first="label",
                                                         second="prediction"))
@@ -139,7 +150,7 @@ def test_one_file_with_a_score(upload_page):
                                  "running the audit.")
     at.selectbox(key="role_favorable").set_value("1").run()
     at.text_input(key="outcome_meaning").set_value("shortlisted").run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception and not at.error
     result = at.session_state["run"].result
     assert (result.spec.favorable, result.spec.outcome_meaning) == ("1", "shortlisted")
@@ -152,6 +163,8 @@ def test_one_file_with_a_score(upload_page):
     assert "roc_auc" in every and "calibration_difference" in every
     at.multiselect(key="fairness_metrics").set_value(every).run()
     assert not at.exception
+    assert len(at.get("plotly_chart")) == 2  # rates and ratios, with every metric
+    open_details(at, "details_intersections")
     assert len(at.get("plotly_chart")) == 3
     at.switch_page("pages/screens/upload.py").run()  # back: the run's choices are kept
     assert at.selectbox(key="role_favorable").value == "1"
@@ -170,7 +183,7 @@ def test_ll144_options_are_guessed_and_can_be_changed(uploaded):
     at.selectbox(key="opt_sex_column").set_value(None)  # "none": no sex × race table
     at.number_input(key="opt_min_denominator").set_value(25)
     at.run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception and not at.error
     result = at.session_state["run"].result
     assert result.spec.unknown_values == ("Unknown", "Not given")

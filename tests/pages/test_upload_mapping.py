@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from pages._ui.mapping import CLEARED
 from pages._ui.widgets import plain
-from tests.conftest import open_page, upload
+from tests.conftest import open_page, run_audit, upload
 
 
 def people(rows: int = 400, seed: int = 3) -> tuple[bytes, bytes]:
@@ -67,7 +67,7 @@ def test_a_new_dataset_alone_clears_the_samples_predictions_and_mapping():
                                  "lending\\_predictions.csv. Press Run audit to audit the "
                                  "files above.")
     at.multiselect(key="role_sensitive").set_value(["sex", "race"]).run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception and not at.error
     spec = at.session_state["run"].result.spec
     assert spec.reference == {} and spec.outcome_meaning == "approved"
@@ -84,7 +84,7 @@ def test_a_numeric_age_is_offered_bands_and_typed_cut_points_are_used(upload_pag
     assert "Bands: 18–24, 25–39, 40–59, 60–79" in [c.value for c in at.caption]
     at.selectbox(key="role_favorable").set_value("1").run()
     at.text_input(key="outcome_meaning").set_value("approved").run()
-    at.button(key="run_audit").click().run()
+    run_audit(at)
     assert not at.exception and not at.error
     result = at.session_state["run"].result
     assert [g.group for g in result.groups_of("age")] == ["18–24", "25–39", "40–59", "60–79"]

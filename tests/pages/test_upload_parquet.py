@@ -16,6 +16,7 @@ from audit.inputs import AuditSpec, read_csv
 from audit.record import build_record
 from pages._ui.widgets import plain
 from tests.conftest import SAMPLE_DATASET, SAMPLE_PREDICTIONS, upload
+from tests.conftest import run_audit as press_run
 
 # the spec the page writes for the lending sample once race's reference is White
 SPEC = AuditSpec(label="outcome", prediction="decision", sensitive=("sex", "race"),
@@ -44,7 +45,7 @@ def run_audit(at: AppTest) -> AppTest:
     at.multiselect(key="role_sensitive").set_value(["sex", "race"])
     at.selectbox(key="role_reference::race").set_value("White")
     at.run()
-    at.button(key="run_audit").click().run()
+    press_run(at)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     return at
