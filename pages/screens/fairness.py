@@ -22,7 +22,6 @@ from audit.views import (
     metric_label,
 )
 from pages._ui import cache, widgets
-from pages._ui import review as review_ui
 from pages._ui.actions import inputs_of, store_run
 
 DEFAULT_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate")
@@ -126,4 +125,3 @@ if (box := widgets.details("Intersections: each combination of the sensitive att
                            key="details_intersections", icon=":material/grid_on:")) is not None:
     with box:
         widgets.heatmap_section(result)
-review_ui.prepare(run, st.session_state["explanations"])  # the Review page's record, meanwhile
