@@ -235,7 +235,8 @@ def disparity_figure(result: AuditResult, attribute: str, metrics: Sequence[str]
                "with the highest-rate category</sup>"),
         xaxis={"title": f"ratio (group / {_text(reference)}); shaded: {low:.2f} to {high:.2f}",
                "rangemode": "tozero"},
-        yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.25},
+        yaxis={"autorange": "reversed", "automargin": True},
+        legend={"orientation": "h", "y": -0.3},
         height=max(320, 90 + 45 * max(1, len(groups) - 1)), margin={"t": 60, "b": 10},
     )
     return figure

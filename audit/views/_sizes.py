@@ -61,7 +61,7 @@ def group_sizes_figure(columns: Mapping[str, pd.Series], *, minimum: int) -> go.
             hovertemplate="%{y}: %{x:,} people<extra></extra>", showlegend=False,
         ), row=i // PER_ROW + 1, col=i % PER_ROW + 1)
     figure.update_xaxes(title="people", automargin=True)
-    figure.update_yaxes(automargin=True)
+    figure.update_yaxes(type="category", automargin=True)  # "25" is a group, not a number
     figure.update_annotations(font={"size": 14})
     figure.update_layout(height=sum(60 + 20 * n + 60 for n in bars),
                          margin={"t": 60, "b": 10, "r": 10})

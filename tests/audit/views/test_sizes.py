@@ -20,6 +20,7 @@ def test_the_figure_shows_the_largest_twenty_and_hatches_groups_under_the_minimu
     assert list(bar.x) == list(range(6, 26))  # the 20 largest, smallest at the bottom
     assert list(bar.y) == [str(20 + k) for k in range(5, 25)]
     assert list(bar.marker.pattern.shape) == ["/"] * 4 + [""] * 16  # 6..9 people < 10
+    assert figure.layout.yaxis.type == "category"  # ages are groups: no numeric axis
     assert [a.text for a in figure.layout.annotations] == [
         "age: 25 values, the 20 largest shown<br><sup>9 under 10 people (hatched)</sup>"]
 
