@@ -23,7 +23,6 @@ the line ``history: not saved`` on stderr (``history: saved`` when it worked).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,6 +87,7 @@ from audit.record import (
     metrics_csv,
     preset,
     read_context,
+    sha256_hex,
     suppress_small_cells,
 )
 
@@ -400,7 +400,7 @@ def _run(args: argparse.Namespace) -> int:
                   f"history: {err}", file=sys.stderr)
             print("history: not saved", file=sys.stderr)
     print(SEALED.format(pdf=out / "audit.pdf", json=out / "audit.json",
-                        sha=hashlib.sha256(data).hexdigest(),
+                        sha=sha256_hex(data),
                         signed=(SIGNED_BY.format(name=signing.signer) if signing is not None
                                 else NOT_SIGNED)))
     print(f"{verdict_label(run.result.verdict)}: {len(record['findings'])} criteria checked; "

@@ -57,6 +57,7 @@ from audit.record._export import (
     load_record,
     metrics_csv,
     safe_cell,
+    sha256_hex,
     to_json,
     write_csv,
 )
@@ -73,7 +74,6 @@ _LAZY: dict[str, str] = {
     "history_key_from_env": "audit.record._history_keys",
     "default_url": "audit.record._history",
     "read_sealed_record": "audit.record._embed",
-    "sha256_hex": "audit.record._embed",
     "render_pdf": "audit.record._pdf",
     "seal_pdf": "audit.record._seal",
     "sealed_pdf": "audit.record._seal",
@@ -86,7 +86,7 @@ _LAZY: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
-    from audit.record._embed import read_sealed_record, sha256_hex
+    from audit.record._embed import read_sealed_record
     from audit.record._history import HistoryEntry, HistoryStore, VerifyResult, default_url
     from audit.record._history_keys import HistoryKey, history_key_from_env
     from audit.record._pdf import render_pdf

@@ -14,7 +14,6 @@ Words used here:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +25,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.xref import TrailerDictionary
 
-from audit.record._export import canonical_bytes
+from audit.record._export import canonical_bytes, sha256_hex
 
 __all__ = ["FINGERPRINT_KEY", "RECORD_NAME", "SealedRecord", "attach_record",
            "canonical_bytes", "read_sealed_record", "sha256_hex"]
@@ -42,11 +41,6 @@ ALREADY_SEALED = (
     "This PDF already has embedded files; seal_pdf takes the PDF made by render_pdf, "
     "not one that was sealed before."
 )
-
-
-def sha256_hex(data: bytes) -> str:
-    """The fingerprint of record bytes: their sha256, as ``sha256sum`` prints it."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def _created_at(record_bytes: bytes) -> datetime | None:

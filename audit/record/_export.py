@@ -29,9 +29,14 @@ def canonical_bytes(record: Mapping[str, Any]) -> bytes:
     return (to_json(record) + "\n").encode("utf-8")
 
 
+def sha256_hex(data: bytes) -> str:
+    """The fingerprint of record bytes: their sha256, as ``sha256sum`` prints it."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def fingerprint(record: Mapping[str, Any]) -> str:
     """sha256 of `canonical_bytes`: printed on every PDF page, kept by the history."""
-    return hashlib.sha256(canonical_bytes(record)).hexdigest()
+    return sha256_hex(canonical_bytes(record))
 
 
 def legacy_fingerprint(record: Mapping[str, Any]) -> str:

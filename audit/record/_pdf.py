@@ -12,7 +12,6 @@ written and never interpreted.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from collections.abc import Mapping
@@ -39,7 +38,7 @@ from audit._words import (
     format_number,
     outcome_label,
 )
-from audit.record._export import to_json
+from audit.record._export import canonical_bytes, sha256_hex
 from audit.record._pdf_approvals import approvals_section
 from audit.record._pdf_charts import rates_chart
 
@@ -329,9 +328,9 @@ def render_pdf(record: Mapping[str, Any], *, signature: str | None = None,
         footer of every page shows ``fingerprint(record)``.
     """
     register_fonts()
-    data = record_bytes if record_bytes is not None else (to_json(record) + "\n").encode("utf-8")
+    data = record_bytes if record_bytes is not None else canonical_bytes(record)
     record = json.loads(data)  # canonical key order: reopened records match
-    sha = hashlib.sha256(data).hexdigest()  # fingerprint(record)
+    sha = sha256_hex(data)  # fingerprint(record)
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(
         buffer, pagesize=LETTER, invariant=1, leftMargin=0.75 * inch, rightMargin=0.75 * inch,

@@ -13,8 +13,6 @@ record.
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
 
 from audit import (
@@ -28,7 +26,7 @@ from audit import (
     second_looks,
     status_label,
 )
-from audit.record import Review, adverse_impact_csv, metrics_csv, now_utc
+from audit.record import Review, adverse_impact_csv, metrics_csv, now_utc, sha256_hex
 from pages._ui import auth, drafts, signoff, widgets
 from pages._ui import review as ui
 from pages._ui import whatif as whatif_ui
@@ -132,7 +130,7 @@ if where is not None:
 
 st.subheader("The audit record")
 record_bytes = ui.json_bytes(record)  # canonical: their sha256 is the record's fingerprint
-sha = hashlib.sha256(record_bytes).hexdigest()
+sha = sha256_hex(record_bytes)
 if saved is None:
     st.info("Not yet reviewed: the record and its PDF will say so. Save the review above to "
             "include the decision.")
@@ -147,7 +145,7 @@ except AuditInputError as err:
     widgets.error(err)
 else:
     export_bytes = record_bytes if export is record else ui.json_bytes(export)
-    export_sha = sha if export is record else hashlib.sha256(export_bytes).hexdigest()
+    export_sha = sha if export is record else sha256_hex(export_bytes)
     if export is not record:
         hidden = export["suppression"]["groups_suppressed"]
         st.caption(f"The downloads hide {hidden} group(s) (fewer than {k} people, or hidden "
