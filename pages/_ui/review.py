@@ -110,17 +110,16 @@ def mark_saved(seq: int) -> None:
 
 @dataclass(frozen=True)
 class _Built:
-    """A record as built, with what it was built from (`record_of`, `json_bytes`)."""
+    """A record as built, with what it was built from (`record_of`)."""
 
     parts: tuple[Any, ...]
     record: Mapping[str, Any]
-    json: Future[bytes] | None = None
 
 
-def _remember(key: str, built: _Built) -> None:
-    """Keep ``built`` with the one before it: the Review page uses two records per run (the
+def _remember(key: str, item: Any) -> None:
+    """Keep ``item`` with the one before it: the Review page uses two records per run (the
     draft without the review, and the record with it)."""
-    st.session_state[key] = [*st.session_state.get(key, [])[-1:], built]
+    st.session_state[key] = [*st.session_state.get(key, [])[-1:], item]
 
 
 def record_of(run: AuditRun, explanations: Any, review: Review | None,
@@ -197,11 +196,12 @@ def _encoder() -> ThreadPoolExecutor:
 
 
 def _encoding(record: Mapping[str, Any]) -> Future[bytes]:
-    for built in st.session_state.get(BYTES_KEY, []):
-        if built.record is record:
-            return built.json  # type: ignore[no-any-return]
+    """The canonical bytes of ``record`` (this very object), written once, on `_encoder`."""
+    for written, future in st.session_state.get(BYTES_KEY, []):
+        if written is record:
+            return future  # type: ignore[no-any-return]
     future = _encoder().submit(canonical_bytes, record)
-    _remember(BYTES_KEY, _Built((), record, future))
+    _remember(BYTES_KEY, (record, future))
     return future
 
 
