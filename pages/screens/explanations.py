@@ -98,7 +98,7 @@ st.subheader("What drives the decisions")
 widgets.chart(importance_figure(explanations, units=units), key="chart_importance")
 ui.fidelity_caption(explanations)
 widgets.chart(group_importance_figure(explanations, attribute, units=units),
-                key="chart_group_importance")
+              key="chart_group_importance")
 st.caption("Mean |SHAP| is how far a feature moves the decision on average, in either "
            "direction. A feature that matters far more in one group than in the others "
            "deserves a question.")
@@ -115,7 +115,7 @@ else:
     group = widgets.pick(f"Group compared with {reference}",
                          list(gaps), largest, key=f"explain_group::{attribute}") or largest
     widgets.chart(gap_waterfall(gaps[group], output=explanations.output, units=units),
-                    key="chart_gap_waterfall")
+                  key="chart_gap_waterfall")
     ui.fidelity_caption(explanations)
     total = ("the gap in favorable outcomes on the Fairness page (dark bar); the last grey "
              "bar is the part the explained model does not reproduce" if units == "points"

@@ -69,7 +69,7 @@ ui.before_after(report, view)
 ui.record_section(run, report, view)
 with roc_place:
     widgets.chart(roc_figure(report.roc_curves(), after=view.group_rates[report.attribute]),
-                    key="whatif_roc")
+                  key="whatif_roc")
 
 st.subheader("The named strategies")
 st.markdown("Each option below is computed from the scores: **one cut-off for everyone** "
@@ -86,7 +86,7 @@ disparity = st.selectbox("Disparity on the horizontal axis", DISPARITIES, index=
                          format_func=DISPARITY_NAMES.get, key="whatif_disparity",
                          persist_state="session")
 widgets.chart(tradeoff_figure(report, disparity=disparity, manual=manual), key=ui.CHART,
-                on_select=ui.on_point(report), selection_mode="points")
+              on_select=ui.on_point(report), selection_mode="points")
 better = "Up" if objective(report) == "accuracy" else "Down"
 st.caption(f"{better} and to the left is better. The star is the {UPLOADED.lower()}; squares are "
            "randomised options; the dotted line is the tolerance sweep of the strategy that "
