@@ -143,15 +143,16 @@ def _timed(step: Callable[[], None], page) -> float:  # noqa: ANN001
     return time.perf_counter() - started
 
 
-def journey(page, base: str, people: Path, predictions: Path) -> dict[str, float]:  # noqa: ANN001
+def journey(page, base: str, people: Path, predictions: Path,  # noqa: ANN001
+            rows: int) -> dict[str, float]:
     """One session: upload, roles, run, Fairness, Review, save, Explanations, page switches."""
     times: dict[str, float] = {}
     page.goto(f"{base}/upload")
     page.locator(".st-key-upload_dataset input[type=file]").set_input_files(str(people))
-    page.get_by_text(f"{ROWS_SHOWN[0]} rows × 16 columns").wait_for()
+    page.get_by_text(f"{rows:,} rows × 16 columns").wait_for()
     idle(page)
     page.locator(".st-key-upload_predictions input[type=file]").set_input_files(str(predictions))
-    page.get_by_text(f"{ROWS_SHOWN[0]} rows × 4 columns").wait_for()
+    page.get_by_text(f"{rows:,} rows × 4 columns").wait_for()
     page.get_by_text("Column roles").wait_for()
     idle(page)
     choose(page, "role_id", "id")
@@ -220,10 +221,8 @@ def journey(page, base: str, people: Path, predictions: Path) -> dict[str, float
     return times
 
 
-ROWS_SHOWN = [f"{ROWS:,}"]
-
-
-def browser(people: Path, predictions: Path, folder: Path, repeat: int) -> list[dict[str, float]]:
+def browser(people: Path, predictions: Path, folder: Path, repeat: int,
+            rows: int) -> list[dict[str, float]]:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -239,11 +238,10 @@ def browser(people: Path, predictions: Path, folder: Path, repeat: int) -> list[
                     # each session its own twin (another seed): the audit and the
                     # explanations are computed, never found in the server's caches
                     files = (people, predictions) if session == 0 else write_census(
-                        folder / f"session-{session}", rows=int(ROWS_SHOWN[0].replace(",", "")),
-                        seed=session)
+                        folder / f"session-{session}", rows=rows, seed=session)
                     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
                     page.set_default_timeout(STEP_MS)
-                    runs.append(journey(page, f"http://127.0.0.1:{port}", *files))
+                    runs.append(journey(page, f"http://127.0.0.1:{port}", *files, rows))
                     page.close()
                 return runs
             finally:
@@ -267,7 +265,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--skip-cli", action="store_true")
     args = parser.parse_args(argv)
-    ROWS_SHOWN[0] = f"{args.rows:,}"
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="bench-session-") as tmp:
         folder = Path(tmp)
@@ -282,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                   f"{theirs:.6f} in {slow:.2f} s ({slow / fast:.1f}x)")
             print(_line("CLI end to end", time_cli(people, predictions, folder, args.repeat)))
         if not args.skip_browser:
-            runs = browser(people, predictions, folder, args.repeat)
+            runs = browser(people, predictions, folder, args.repeat, args.rows)
             print("browser, first session (the server's first imports): "
                   + ", ".join(f"{k} {v:.2f} s" for k, v in runs[0].items()))
             later = runs[1:] or runs
