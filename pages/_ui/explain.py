@@ -45,8 +45,13 @@ def _preload() -> None:
 
 @st.cache_resource(show_spinner=False)
 def _preload_thread() -> threading.Thread:
-    """The server process's one background import (``st.cache_resource``: started once)."""
-    thread = threading.Thread(target=_preload, name="explain-preload", daemon=True)
+    """The server process's one background import (``st.cache_resource``: started once).
+
+    Not a daemon: a process that ends while a daemon thread is still inside the native code
+    of an import can abort; Python waits for this one to finish its imports instead. (A
+    one-process session test ended seconds after its first upload with "terminate called
+    without an active exception", exit -6, once in CI; not reproduced on its own.)"""
+    thread = threading.Thread(target=_preload, name="explain-preload", daemon=False)
     thread.start()
     return thread
 
