@@ -17,7 +17,7 @@ from audit import VERDICT_LABELS, verdict_label
 from audit.cli import main
 from audit.record import HistoryStore, compare, render_pdf
 from pages._ui.widgets import plain
-from tests.conftest import SAMPLE_PREDICTIONS, open_page, run_audit, upload
+from tests.conftest import SAMPLE_PREDICTIONS, open_details, open_page, run_audit, upload
 from tests.pages.test_privacy_page import IDENTIFIERS, PEOPLE
 
 NO_VERDICT = VERDICT_LABELS["no_verdict"]
@@ -104,7 +104,7 @@ def test_no_verdict_on_the_fairness_and_history_pages(no_verdict_record, db, mon
     at.selectbox(key="role_prediction").set_value("pred")
     at.multiselect(key="role_sensitive").set_value(["sex"])
     at.selectbox(key="role_favorable").set_value("1")
-    at.number_input(key="opt_min_denominator").set_value(40)
+    open_details(at, "details_advanced").number_input(key="opt_min_denominator").set_value(40)
     at.run()
     run_audit(at)
     assert not at.exception and not at.error

@@ -41,7 +41,7 @@ from audit.views._explain_charts import (
     unit_label,
     units_of,
 )
-from audit.views._sizes import group_sizes, group_sizes_figure
+from audit.views._sizes import group_sizes, group_sizes_figure, group_sizes_words
 from audit.views._summary import GLOSSARY, VerdictLine, tests_frame, verdict_lines
 from audit.views._whatif_charts import (
     BY_HAND,
@@ -84,6 +84,7 @@ __all__ = [
     "group_rates_figure",
     "group_sizes",
     "group_sizes_figure",
+    "group_sizes_words",
     "impact_band",
     "importance_figure",
     "intersection_heatmap",

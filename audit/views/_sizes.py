@@ -18,6 +18,7 @@ from audit.views._charts import PALETTE, TEMPLATE, _text
 
 MAX_BARS = 20
 PER_ROW = 3
+MAX_NAMED = 8
 MISSING = "(missing)"
 
 
@@ -25,6 +26,28 @@ def group_sizes(values: pd.Series) -> pd.Series:
     """People per value, largest first; missing values counted under `MISSING`."""
     counts = values.astype("string").fillna(MISSING).value_counts(sort=True)
     return counts.rename_axis(None).rename(None)
+
+
+def _named(counts: pd.Series) -> str:
+    named = ", ".join(f"{value} ({int(n):,})" for value, n in counts.iloc[:MAX_NAMED].items())
+    more = len(counts) - MAX_NAMED
+    return named + (f" and {more:,} more" if more > 0 else "")
+
+
+def group_sizes_words(values: pd.Series, *, minimum: int) -> str:
+    """`group_sizes` in a sentence: how many groups, the `MAX_NAMED` largest with their
+    people, and the groups under ``minimum`` people (too few to judge), named the same way.
+    Plain text: names from the file are not escaped for any renderer."""
+    counts = group_sizes(values)
+    groups = f"{len(counts):,} group{'s' if len(counts) != 1 else ''}"
+    largest = f", the {MAX_NAMED} largest" if len(counts) > MAX_NAMED else ""
+    words = f"{groups}{largest}: {_named(counts)}."
+    small = counts[counts < minimum]
+    if len(small):
+        have = "has" if len(small) == 1 else "have"
+        words += (f" {len(small):,} {'group' if len(small) == 1 else 'groups'} {have} fewer "
+                  f"than {minimum:,} people, too few to judge: {_named(small)}.")
+    return words
 
 
 def _title(counts: pd.Series, attribute: str, minimum: int) -> str:

@@ -15,7 +15,7 @@ import streamlit as st
 
 from audit.engine import AuditRun
 from audit.inputs import AuditInput, AuditSpec
-from pages._ui import cache, drafts, widgets
+from pages._ui import cache, drafts, options, widgets
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 SAMPLE_DATASET = SAMPLE_DIR / "lending_applicants.csv"
@@ -63,6 +63,7 @@ def store_run(run: AuditRun, *, dataset: AuditInput, predictions: AuditInput | N
     state["spec"] = spec
     state["id_column"] = id_column
     state["run"] = run
+    options.forget_changed()  # the Upload page's options now describe this run
 
 
 def discard_review() -> None:

@@ -34,7 +34,7 @@ from audit.inputs import (
     harm_warning,
     needs_bins,
 )
-from audit.views import group_sizes_figure
+from audit.views import group_sizes_figure, group_sizes_words
 from pages._ui import cache, widgets
 
 MAPPING_KEYS = ("role_", "opt_", "bands_", "outcome_")
@@ -169,5 +169,13 @@ def sizes_step(sensitive: Sequence[str], source_of: Callable[[str], AuditInput],
     if not held:
         return
     st.subheader("Group sizes")
-    widgets.chart(group_sizes_figure({a: source_of(a).frame[a] for a in held},
-                                     minimum=minimum), key="group_sizes")
+    columns = {a: source_of(a).frame[a] for a in held}
+    # words, and the chart only when asked for: drawing it was 0.4 s of every visit to the
+    # page in Chromium (benchmarks/bench_session.py)
+    st.markdown("\n".join(f"- **{widgets.plain(a)}**: "
+                          f"{widgets.plain(group_sizes_words(v, minimum=minimum))}"
+                          for a, v in columns.items()))
+    if (box := widgets.details("Group sizes as a chart", key="details_sizes",
+                               icon=":material/bar_chart:")) is not None:
+        with box:
+            widgets.chart(group_sizes_figure(columns, minimum=minimum), key="group_sizes")

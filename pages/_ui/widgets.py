@@ -10,16 +10,13 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from audit import (
-    DEFAULT_UNKNOWN_VALUES,
     JUDGEMENT_WORDS,
-    UNDER_2_PERCENT_JUSTIFICATION,
-    AuditInputError,
     outcome_label,
     verdict_detail,
     verdict_label,
 )
 from audit.engine import AdverseImpactTable, AuditResult, AuditRun, SourceRun
-from audit.inputs import INTERSECTION_SEP, AuditInput, AuditSpec, Provenance, ll144_roles
+from audit.inputs import INTERSECTION_SEP, AuditInput, Provenance
 from audit.sources import needs_rows_note
 from audit.views import (
     BASIS_LABELS,
@@ -261,49 +258,25 @@ def ll144_section(result: AuditResult) -> None:
         _impact_table(result, table)
 
 
-def ll144_options(sensitive: Sequence[str], prior: AuditSpec | None) -> dict[str, object]:
-    """The NYC Local Law 144 options of the Upload page: the "unknown" wordings, the sex and
-    race/ethnicity columns (guessed by name, to confirm) and the justification for leaving
-    categories under 2% out of impact ratios. Returns them as `AuditSpec` keywords."""
-    wordings = st.text_area(
-        "Values that mean \"unknown\" (one per line)",
-        "\n".join(prior.unknown_values if prior else DEFAULT_UNKNOWN_VALUES),
-        key="opt_unknown_values", help="Such categories are counted and reported, and left "
-        "out of impact ratios and criteria. Upper and lower case are the same.")
-    try:
-        guess = ll144_roles(sensitive=sensitive)
-    except AuditInputError:  # cannot happen without given columns; kept for safety
-        guess = (None, None)
-    given = (prior.sex_column, prior.race_column) if prior else (None, None)
-    roles = []
-    for column, role, key, chosen, guessed in zip(
-            st.columns(2), ("sex", "race/ethnicity"), ("opt_sex_column", "opt_race_column"),
-            given, guess, strict=True):
-        with column:
-            roles.append(pick(f"Column holding {role} (NYC LL144 tables)", list(sensitive),
-                              chosen if chosen in sensitive else guessed, key=key, none="none"))
-    justification = st.text_area(
-        "Why categories under 2% of the data are left out of impact ratios",
-        prior.under_2_percent_justification if prior else UNDER_2_PERCENT_JUSTIFICATION,
-        key="opt_justification", help="Carried by the record, as NYC Local Law 144 asks.")
-    return {"unknown_values": tuple(v.strip() for v in wordings.splitlines() if v.strip()),
-            "sex_column": roles[0] or "", "race_column": roles[1] or "",
-            "under_2_percent_justification": justification.strip()}
-
-
 def pick(label: str, options: Sequence[T], default: T | None, *, key: str,
-         none: str | None = None, help: str | None = None) -> T | None:  # noqa: A002
+         none: str | None = None, help: str | None = None,  # noqa: A002
+         drawn: bool | None = None) -> T | None:
     """A selectbox that starts at ``default`` and resets when its value is no longer offered.
 
     The value is driven through session state (not ``index``), so that a reset reaches the
     browser too. With ``none``, the box may be left empty (``None``), shown as that text.
+    With ``drawn`` (a box of `details`, open or not), the value is kept while the box is
+    closed or the page left, and ``drawn=False`` returns it without drawing the widget.
     """
     valid = [*options, None] if none is not None else options
     if st.session_state.get(key, ...) not in valid:
         st.session_state[key] = default if default in options else None
+    if drawn is False:
+        return st.session_state[key]  # type: ignore[no-any-return]
     # index=None makes an optional box clearable; the value itself comes from session state
     return st.selectbox(label, options, key=key, help=help, placeholder=none or "Choose one",
-                        index=None if none is not None else 0)
+                        index=None if none is not None else 0,
+                        persist_state=None if drawn is None else "session")
 
 
 def pick_many(label: str, options: Sequence[T], default: Sequence[T], *, key: str,

@@ -23,9 +23,8 @@ from pages._ui.actions import (
     review_work,
     store_run,
 )
+from pages._ui.options import advanced_step
 from pages._ui.privacy import identifier_step
-
-CONFIDENCE_LEVELS = [0.90, 0.95, 0.99]
 
 state = st.session_state
 st.title("1. Upload and map columns")
@@ -102,32 +101,7 @@ favorable, meaning, ready = mapping.outcome_step(
 bins, bands, bands_ok = mapping.bands_step(sensitive, source_of, prior)
 mapping.sizes_step(sensitive, source_of, minimum=int(state.get("opt_min_denominator") or 10))
 
-with st.expander("Advanced options"):
-    references = {}
-    for attribute in sensitive:
-        chosen = widgets.pick(
-            f"Reference group for {attribute}",
-            list(bands.get(attribute) or cache.values(source_of(attribute), attribute)),
-            prior.reference.get(attribute) if prior else None, key=f"role_reference::{attribute}",
-            none="the largest group", help="The ratio chart and the differences compare "
-            "with it; the adverse-impact table always compares with the highest-rate group, "
-            "as the four-fifths rule asks.")
-        if chosen is not None:
-            references[attribute] = chosen
-    a, b, c = st.columns(3)
-    bootstrap = a.number_input("Bootstrap samples (aggregates)", min_value=0, max_value=10_000,
-                               step=100, value=prior.bootstrap if prior else 1000,
-                               key="opt_bootstrap")
-    min_denominator = b.number_input(
-        "Fewest people a rate must rest on", min_value=1, step=1,
-        value=prior.min_denominator if prior else 10, key="opt_min_denominator",
-        help="Below it a group is too few to judge that rate (selection rate: everyone; "
-        "true positive rate: people with a favorable label).")
-    confidence = c.selectbox(
-        "Confidence level", CONFIDENCE_LEVELS, key="opt_confidence", format_func="{:.0%}".format,
-        index=CONFIDENCE_LEVELS.index(prior.confidence) if prior
-        and prior.confidence in CONFIDENCE_LEVELS else 1)
-    ll144 = widgets.ll144_options(sensitive, prior)
+options = advanced_step(sensitive, bands, source_of, prior)
 
 run_now = st.button("Run audit", key="run_audit", type="primary",
                     disabled=not (ready and bands_ok))
@@ -144,11 +118,9 @@ if run_now:
         st.stop()
     spec = AuditSpec(
         label=label, prediction=prediction, sensitive=tuple(sensitive), score=score,
-        favorable=favorable, outcome_meaning=meaning, bins=bins, reference=references,
-        min_denominator=int(min_denominator),
-        bootstrap=int(bootstrap), confidence=float(confidence),
+        favorable=favorable, outcome_meaning=meaning, bins=bins,
         criteria=prior.criteria if prior else DEFAULT_CRITERIA,
-        judgement=prior.judgement if prior else "interval", **ll144)  # type: ignore[arg-type]
+        judgement=prior.judgement if prior else "interval", **options)  # type: ignore[arg-type]
     try:
         with st.spinner(f"Auditing {dataset.provenance.rows:,} rows…"):
             run = cache.run_audit(dataset=dataset, predictions=predictions, spec=spec,

@@ -24,7 +24,14 @@ from audit.inputs import find_identifiers
 from audit.record import build_record
 from pages._ui.widgets import plain
 from tests.audit.cli.test_engines import record
-from tests.conftest import SAMPLE_DATASET, SAMPLE_PREDICTIONS, open_page, run_audit, upload
+from tests.conftest import (
+    SAMPLE_DATASET,
+    SAMPLE_PREDICTIONS,
+    open_details,
+    open_page,
+    run_audit,
+    upload,
+)
 
 ROWS = 24_000
 LATE = 12_000  # race "C" first appears on this row, after the 10,000 rows of the preview
@@ -36,7 +43,7 @@ def lending_explained(at: AppTest) -> AppTest:
     at = upload(at, "upload_dataset", SAMPLE_DATASET)
     at = upload(at, "upload_predictions", SAMPLE_PREDICTIONS)
     at.multiselect(key="role_sensitive").set_value(["sex", "race"])
-    at.selectbox(key="role_reference::race").set_value("White")
+    open_details(at, "details_advanced").selectbox(key="role_reference::race").set_value("White")
     at.run()
     run_audit(at)
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -116,7 +123,8 @@ def test_a_large_file_is_explained_as_the_cli_explains_it(upload_page, monkeypat
     assert not at.exception and not at.error
     assert at.session_state["dataset"].on_disk is not None
     assert at.selectbox(key="role_score").value == "score"
-    at.multiselect(key="role_sensitive").set_value(["sex", "race"]).run()
+    at.multiselect(key="role_sensitive").set_value(["sex", "race"])
+    open_details(at, "details_advanced")
     # the choices are the whole file's: C appears only after the preview's 10,000 rows
     assert at.selectbox(key="role_reference::race").options == ["A", "B", "C"]
     at.selectbox(key="role_reference::race").set_value("C")

@@ -159,7 +159,8 @@ def test_the_judgement_rule_can_be_the_point_value(page):
 def test_scoring_rates_and_the_ll144_sex_by_race_table_are_shown():
     at = open_page("pages/screens/upload.py", timeout=TIMEOUT).run()
     at = upload(at, "upload_dataset", HIRING)
-    at.multiselect(key="role_sensitive").set_value(["gender", "ethnicity", "age_band"]).run()
+    at.multiselect(key="role_sensitive").set_value(["gender", "ethnicity", "age_band"])
+    open_details(at, "details_advanced")
     assert at.selectbox(key="opt_sex_column").value == "gender"
     assert at.selectbox(key="opt_race_column").value == "ethnicity"
     at.number_input(key="opt_bootstrap").set_value(50)

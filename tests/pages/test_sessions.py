@@ -55,7 +55,7 @@ def _upload(at: AppTest, key: str, path: Path) -> None:
 
 def _run(at: AppTest, sensitive: list[str]) -> AuditRun:
     at.multiselect(key="role_sensitive").set_value(sensitive)
-    at.number_input(key="opt_bootstrap").set_value(BOOTSTRAP)
+    open_details(at, "details_advanced").number_input(key="opt_bootstrap").set_value(BOOTSTRAP)
     if at.selectbox(key="role_favorable").value is None:  # 0/1 codes: the user says which
         at.selectbox(key="role_favorable").set_value("1")
     at.run()

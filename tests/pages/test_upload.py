@@ -56,7 +56,7 @@ def test_roles_are_guessed_for_the_sample(uploaded):
 def test_run_shows_the_engines_numbers(uploaded, sample_inputs):
     at = uploaded
     at.multiselect(key="role_sensitive").set_value(["sex", "race"])
-    at.selectbox(key="role_reference::race").set_value("White")
+    open_details(at, "details_advanced").selectbox(key="role_reference::race").set_value("White")
     at.run()
     at.button(key="run_audit").click().run()  # the run opens the Fairness page
     assert not at.exception
@@ -171,9 +171,33 @@ def test_one_file_with_a_score(upload_page):
     assert at.text_input(key="outcome_meaning").value == "shortlisted"
 
 
+def test_advanced_options_are_drawn_when_opened_and_kept_when_closed(uploaded):
+    at = uploaded
+    assert not [n for n in at.number_input if n.key == "opt_bootstrap"]  # closed: not drawn
+    open_details(at, "details_advanced")
+    at.number_input(key="opt_bootstrap").set_value(250)
+    at.selectbox(key="role_reference::race").set_value("Black")
+    at.session_state["details_advanced"] = False  # closed again, then another page and back
+    at.run().switch_page("pages/screens/about.py").run()
+    at.switch_page("pages/screens/upload.py").run()
+    assert not at.exception
+    spec = run_audit(at).session_state["run"].result.spec
+    assert (spec.bootstrap, spec.reference) == (250, {"race": "Black"})
+    # a reference chosen on the Fairness page is the one offered here from then on
+    at.switch_page("pages/screens/fairness.py").run()
+    at.selectbox(key="fairness_attribute").set_value("race").run()
+    at.selectbox(key="fairness_reference::race").set_value("White").run()
+    assert at.session_state["run"].result.spec.reference == {"race": "White"}
+    at.switch_page("pages/screens/upload.py")
+    assert open_details(at, "details_advanced").selectbox(
+        key="role_reference::race").value == "White"
+    assert at.number_input(key="opt_bootstrap").value == 250
+
+
 def test_ll144_options_are_guessed_and_can_be_changed(uploaded):
     at = uploaded
-    at.multiselect(key="role_sensitive").set_value(["sex", "race", "age_group"]).run()
+    at.multiselect(key="role_sensitive").set_value(["sex", "race", "age_group"])
+    open_details(at, "details_advanced")
     # guessed by name, shown for the user to confirm
     assert at.selectbox(key="opt_sex_column").value == "sex"
     assert at.selectbox(key="opt_race_column").value == "race"
@@ -196,9 +220,15 @@ def test_ll144_options_are_guessed_and_can_be_changed(uploaded):
 def test_group_sizes_are_shown_before_the_run(uploaded, sample_inputs):
     dataset, _ = sample_inputs
     assert "Group sizes" in [h.value for h in uploaded.subheader]
-    (chart,) = uploaded.get("plotly_chart")  # one figure, a chart per attribute
-    bars = plotly.io.from_json(chart.proto.spec).data
-    # sex, race, age_group: the guessed sensitive attributes
-    for bar, attribute in zip(bars, ("sex", "race", "age_group"), strict=True):
-        counts = dataset.frame[attribute].value_counts()  # pandas' own count of the file
-        assert dict(zip(bar.y, map(int, bar.x), strict=True)) == counts.to_dict()
+    # sex, race, age_group: the guessed sensitive attributes, a line each in words
+    (words,) = [m.value for m in uploaded.markdown if m.value.startswith("- **sex**")]
+    counts = {a: dataset.frame[a].value_counts() for a in ("sex", "race", "age_group")}
+    assert words.splitlines() == [
+        f"- **{plain(a)}**: {len(c)} groups: "
+        + ", ".join(f"{plain(str(v))} ({n:,})" for v, n in c.items()) + "."
+        for a, c in counts.items()]
+    assert not uploaded.get("plotly_chart")  # the chart only when asked for
+    (chart,) = open_details(uploaded, "details_sizes").get("plotly_chart")
+    bars = plotly.io.from_json(chart.proto.spec).data  # one figure, a chart per attribute
+    for bar, (attribute, c) in zip(bars, counts.items(), strict=True):
+        assert dict(zip(bar.y, map(int, bar.x), strict=True)) == c.to_dict(), attribute

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from pages._ui.mapping import CLEARED
 from pages._ui.widgets import plain
-from tests.conftest import open_page, run_audit, upload
+from tests.conftest import open_details, open_page, run_audit, upload
 
 
 def people(rows: int = 400, seed: int = 3) -> tuple[bytes, bytes]:
@@ -46,7 +46,8 @@ def test_a_new_dataset_alone_clears_the_samples_predictions_and_mapping():
     at = open_page("pages/screens/home.py").run()
     at.button(key="try_sample").click().run()
     assert at.session_state["predictions"] is not None
-    at.switch_page("pages/screens/upload.py").run()
+    at.switch_page("pages/screens/upload.py")
+    open_details(at, "details_advanced")
     assert at.selectbox(key="role_reference::race").value == "White"  # the sample's
 
     data = pd.read_csv(pd.io.common.BytesIO(people()[0]))

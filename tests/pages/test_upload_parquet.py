@@ -15,7 +15,7 @@ from audit.engine import SourceRun, audit_inputs
 from audit.inputs import AuditSpec, read_csv
 from audit.record import build_record
 from pages._ui.widgets import plain
-from tests.conftest import SAMPLE_DATASET, SAMPLE_PREDICTIONS, upload
+from tests.conftest import SAMPLE_DATASET, SAMPLE_PREDICTIONS, open_details, upload
 from tests.conftest import run_audit as press_run
 
 # the spec the page writes for the lending sample once race's reference is White
@@ -43,7 +43,7 @@ def csv_record() -> dict[str, Any]:
 
 def run_audit(at: AppTest) -> AppTest:
     at.multiselect(key="role_sensitive").set_value(["sex", "race"])
-    at.selectbox(key="role_reference::race").set_value("White")
+    open_details(at, "details_advanced").selectbox(key="role_reference::race").set_value("White")
     at.run()
     press_run(at)
     assert not at.exception, [e.value for e in at.exception]
