@@ -89,7 +89,8 @@ WIDTH = 1400  # the viewport the screenshots are taken at
 IDLE = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     return app && app.dataset.testConnectionState === 'CONNECTED'
-        && ['notRunning', 'initial', 'compilationError'].includes(app.dataset.testScriptState);
+        && ['notRunning', 'initial', 'compilationError'].includes(app.dataset.testScriptState)
+        && !document.querySelector('[data-testid="stSkeleton"]');
 }"""
 
 
@@ -98,7 +99,12 @@ def idle(page: Any) -> None:
     browser code keeps on its root element (``data-test-script-state``). Not the running
     indicator: it appears only after half a second of running, so a shorter run, or the
     first half second of a longer one, looked idle. Widgets clicked mid-run send the
-    values the browser shows at that moment, maybe placeholders."""
+    values the browser shows at that moment, maybe placeholders.
+
+    And until every element is drawn: an element whose code the browser has not loaded yet
+    (plotly's 4.7 MB, a data grid's) shows a placeholder (``stSkeleton``) while it loads,
+    after the run is over; a step that ended there left seconds of script compiling to
+    the next step's click."""
     page.wait_for_function(IDLE)
 
 
@@ -123,19 +129,36 @@ def choose(page: Any, box: Any, value: str) -> None:
     field = box.locator("input")
     if value in [each.input_value() for each in field.all()]:
         return
-    field.click()
-    field.fill(value)  # the list narrows to the matching options
-    page.get_by_role("option", name=value, exact=True).click()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        field.click()
+        field.fill(value)  # the list narrows to the matching options
+        try:
+            page.get_by_role("option", name=value, exact=True).click(timeout=10_000)
+            break
+        except PlaywrightTimeout:  # a rerun redrew the box and closed its list: again
+            if attempt == 2:
+                raise
+            idle(page)
+            if value in [each.input_value() for each in field.all()]:
+                break
     idle(page)
 
 
 def type_text(page: Any, label: str, text: str) -> None:
     """Type ``text`` into the text box labelled ``label`` and press Enter."""
-    field = (page.locator('[data-testid="stTextInput"]').filter(has_text=label)
-             .locator("input").last.element_handle())  # one box, even while it reruns
-    field.fill(text)
-    field.press("Enter")
-    idle(page)
+    box = page.locator('[data-testid="stTextInput"]').filter(has_text=label).locator("input")
+    for _ in range(3):
+        field = box.last.element_handle()  # one box, even while it reruns
+        field.fill(text)
+        field.press("Enter")
+        idle(page)
+        # a run still under way from the step before can draw the box again with the value
+        # it had then (seen once in ten in CI-like runs): type again, as a person would
+        if box.last.input_value() == text:
+            return
+    raise AssertionError(f"the box {label!r} does not keep {text!r}")
 
 
 def screenshot(page: Any, path: Path, height: int, *, settle_ms: int = 1500) -> Path:
