@@ -54,6 +54,15 @@ TEMPLATE = {"layout": {"plot_bgcolor": "white", "paper_bgcolor": "white", "xaxis
                        "yaxis": _GRID, "font": {"family": "sans-serif"}}}
 
 
+def blank_figure() -> go.Figure:
+    """A figure with nothing in it, see-through, as low as plotly allows (10 px): drawing it
+    makes the browser load its chart code and shows nothing (`pages._ui.widgets.load_charts`)."""
+    hidden = {"visible": False}
+    return go.Figure(layout={"height": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+                             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+                             "xaxis": hidden, "yaxis": hidden, "showlegend": False})
+
+
 def across(x0: float, x1: float | None = None, **style: Any) -> dict[str, Any]:
     """A vertical line at ``x0`` (a band to ``x1``) across the plot's whole height, as a
     layout shape. ``figure.add_vline``/``add_vrect`` make the same shape but walk every

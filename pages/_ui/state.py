@@ -35,6 +35,8 @@ private_board : str | None                 this session's private history board 
                                            no AUDIT_BOARD), made on first use
 session_token : str | None                 this session's id in the URL (``?session=``), under
                                            which the server keeps it (pages._ui.sessions)
+charts_loaded : bool                       the browser was sent a chart this session, so it has
+                                           loaded plotly's code (`widgets.load_charts`)
 replace_pending : str | None               what is waiting for the user to confirm that it may
                                            replace the loaded audit (``"sample"``)
 """
@@ -65,6 +67,7 @@ DEFAULTS: dict[str, object] = {
     "cleared_predictions": None,
     "session_token": None,
     "replace_pending": None,
+    "charts_loaded": False,
 }
 
 

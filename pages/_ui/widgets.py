@@ -22,6 +22,7 @@ from audit.views import (
     BASIS_LABELS,
     GLOSSARY,
     adverse_impact_frame,
+    blank_figure,
     chart_metrics,
     impact_band,
     intersection_heatmap,
@@ -186,6 +187,18 @@ def chart(figure: Figure, *, key: str, **kwargs: Any) -> None:
     that theme into every figure on each draw (about 1 s of a switch to or from the Fairness
     page), and the first switch away from the page's three toolbars took 2–4 s."""
     st.plotly_chart(figure, key=key, theme=None, config={"displayModeBar": False}, **kwargs)
+
+
+def load_charts() -> None:
+    """Draw `blank_figure` at the foot of the sidebar, once per browser session, so that the
+    browser loads its plotly code (4.7 MB) while the board maps the columns. Measured in
+    Chromium (benchmarks/bench_session.py): compiling it took 1.5-2 s on a 2-core machine,
+    which fell between Run audit and the Fairness page's charts when no chart came before."""
+    if st.session_state["charts_loaded"]:
+        return
+    st.session_state["charts_loaded"] = True
+    with st.sidebar:
+        chart(blank_figure(), key="charts_loader")
 
 
 def heatmap_section(result: AuditResult) -> None:

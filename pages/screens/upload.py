@@ -59,6 +59,7 @@ if dataset is None:
 # scikit-learn and SHAP (3-4 s of imports in a new server process) load in the background
 # while the board maps the columns, long before anyone asks for explanations
 explain_ui.start_preload()
+widgets.load_charts()  # and the browser loads its chart code
 
 st.header("Column roles")
 guess = cache.guess(dataset, predictions)  # over both files

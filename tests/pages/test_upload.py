@@ -171,6 +171,15 @@ def test_one_file_with_a_score(upload_page):
     assert at.text_input(key="outcome_meaning").value == "shortlisted"
 
 
+def test_the_browser_is_sent_a_blank_chart_once_to_load_its_chart_code(upload_page):
+    at = upload(upload_page, "upload_dataset", SAMPLE_DATASET)
+    (loader,) = at.sidebar.get("plotly_chart")  # the first run with a dataset
+    figure = plotly.io.from_json(loader.proto.spec)
+    assert (figure.data, figure.layout.height) == ((), 10)
+    assert at.session_state["charts_loaded"]
+    assert not at.run().get("plotly_chart")  # and never again in this session
+
+
 def test_advanced_options_are_drawn_when_opened_and_kept_when_closed(uploaded):
     at = uploaded
     assert not [n for n in at.number_input if n.key == "opt_bootstrap"]  # closed: not drawn
