@@ -15,6 +15,7 @@ from audit.inputs._bins import (
     Bins,
     band_labels,
     band_preview,
+    band_values,
     needs_bins,
     parse_bins,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "UNKNOWN_REFERENCE",
     "band_labels",
     "band_preview",
+    "band_values",
     "coded",
     "default_meaning",
     "distinct_values",

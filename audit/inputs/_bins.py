@@ -182,3 +182,14 @@ def band_preview(bins: Bins, values: pd.Series, *, file: str = "the data") -> tu
     Raises `ColumnError` as `prepare` would."""
     numeric = numbers(values.dropna(), column=bins.column, file=file)
     return bin_column(bins, numeric)[1]
+
+
+def band_values(bins: Bins, values: pd.Series, *, file: str = "the data") -> pd.Series:
+    """Each row's band label, as the audit will group the rows (a missing value stays
+    missing). Raises `ColumnError` as `prepare` would."""
+    present = values.notna()
+    codes, labels, _ = bin_column(bins, numbers(values[present], column=bins.column,
+                                                file=file))
+    banded = pd.Series(pd.NA, index=values.index, dtype="string", name=values.name)
+    banded[present] = np.asarray(labels, dtype=object)[codes]
+    return banded

@@ -29,6 +29,7 @@ from audit.inputs import (
     AuditSpec,
     Bins,
     band_preview,
+    band_values,
     coded,
     default_meaning,
     harm_warning,
@@ -162,14 +163,16 @@ def bands_step(sensitive: Sequence[str], source_of, prior: AuditSpec | None  # n
 
 
 def sizes_step(sensitive: Sequence[str], source_of: Callable[[str], AuditInput], *,
-               minimum: int) -> None:
-    """People per group of each chosen sensitive column, before the run (files in memory;
-    a file counted by DuckDB shows its groups after the run)."""
+               minimum: int, bins: Sequence[Bins] = ()) -> None:
+    """People per group of each chosen sensitive column (per band, for a banded one), before
+    the run (files in memory; a file counted by DuckDB shows its groups after the run)."""
     held = [a for a in sensitive if source_of(a).on_disk is None]
     if not held:
         return
     st.subheader("Group sizes")
-    columns = {a: source_of(a).frame[a] for a in held}
+    bands = {b.column: b for b in bins}
+    columns = {a: band_values(bands[a], source_of(a).frame[a]) if a in bands
+               else source_of(a).frame[a] for a in held}
     # words, and the chart only when asked for: drawing it was 0.4 s of every visit to the
     # page in Chromium (benchmarks/bench_session.py)
     st.markdown("\n".join(f"- **{widgets.plain(a)}**: "

@@ -100,7 +100,8 @@ favorable, meaning, ready = mapping.outcome_step(
     meaning=(prior.outcome_meaning if prior else "")
     or (context.use.outcome_meaning if context else ""))
 bins, bands, bands_ok = mapping.bands_step(sensitive, source_of, prior)
-mapping.sizes_step(sensitive, source_of, minimum=int(state.get("opt_min_denominator") or 10))
+mapping.sizes_step(sensitive, source_of, minimum=int(state.get("opt_min_denominator") or 10),
+                   bins=bins)
 
 options = advanced_step(sensitive, bands, source_of, prior)
 

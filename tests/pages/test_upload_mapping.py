@@ -83,13 +83,18 @@ def test_a_numeric_age_is_offered_bands_and_typed_cut_points_are_used(upload_pag
     at.selectbox(key="bands_kind::age").set_value("cuts").run()
     at.text_input(key="bands_cuts::age").set_value("25, 40, 60").run()
     assert "Bands: 18–24, 25–39, 40–59, 60–79" in [c.value for c in at.caption]
+    frame = pd.read_csv(pd.io.common.BytesIO(data))
+    bands = pd.cut(frame["age"], [0, 25, 40, 60, 200], right=False,  # pandas' own count
+                   labels=["18–24", "25–39", "40–59", "60–79"]).value_counts()
+    (line,) = [m.value for m in at.markdown if m.value.startswith("- **sex**")]
+    assert line.splitlines()[-1] == "- **age**: 4 groups: " + ", ".join(
+        f"{band} ({n:,})" for band, n in bands.items()) + "."  # the group sizes per band
     at.selectbox(key="role_favorable").set_value("1").run()
     at.text_input(key="outcome_meaning").set_value("approved").run()
     run_audit(at)
     assert not at.exception and not at.error
     result = at.session_state["run"].result
     assert [g.group for g in result.groups_of("age")] == ["18–24", "25–39", "40–59", "60–79"]
-    frame = pd.read_csv(pd.io.common.BytesIO(data))
     young = int(((frame["age"] >= 25) & (frame["age"] < 40)).sum())
     assert result.group("age", "25–39").n == young
     impact = next(f for f in result.findings if f.criterion.metric == "impact_ratio"

@@ -9,7 +9,7 @@ import pytest
 
 from audit import AuditInputError
 from audit.engine import run_audit
-from audit.inputs import AuditSpec, Bins, band_labels, parse_bins, prepare
+from audit.inputs import AuditSpec, Bins, band_labels, band_values, parse_bins, prepare
 from audit.record import AuditRecord, record_to_dict
 
 AGES = np.array([18, 24, 25, 39, 40, 59, 60, 77])
@@ -25,6 +25,18 @@ def test_cut_points_put_a_value_on_a_cut_in_the_band_that_starts_there():
     assert [age.categories[c] for c in age.codes] == [
         "18–24", "18–24", "25–39", "25–39", "40–59", "40–59", "60–77", "60–77"]
     assert age.cuts == (25.0, 40.0, 60.0)
+
+
+def test_band_values_are_the_bands_the_audit_groups_by_and_keep_missing_values():
+    bins = parse_bins(["age=25,40,60"])
+    spec = AuditSpec(label="y", prediction="p", sensitive=("age",), favorable="1", bins=bins)
+    frame = pd.DataFrame({"age": AGES, "y": [0, 1] * 4, "p": [1, 0] * 4})
+    age = prepare(frame, spec).sensitive[0]
+    assert band_values(bins[0], frame["age"]).tolist() == [
+        age.categories[c] for c in age.codes]
+    with_missing = band_values(bins[0], pd.Series([30.0, None, 61.0]))
+    assert with_missing.isna().tolist() == [False, True, False]
+    assert with_missing.dropna().tolist() == ["30–39", "60–61"]  # from the lowest value
 
 
 def test_quartiles_of_whole_numbers_are_whole_cut_points():
